@@ -1,0 +1,3 @@
+from statuscli.cli.main import main
+
+main()

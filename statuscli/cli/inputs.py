@@ -1,0 +1,99 @@
+"""Reading user data: ``-`` for stdin, files, and bytes given as hex, base64 or raw.
+
+* :func:`read_source` — a ``FILE|-`` argument → the raw bytes of that file or of stdin.
+* :func:`decode_bytes` — bytes that may be hex (``0x`` optional), base64/base64url, or raw:
+  ``auto`` tries hex, then base64, then takes the bytes as they are.
+* :func:`bytes_arg` — an option value that is data (hex/base64 text), ``-`` (stdin) or ``@FILE``.
+* :func:`text_arg` — a ``MESSAGE|-`` argument → text.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import sys
+from pathlib import Path
+
+from statuscli.core.errors import InvalidInput, UsageError
+
+_HEX_RE = re.compile(rb"^(0[xX])?([0-9a-fA-F]{2})*$")
+_B64_RE = re.compile(rb"^[A-Za-z0-9+/_-]+={0,2}$")
+
+FORMATS = ("auto", "hex", "base64", "raw")
+
+
+def read_stdin_bytes() -> bytes:
+    if sys.stdin is None:
+        raise UsageError("no standard input to read from")
+    stream = getattr(sys.stdin, "buffer", None)
+    return stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
+
+
+def read_source(source: str | None) -> bytes:
+    """Bytes of ``source``: a path, or ``-``/None for stdin."""
+    if source is None or source == "-":
+        return read_stdin_bytes()
+    p = Path(source)
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(f"no such file: {source}", code="file-not-found") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"is a directory, not a file: {source}", code="file-not-found") from None
+    except PermissionError:
+        raise InvalidInput(f"cannot read {source}: permission denied", code="file-unreadable") from None
+
+
+def _b64(data: bytes) -> bytes:
+    s = data.replace(b"-", b"+").replace(b"_", b"/").rstrip(b"=")
+    return base64.b64decode(s + b"=" * (-len(s) % 4), validate=True)
+
+
+def decode_bytes(data: bytes, fmt: str = "auto", *, what: str = "input") -> bytes:
+    """Interpret ``data`` per ``fmt`` (auto|hex|base64|raw)."""
+    if fmt == "raw":
+        return data
+    stripped = b"".join(data.split())  # whitespace and newlines are never significant in text forms
+    if fmt == "hex":
+        if not _HEX_RE.match(stripped):
+            raise InvalidInput(f"{what} is not valid hex")
+        return bytes.fromhex(stripped[2:].decode() if stripped[:2] in (b"0x", b"0X") else stripped.decode())
+    if fmt == "base64":
+        try:
+            return _b64(stripped)
+        except (binascii.Error, ValueError):
+            raise InvalidInput(f"{what} is not valid base64") from None
+    if fmt != "auto":
+        raise UsageError(f"unknown input format {fmt!r} (use one of {', '.join(FORMATS)})")
+    if stripped and _HEX_RE.match(stripped):
+        return decode_bytes(stripped, "hex", what=what)
+    if stripped and _B64_RE.match(stripped) and len(stripped) >= 4:
+        try:
+            return _b64(stripped)
+        except (binascii.Error, ValueError):
+            pass
+    return data
+
+
+def bytes_arg(value: str, fmt: str = "auto", *, what: str = "value") -> bytes:
+    """An option that carries bytes: text (hex/base64), ``-`` for stdin, ``@FILE`` for a file."""
+    if value == "-":
+        return decode_bytes(read_stdin_bytes(), fmt, what=what)
+    if value.startswith("@"):
+        return decode_bytes(read_source(value[1:]), fmt, what=what)
+    if value == "":
+        return b""
+    return decode_bytes(value.encode("utf-8"), fmt, what=what)
+
+
+def text_arg(value: str | None) -> str:
+    """A text argument, or stdin when it is ``-`` or missing. A trailing newline from stdin is dropped."""
+    if value is None or value == "-":
+        raw = read_stdin_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput("standard input is not UTF-8 text") from None
+        return text[:-1] if text.endswith("\n") else text
+    return value

@@ -1,0 +1,31 @@
+"""The table of top-level commands, loaded lazily.
+
+Each entry names the module that defines the command and a one-line summary, so that
+``statuscli --help`` lists every command without importing any of them. A command module is
+imported only when that command runs (or its own ``--help`` is asked for).
+
+To add a command: write ``statuscli/cli/commands/<name>.py`` defining a click command or group
+named ``cli``, and add one row here.
+"""
+
+from __future__ import annotations
+
+# name -> (module, summary)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "keys": ("statuscli.cli.commands.keys", "Accounts and keys: BIP-39, the chat key, identity formats."),
+    "topic": ("statuscli.cli.commands.topic", "Compute Status/Waku topics, content topics and shards."),
+    "bundle": ("statuscli.cli.commands.bundle", "X3DH prekey bundles: create, show, export, verify, import."),
+    "x3dh": ("statuscli.cli.commands.x3dh", "Start an X3DH session with a peer."),
+    "encrypt": ("statuscli.cli.commands.encrypt", "Encrypt a message to a peer (ProtocolMessage)."),
+    "decrypt": ("statuscli.cli.commands.decrypt", "Decrypt a ProtocolMessage, advancing the session."),
+    "mvds": ("statuscli.cli.commands.mvds", "Inspect MVDS payloads."),
+    "envelope": ("statuscli.cli.commands.envelope", "Encode, hash and inspect Waku envelopes layer by layer."),
+    "enr": ("statuscli.cli.commands.enr", "Decode and encode Ethereum Node Records (EIP-778, Waku)."),
+    "node": ("statuscli.cli.commands.node", "Run, query and stop a Waku v2 node."),
+    "send": ("statuscli.cli.commands.send", "Send a message (1:1, public channel or private group)."),
+    "listen": ("statuscli.cli.commands.listen", "Receive messages as NDJSON events."),
+    "mailserver": ("statuscli.cli.commands.mailserver", "Fetch history from a store node."),
+    "demo": ("statuscli.cli.commands.demo", "Walk through the life of a message on an embedded node."),
+    "vectors": ("statuscli.cli.commands.vectors", "Generate and verify test vectors."),
+    "completion": ("statuscli.cli.commands.completion", "Print a shell completion script."),
+}

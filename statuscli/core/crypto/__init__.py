@@ -1,0 +1,1 @@
+"""Cryptographic primitives (secp256k1, hashes, symmetric ciphers, KDFs, ECIES)."""
