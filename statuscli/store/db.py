@@ -1,0 +1,71 @@
+"""SQLite databases: one state database per account, and the node's store archive.
+
+Rules every store module follows:
+
+* Open with :func:`connect`: WAL journal, a busy timeout (concurrent invocations of statuscli on one
+  account wait for each other instead of failing), foreign keys on, file mode 0600.
+* Change state only inside ``with transaction(conn):`` — ``BEGIN IMMEDIATE`` takes the write lock
+  up front, so a read-modify-write (e.g. advance a ratchet and record what it produced) is atomic
+  against a second process, and a crash rolls the whole step back.
+* Schemas are named, append-only steps applied once with :func:`ensure_schema` (recorded in
+  ``schema_steps``); a module calls it for its own tables when it first touches the database.
+  Never edit a step that has shipped: add a new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def connect(path: str | os.PathLike, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open (creating if needed, mode 0600) a database in WAL mode with a busy timeout."""
+    p = Path(path)
+    if not readonly and not p.exists():
+        p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(p, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+    uri = f"file:{p}?mode=ro" if readonly else f"file:{p}"
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if not readonly:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (or ``ROLLBACK`` on any exception). Not re-entrant."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def ensure_schema(conn: sqlite3.Connection, step: str, sql: str) -> None:
+    """Apply the named schema step once (idempotent, safe against a concurrent process)."""
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_steps (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)")
+    if conn.execute("SELECT 1 FROM schema_steps WHERE name = ?", (step,)).fetchone():
+        return
+    with transaction(conn):
+        if conn.execute("SELECT 1 FROM schema_steps WHERE name = ?", (step,)).fetchone():
+            return
+        for statement in _split_sql(sql):
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_steps (name, applied_at) VALUES (?, strftime('%s','now'))", (step,))
+
+
+def _split_sql(sql: str) -> list[str]:
+    return [s.strip() for s in sql.split(";") if s.strip()]
