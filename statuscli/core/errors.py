@@ -85,6 +85,20 @@ class DecryptionFailed(CryptoError):
     code = "decryption-failed"
 
 
+class SessionNotFound(DecryptionFailed):
+    """A message names a session or signed prekey this account does not have."""
+
+    code = "session-not-found"
+    default_hint = "the sender used a session or prekey we do not have; they need our current bundle ('statuscli bundle export')"
+
+
+class DeviceNotFound(DecryptionFailed):
+    """A message is encrypted for other installations (devices) only."""
+
+    code = "device-not-found"
+    default_hint = "the message targets other installations of this account; the sender needs our bundle ('statuscli bundle export')"
+
+
 # --- 5: keystore ----------------------------------------------------------------------------
 class KeystoreError(StatusCliError):
     code = "keystore-error"
