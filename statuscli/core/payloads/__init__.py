@@ -1,0 +1,1 @@
+"""Application payloads: the signed wrapper, message types, ChatMessage, clocks, groups, segments."""
