@@ -72,7 +72,7 @@ def _secp_key(data: bytes) -> bytes:
     if codec in (BLS12_381_G1_PUB, BLS12_381_G2_PUB):
         raise MalformedKey(f"multicodec 0x{codec:x} is a BLS12-381 key, not a secp256k1 chat key")
     if codec != SECP256K1_PUB:
-        raise MalformedKey(f"multicodec 0x{codec:x} is not secp256k1-pub (0xe7)")
+        raise MalformedKey(f"key text does not hold a secp256k1 public key (multicodec 0x{codec:x}, expected 0xe7)")
     return secp256k1.parse_public_key(key)
 
 
