@@ -176,3 +176,25 @@ def test_store_home_config_survives_garbage(app):
 
     with pytest.raises(KeystoreError):
         home.default_account()
+
+
+def test_concurrent_creations_keep_one_default_and_refuse_duplicates(app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    home = store.Home(app.home)
+
+    def make(i: int):
+        name = f"acct{i % 4}"
+        meta = {"name": name, "key_uid": f"0x{i:064x}", "chat_public_key": "0x04", "installation_id": "x", "created_at": i}
+        try:
+            return home.create(name, meta, {"chat-key.json": {"version": 3}})[1]
+        except AccountExists:
+            return "exists"
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(make, range(8)))
+    assert results.count("exists") == 4
+    assert results.count(True) == 1  # exactly one creation became the default
+    assert home.names() == ["acct0", "acct1", "acct2", "acct3"]
+    assert home.default_account() in home.names()
+    assert not [p for p in home.accounts_dir.iterdir() if p.name.startswith(".")]  # no leftovers
