@@ -1,0 +1,395 @@
+"""Secure transport use cases: bundles, X3DH sessions, encrypt to a peer, decrypt a ProtocolMessage.
+
+This is the interface the envelope, send and listen layers build on. ``account`` is an unlocked
+:class:`statuscli.app.accounts.Account` (``chat_public_key``, ``chat_private_key``,
+``installation_id``, ``db``). Times are milliseconds since the epoch; ``rng`` defaults to
+``os.urandom`` and is only there to make runs reproducible.
+
+    encrypt_for_peer(account, peer_pub, plaintext, *, now_ms, rng=None) -> EncryptResult
+        One ProtocolMessage for every active installation of the peer (ours skipped): Double
+        Ratchet on an existing session, or a new X3DH session from the peer's stored bundle
+        (X3DH header while unconfirmed), or the DH fallback ("none") when no installation is
+        known. Our bundle (rotated after 24 h, re-signed now) is attached. The ratchet advance,
+        any new session and the produced message (outbox) commit in ONE transaction.
+        ``result.shared_secret_agreed`` says whether the negotiated topic may be used.
+
+    decrypt_protocol_message(account, data, *, sender_pub=None, commit=True, now_ms, rng=None)
+        -> DecryptResult
+        Verifies attached bundles, picks our installation's entry (else "none") and dispatches
+        X3DH+DR / DR / DH / HR (spec §3.9). With ``commit=True`` every resulting change (bundles
+        and installations, the session and its skipped keys, secret agreement, hash-ratchet keys)
+        commits in one transaction; any failure changes nothing. ``commit=False`` computes the
+        same result and writes nothing (``envelope inspect``). ``sender_pub`` is the identity the
+        outer layer authenticated; without it the sender is taken from the session (DR) or from
+        the attached bundle (X3DH, DH), and ``result.authenticated`` says whether the keys prove it.
+
+    handle_bundle(account, data_or_bundle, *, now_ms) -> list[BundleInfo]
+        Verify and store a Bundle (protobuf bytes or :class:`Bundle`), or every bundle attached to
+        a ProtocolMessage — also when that message itself cannot be decrypted (status-go stores
+        bundles before decrypting).
+
+    our_bundle(account, *, now_ms, rng=None) -> Bundle       our current bundle, signed now
+    x3dh_init(account, peer_pub, *, bundle=None, now_ms, rng=None) -> X3DHInit
+    bundle_advertisement(account, peer_pub, *, now_ms, force=False, rng=None) -> bytes | None
+        A bundle-only DH message (empty payload) for a peer whose message we could not decrypt
+        (DeviceNotFound / SessionNotFound); at most one per peer every 2 hours unless ``force``.
+    mark_sent(account, outbox_id)                             the transport delivered it
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from statuscli.core import bundles as core_bundles
+from statuscli.core import x3dh
+from statuscli.core.bundles import Bundle, SignedPreKey
+from statuscli.core.crypto import secp256k1
+from statuscli.core.encryption import (
+    NO_INSTALLATION,
+    PATH_DH,
+    PATH_DR,
+    PATH_X3DH,
+    DRHeader,
+    EncryptedMessage,
+    ProtocolMessage,
+    X3DHHeader,
+    dh_encrypt,
+)
+from statuscli.core.errors import InvalidInput, NotFound
+from statuscli.core.ratchet import RatchetState
+from statuscli.store import peers, prekeys, sessions
+from statuscli.store.db import transaction
+from statuscli.store.sessions import INITIATOR, Session
+
+_READY: dict[int, object] = {}
+
+
+def ensure_schema(conn) -> None:
+    """Create the secure-transport tables once per connection."""
+    if _READY.get(id(conn)) is not conn:
+        sessions.ensure(conn)
+        _READY[id(conn)] = conn
+
+
+def negotiated_topic(account, peer_pub: bytes) -> dict:
+    from statuscli.core.topics import chat
+
+    secret = chat.negotiated_secret(account.chat_private_key, peer_pub)
+    return chat.describe(chat.negotiated_chat_id(secret), "negotiated").to_json()
+
+
+# --- results -------------------------------------------------------------------------------
+@dataclass
+class EncryptResult:
+    message: bytes  # ProtocolMessage
+    peer: bytes  # 65 bytes
+    installations: list[str]  # installations with an entry (empty: DH fallback to "none")
+    paths: dict[str, str]  # map key → "x3dh" | "double-ratchet" | "dh"
+    shared_secret_agreed: bool
+    outbox_id: int
+    bundle_rotated: bool = False
+
+    def to_json(self) -> dict:
+        return {
+            "peer": "0x" + self.peer.hex(),
+            "installations": self.installations,
+            "paths": self.paths,
+            "shared_secret_agreed": self.shared_secret_agreed,
+            "bundle_rotated": self.bundle_rotated,
+            "outbox_id": self.outbox_id,
+            "message": self.message,
+        }
+
+
+@dataclass
+class BundleInfo:
+    identity: bytes  # 65 bytes, verified
+    installations: list[str]
+    new_installations: list[str]
+    timestamp: int
+
+    def to_json(self) -> dict:
+        return {
+            "identity": "0x" + self.identity.hex(),
+            "installations": self.installations,
+            "new_installations": self.new_installations,
+            "timestamp": self.timestamp,
+        }
+
+
+@dataclass
+class DecryptResult:
+    plaintext: bytes
+    sender: bytes | None  # 65 bytes when known
+    sender_installation_id: str
+    path: str  # "public" | "x3dh" | "double-ratchet" | "dh" | "hash-ratchet"
+    authenticated: bool  # the keys used prove the sender (X3DH/DR sessions) or the caller vouched
+    bundles: list[BundleInfo] = field(default_factory=list)
+    secret_recorded: bool = False
+    hash_ratchet_keys: list[tuple[bytes, bytes]] = field(default_factory=list)  # (group id, key id)
+    committed: bool = True
+
+    def to_json(self) -> dict:
+        return {
+            "sender": "0x" + self.sender.hex() if self.sender else None,
+            "sender_installation_id": self.sender_installation_id,
+            "path": self.path,
+            "authenticated": self.authenticated,
+            "bundles": [b.to_json() for b in self.bundles],
+            "secret_recorded": self.secret_recorded,
+            "hash_ratchet_keys": [{"group_id": g, "key_id": k} for g, k in self.hash_ratchet_keys],
+            "committed": self.committed,
+            "plaintext": self.plaintext,
+        }
+
+
+@dataclass
+class X3DHInit:
+    peer: bytes
+    sessions: list[dict]
+    negotiated_topic: dict
+    bundle: BundleInfo | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "peer": "0x" + self.peer.hex(),
+            "sessions": self.sessions,
+            "negotiated_topic": self.negotiated_topic,
+            "bundle": self.bundle.to_json() if self.bundle else None,
+        }
+
+
+# --- our bundle ----------------------------------------------------------------------------
+def _own_bundle(conn, account, now_ms: int, rng) -> tuple[Bundle, bool]:
+    """Inside a transaction: our current SPK (rotating after 24 h), signed at ``now_ms``."""
+    me = account.installation_id
+    cur = prekeys.current(conn, me)
+    rotated = False
+    if cur is not None and core_bundles.needs_rotation(cur.created_ns, now_ms):
+        prekeys.expire_all(conn, now_ms)
+        prekeys.prune(conn, now_ms)
+        cur, rotated = None, True
+    if cur is None:
+        priv, pub = core_bundles.new_signed_prekey(rng)
+        cur = prekeys.add(conn, me, pub, priv, now_ms * 1_000_000)
+    entries = {me: SignedPreKey(cur.spk, cur.version, core_bundles.PROTOCOL_VERSION)}
+    my33 = secp256k1.compress(account.chat_public_key)
+    for inst in peers.active_installations(conn, my33):  # paired devices of ours
+        if len(entries) >= core_bundles.MAX_INSTALLATIONS:
+            break
+        spk = peers.current_prekey(conn, my33, inst.installation_id)
+        if inst.installation_id != me and spk is not None:
+            entries[inst.installation_id] = SignedPreKey(spk.signed_pre_key, spk.version, inst.protocol_version)
+    return core_bundles.sign_bundle(account.chat_private_key, entries, now_ms * 1_000_000), rotated
+
+
+def create_bundle(account, *, now_ms: int, rotate: bool = False, rng=None) -> tuple[Bundle, bool]:
+    """Our bundle, rotating the signed prekey when asked or when 24 h old; returns (bundle, rotated)."""
+    conn = account.db
+    ensure_schema(conn)
+    with transaction(conn):
+        if rotate and prekeys.current(conn, account.installation_id) is not None:
+            prekeys.expire_all(conn, now_ms)
+            bundle, _ = _own_bundle(conn, account, now_ms, rng or os.urandom)
+            return bundle, True
+        return _own_bundle(conn, account, now_ms, rng or os.urandom)
+
+
+def bundle_state(account) -> dict:
+    """Our signed prekeys (no passphrase needed)."""
+    conn = account.db
+    ensure_schema(conn)
+    rows = prekeys.all_prekeys(conn)
+    current = [r for r in rows if r.installation_id == account.installation_id and not r.expired]
+    return {
+        "identity": "0x" + account.chat_public_key.hex(),
+        "installation_id": account.installation_id,
+        "current": current[-1].to_json() if current else None,
+        "prekeys": [r.to_json() for r in rows],
+    }
+
+
+def peer_state(account, peer_pub: bytes) -> dict:
+    """What we know of a peer: installations, current prekeys, sessions (no passphrase needed)."""
+    conn = account.db
+    ensure_schema(conn)
+    p33 = secp256k1.compress(peer_pub)
+    insts = []
+    for inst in peers.installations(conn, p33):
+        spk = peers.current_prekey(conn, p33, inst.installation_id)
+        d = inst.to_json()
+        d["signed_pre_key"] = spk.to_json() if spk else None
+        insts.append(d)
+    return {
+        "identity": "0x" + secp256k1.decompress(peer_pub).hex(),
+        "installations": insts,
+        "sessions": [s.to_json() for s in sessions.for_peer(conn, p33)],
+        "shared_secret_agreed": peers.secret_agreed(conn, p33, [i["installation_id"] for i in insts if i["enabled"]][:3]),
+    }
+
+
+def our_bundle(account, *, now_ms: int, rng=None) -> Bundle:
+    conn = account.db
+    ensure_schema(conn)
+    with transaction(conn):
+        return _own_bundle(conn, account, now_ms, rng or os.urandom)[0]
+
+
+# --- peers' bundles ------------------------------------------------------------------------
+def verify(bundle: Bundle) -> bytes:
+    return bundle.verify()
+
+
+def _store(conn, account, bundle: Bundle, identity: bytes) -> BundleInfo:
+    new = peers.store_bundle(
+        conn, bundle, own_identity=secp256k1.compress(account.chat_public_key), own_installation_id=account.installation_id
+    )
+    return BundleInfo(identity, sorted(bundle.signed_pre_keys), new, bundle.timestamp)
+
+
+def handle_bundle(account, data, *, now_ms: int) -> list[BundleInfo]:
+    if isinstance(data, Bundle):
+        found = [data]
+    else:
+        found = _bundles_in(bytes(data))
+    checked = [(b, b.verify()) for b in found]
+    conn = account.db
+    ensure_schema(conn)
+    with transaction(conn):
+        return [_store(conn, account, b, ident) for b, ident in checked]
+
+
+def _bundles_in(data: bytes) -> list[Bundle]:
+    """A Bundle, or the bundles of a ProtocolMessage (whichever the bytes parse as, bundle first)."""
+    from statuscli.core.errors import DecodeError
+
+    try:
+        b = Bundle.decode(data)
+        if b.identity and b.signature:
+            return [b]
+    except DecodeError:
+        pass
+    msg = ProtocolMessage.decode(data)
+    if not msg.bundles:
+        raise InvalidInput("no bundle found: the data is neither a Bundle nor a ProtocolMessage carrying one")
+    return list(msg.bundles)
+
+
+# --- X3DH ----------------------------------------------------------------------------------
+def _new_initiator_session(account, peer65: bytes, iid: str, spk: bytes, rng) -> Session:
+    act = x3dh.perform_active(account.chat_private_key, peer65, spk, rng)
+    state = RatchetState.initiator(act.shared_secret, act.their_spk, rng)
+    return Session(secp256k1.compress(peer65), iid, act.their_spk, INITIATOR, act.shared_secret, state, act.ephemeral_pub)
+
+
+def x3dh_init(account, peer_pub: bytes, *, bundle: Bundle | None = None, now_ms: int, rng=None) -> X3DHInit:
+    """Start sessions with every active installation of ``peer_pub`` that has none."""
+    rng = rng or os.urandom
+    peer65 = secp256k1.decompress(peer_pub)
+    peer33 = secp256k1.compress(peer65)
+    ident = bundle.verify() if bundle is not None else None
+    if ident is not None and ident != peer65:
+        raise InvalidInput("the bundle belongs to another identity", hint="0x" + ident.hex())
+    conn = account.db
+    ensure_schema(conn)
+    out = []
+    with transaction(conn):
+        info = _store(conn, account, bundle, ident) if bundle is not None else None
+        for inst in peers.active_installations(conn, peer33):
+            iid = inst.installation_id
+            if iid == account.installation_id:
+                continue
+            s = sessions.sendable(conn, peer33, iid)
+            created = False
+            if s is None:
+                spk = peers.current_prekey(conn, peer33, iid)
+                if spk is None:
+                    continue
+                s = _new_initiator_session(account, peer65, iid, spk.signed_pre_key, rng)
+                sessions.insert(conn, s, now_ms)
+                created = True
+            out.append({"installation_id": iid, "bundle_id": s.bundle_id, "role": s.role, "created": created,
+                        "confirmed": s.our_ephemeral is None})  # fmt: skip
+    if not out:
+        raise NotFound(
+            "no bundle known for this peer",
+            hint="give one with --bundle FILE (the peer runs 'statuscli bundle export'), or receive a message from them",
+        )
+    return X3DHInit(peer65, out, negotiated_topic(account, peer65), info)
+
+
+# --- encrypt -------------------------------------------------------------------------------
+def encrypt_for_peer(account, peer_pub: bytes, plaintext: bytes, *, now_ms: int, rng=None) -> EncryptResult:
+    rng = rng or os.urandom
+    peer65 = secp256k1.decompress(peer_pub)
+    peer33 = secp256k1.compress(peer65)
+    conn = account.db
+    ensure_schema(conn)
+    with transaction(conn):
+        entries: dict[str, EncryptedMessage] = {}
+        paths: dict[str, str] = {}
+        for inst in peers.active_installations(conn, peer33):
+            iid = inst.installation_id
+            if iid == account.installation_id:
+                continue
+            s = sessions.sendable(conn, peer33, iid)
+            if s is None:
+                spk = peers.current_prekey(conn, peer33, iid)
+                if spk is None:
+                    continue
+                s = _new_initiator_session(account, peer65, iid, spk.signed_pre_key, rng)
+            header, ct = s.state.encrypt(plaintext)
+            x3 = X3DHHeader(s.our_ephemeral, s.bundle_id) if s.our_ephemeral is not None else None
+            entries[iid] = EncryptedMessage(ct, x3, DRHeader(header.dh, header.n, header.pn, s.bundle_id))
+            paths[iid] = PATH_X3DH if x3 is not None else PATH_DR
+            if s.id is None:
+                sessions.insert(conn, s, now_ms)
+            else:
+                sessions.save_state(conn, s, now_ms)
+        if not entries:
+            eph = secp256k1.generate_private_key(rng)
+            entries[NO_INSTALLATION] = dh_encrypt(peer65, plaintext, eph, rng(12))
+            paths[NO_INSTALLATION] = PATH_DH
+        bundle, rotated = _own_bundle(conn, account, now_ms, rng)
+        message = ProtocolMessage(account.installation_id, (bundle,), entries).encode()
+        outbox_id = sessions.record_outgoing(conn, peer33, message, now_ms)
+        targets = [k for k in entries if k != NO_INSTALLATION]
+        agreed = peers.secret_agreed(conn, peer33, targets)
+    return EncryptResult(message, peer65, targets, paths, agreed, outbox_id, rotated)
+
+
+def bundle_advertisement(account, peer_pub: bytes, *, now_ms: int, force: bool = False, rng=None) -> bytes | None:
+    rng = rng or os.urandom
+    peer65 = secp256k1.decompress(peer_pub)
+    peer33 = secp256k1.compress(peer65)
+    conn = account.db
+    ensure_schema(conn)
+    with transaction(conn):
+        if not force and not peers.should_advertise(conn, peer33, now_ms):
+            return None
+        entry = dh_encrypt(peer65, b"", secp256k1.generate_private_key(rng), rng(12))
+        bundle, _ = _own_bundle(conn, account, now_ms, rng)
+        message = ProtocolMessage(account.installation_id, (bundle,), {NO_INSTALLATION: entry}).encode()
+        peers.advertised(conn, peer33, now_ms)
+        sessions.record_outgoing(conn, peer33, message, now_ms)
+    return message
+
+
+def mark_sent(account, outbox_id: int) -> None:
+    ensure_schema(account.db)
+    with transaction(account.db):
+        sessions.mark_sent(account.db, outbox_id)
+
+
+def decrypt_protocol_message(account, data: bytes, *, sender_pub: bytes | None = None, commit: bool = True, now_ms: int,
+                             rng=None) -> DecryptResult:  # fmt: skip
+    from statuscli.app.secure_receive import decrypt
+
+    return decrypt(account, data, sender_pub=sender_pub, commit=commit, now_ms=now_ms, rng=rng or os.urandom)
+
+
+__all__ = [
+    "BundleInfo", "DecryptResult", "EncryptResult", "X3DHInit", "bundle_advertisement", "decrypt_protocol_message",
+    "encrypt_for_peer", "handle_bundle", "mark_sent", "negotiated_topic", "our_bundle", "x3dh_init", "PATH_DH", "PATH_DR",
+]  # fmt: skip

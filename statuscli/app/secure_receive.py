@@ -1,0 +1,211 @@
+"""Decrypting a ProtocolMessage (``protocol.go:HandleMessage`` + ``encryptor.go:DecryptPayload``).
+
+Two phases, so that a failure or ``commit=False`` never changes stored state:
+
+1. *compute* (reads only): verify the attached bundles, find the sender, pick our entry, run the
+   header path (X3DH+DR / DR / DH / HR) on copies of the session state, and collect every write
+   the message implies in a list of pending changes;
+2. *apply* (``commit=True`` only): run those writes inside the same ``BEGIN IMMEDIATE``
+   transaction, which also makes the read-modify-write atomic against a concurrent process.
+
+Sender identity: the caller's ``sender_pub`` (authenticated by an outer layer) wins; otherwise the
+identity whose attached bundle lists the sending installation, otherwise the identity owning the
+session the DR header names. X3DH and DR decryption prove the sender (the keys involve their
+identity or a session only they share); DH and HR payloads do not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from statuscli.app.secure import BundleInfo, DecryptResult, _store, ensure_schema
+from statuscli.core import encryption as enc
+from statuscli.core import hash_ratchet as hr
+from statuscli.core import x3dh
+from statuscli.core.crypto import secp256k1
+from statuscli.core.encryption import ProtocolMessage
+from statuscli.core.errors import (
+    CryptoError,
+    DecryptionFailed,
+    DeviceNotFound,
+    InvalidInput,
+    MalformedKey,
+    SessionNotFound,
+)
+from statuscli.core.ratchet import Header, RatchetState
+from statuscli.store import prekeys, sessions
+from statuscli.store import peers as peer_store
+from statuscli.store.db import transaction
+from statuscli.store.sessions import RESPONDER, Session
+
+
+@contextlib.contextmanager
+def _read_snapshot(conn):
+    """A deferred read transaction: a consistent view, never a write."""
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        conn.execute("ROLLBACK")
+
+
+def decrypt(account, data: bytes, *, sender_pub: bytes | None, commit: bool, now_ms: int, rng) -> DecryptResult:
+    msg = ProtocolMessage.decode(data)
+    checked = [(b, b.verify()) for b in msg.bundles]  # a bad bundle fails the whole message
+    sender = secp256k1.decompress(sender_pub) if sender_pub is not None else None
+    conn = account.db
+    ensure_schema(conn)
+    with transaction(conn) if commit else _read_snapshot(conn):
+        run = _Receive(account, conn, msg, checked, sender, now_ms, rng)
+        result = run.compute()
+        if commit:
+            for change in run.changes:
+                change()
+            result.bundles = run.bundle_infos
+        result.committed = commit
+    return result
+
+
+class _Receive:
+    def __init__(self, account, conn, msg: ProtocolMessage, checked, sender, now_ms: int, rng):
+        self.account, self.conn, self.msg, self.checked, self.now_ms, self.rng = account, conn, msg, checked, now_ms, rng
+        self.sender: bytes | None = sender
+        self.vouched = sender is not None
+        self.changes: list = []
+        self.bundle_infos: list[BundleInfo] = []
+        self.me33 = secp256k1.compress(account.chat_public_key)
+
+    # --- phase 1 ---------------------------------------------------------------------------
+    def compute(self) -> DecryptResult:
+        msg = self.msg
+        for b, ident in self.checked:
+            self.changes.append(lambda b=b, ident=ident: self.bundle_infos.append(_store(self.conn, self.account, b, ident)))
+            if self.sender is None and msg.installation_id in b.signed_pre_keys:
+                self.sender = ident
+        preview = [BundleInfo(ident, sorted(b.signed_pre_keys), [], b.timestamp) for b, ident in self.checked]
+        if msg.is_public():
+            return self._result(msg.public_message, enc.PATH_PUBLIC, False, preview)
+        entry = msg.entry_for(self.account.installation_id)
+        if entry is None:
+            self._not_for_us()
+        path = entry.path()
+        if path in (enc.PATH_X3DH, enc.PATH_DR):
+            plaintext, authenticated = self._double_ratchet(entry, path)
+        elif path == enc.PATH_DH:
+            plaintext, authenticated = enc.dh_decrypt(self.account.chat_private_key, entry), self.vouched
+        elif path == enc.PATH_HR:
+            plaintext, authenticated = self._hash_ratchet(entry.hr, entry.payload), self.vouched
+        else:
+            raise DecryptionFailed("no key specified: the entry for this installation has no usable header")
+        hr_keys = self._hash_ratchet_keys(entry, plaintext)
+        recorded = False
+        if self.sender is not None and enc.protocol_version(msg.bundles, msg.installation_id) >= 1:
+            s33, iid = secp256k1.compress(self.sender), msg.installation_id
+            self.changes.append(lambda: peer_store.record_secret(self.conn, s33, iid))
+            recorded = True
+        res = self._result(plaintext, path, authenticated, preview)
+        res.secret_recorded, res.hash_ratchet_keys = recorded, hr_keys
+        return res
+
+    def _result(self, plaintext: bytes, path: str, authenticated: bool, preview) -> DecryptResult:
+        return DecryptResult(plaintext, self.sender, self.msg.installation_id, path, authenticated, preview)
+
+    def _not_for_us(self) -> None:
+        iid = self.msg.installation_id
+        if self.sender is not None and secp256k1.compress(self.sender) == self.me33:
+            if iid == self.account.installation_id:
+                raise DeviceNotFound("this message was encrypted by this installation for its recipients; only they can read it",
+                                     code="own-message", hint=None)  # fmt: skip
+            raise DeviceNotFound(f"message from our own installation {iid} which is not paired with this one", code="not-paired",
+                                 hint=None)  # fmt: skip
+        targets = ", ".join(sorted(self.msg.encrypted)) or "nobody"
+        raise DeviceNotFound(f"the message is for other installations ({targets}), not this one ({self.account.installation_id})")
+
+    def _sender33(self, what: str) -> bytes:
+        if self.sender is None:
+            raise InvalidInput(f"cannot tell who sent this {what} message", code="sender-unknown",
+                               hint="pass the sender's public key (--sender), or import their bundle first")  # fmt: skip
+        return secp256k1.compress(self.sender)
+
+    def _double_ratchet(self, entry: enc.EncryptedMessage, path: str) -> tuple[bytes, bool]:
+        iid, dr = self.msg.installation_id, entry.dr
+        session: Session | None = None
+        if path == enc.PATH_X3DH:
+            session = self._passive_x3dh(entry.x3dh, iid)
+        if session is None or session.bundle_id != dr.id:
+            if self.sender is None:
+                owners = sessions.find_peer(self.conn, iid, dr.id)
+                if len(owners) == 1:
+                    self.sender = secp256k1.decompress(owners[0])
+            if self.sender is None:
+                raise SessionNotFound(f"no session with installation {iid} for bundle {dr.id.hex()[:16]}…")
+            session = sessions.by_bundle(self.conn, secp256k1.compress(self.sender), iid, dr.id)
+            if session is None:
+                raise SessionNotFound(f"no session with this sender's installation {iid} for bundle {dr.id.hex()[:16]}…")
+        mk = sessions.skipped_key(self.conn, session.id, dr.key, dr.n) if session.id is not None else None
+        out = session.state.decrypt(Header(dr.key, dr.n, dr.pn), entry.payload, self.rng, skipped_mk=mk)
+        self._queue_session(session, out, dr)
+        return out.plaintext, True
+
+    def _passive_x3dh(self, header: enc.X3DHHeader, iid: str) -> Session:
+        s33 = self._sender33("X3DH")
+        spk_priv = prekeys.private_key_for(self.conn, header.id)
+        if spk_priv is None:
+            raise SessionNotFound("the message starts a session with a signed prekey we do not have (another installation's or a forgotten one)")
+        existing = sessions.by_bundle(self.conn, s33, iid, header.id)
+        if existing is not None and existing.their_ephemeral == header.key:
+            return existing
+        try:
+            sk = x3dh.x3dh_passive(self.account.chat_private_key, spk_priv, self.sender, header.key)
+        except MalformedKey:
+            raise DecryptionFailed("X3DH header carries an invalid ephemeral key") from None
+        state = RatchetState.responder(sk, spk_priv, header.id)
+        return Session(s33, iid, header.id, RESPONDER, sk, state, None, header.key)
+
+    def _queue_session(self, session: Session, out, dr: enc.DRHeader) -> None:
+        conn, now = self.conn, self.now_ms
+
+        def apply() -> None:
+            if session.id is None:
+                session.state = out.state
+                sessions.insert(conn, session, now)
+            elif not out.used_skipped_key:
+                session.state = out.state
+                sessions.save_state(conn, session, now)
+            sessions.confirm(conn, session.peer_identity, session.peer_installation_id, dr.id)
+            if out.used_skipped_key:
+                sessions.delete_skipped(conn, session.id, dr.key, dr.n)
+            sessions.add_skipped(conn, session.id, out.skipped, out.state.keys_count)
+
+        self.changes.append(apply)
+
+    def _hash_ratchet(self, header: hr.HRHeader, payload: bytes) -> bytes:
+        if header.seq_no == 0:
+            return payload
+        key = sessions.hr_key(self.conn, header.group_id, header.key_id, header.deprecated_key_id)
+        if key is None:
+            raise CryptoError("no hash-ratchet key for this group and key id (keys arrive in a key-exchange message)",
+                              code="unknown-group-key")  # fmt: skip
+        return hr.decrypt(key, header.seq_no, payload)
+
+    def _hash_ratchet_keys(self, entry: enc.EncryptedMessage, plaintext: bytes) -> list[tuple[bytes, bytes]]:
+        """Keys carried by a key-exchange entry (HR header with seq_no 0), queued for storage."""
+        h = entry.hr
+        if h is None or h.seq_no != 0:
+            return []
+        keys = h.keys if h.keys is not None else hr.decode_hr_keys(plaintext)
+        found = []
+        for k in keys.keys:
+            ts = k.effective_timestamp()
+            if h.group_id and ts and k.key:
+                found.append((h.group_id, hr.key_id(h.group_id, ts, k.key), ts, k.key))
+        if keys.rekey_group is not None and self.sender is not None:
+            if keys.rekey_group.timestamp == 0:
+                raise InvalidInput("rekey message without a timestamp")
+            key = hr.decrypt_rekey_group(self.account.chat_private_key, self.sender, keys.rekey_group)
+            if key:
+                ts = keys.rekey_group.timestamp
+                found.append((h.group_id, hr.key_id(h.group_id, ts, key), ts, key))
+        for gid, kid, ts, key in found:
+            self.changes.append(lambda gid=gid, kid=kid, ts=ts, key=key: sessions.add_hr_key(self.conn, gid, kid, ts, key))
+        return [(gid, kid) for gid, kid, _, _ in found]
