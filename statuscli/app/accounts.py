@@ -31,7 +31,7 @@ from statuscli.store import keystore
 if TYPE_CHECKING:
     import sqlite3
 
-    from statuscli.cli.context import AppContext
+    from statuscli.app.context import AppContext
 
 Rng = Callable[[int], bytes]
 
@@ -141,10 +141,10 @@ def resolve_name(app: AppContext) -> str:
 def _passphrase(app: AppContext, passphrase: str | None, *, confirm: bool = False) -> str:
     if passphrase is not None:
         return passphrase
-    # the passphrase sources (file, environment, terminal prompt) are the CLI's business
-    from statuscli.cli.passphrase import read_passphrase
-
-    return read_passphrase(app, confirm=confirm)
+    # where passphrases come from (file, environment, terminal prompt) is the caller's business
+    if app.passphrase_source is None:
+        raise PassphraseRequired("this account is locked and no passphrase source was given")
+    return app.passphrase_source(confirm)
 
 
 def open_account(app: AppContext, *, unlock: bool = True, passphrase: str | None = None, name: str | None = None) -> Account:

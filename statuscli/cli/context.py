@@ -8,10 +8,11 @@ front of ``argv`` before click parses it. Everything after a bare ``--`` is left
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+
+from statuscli.app.context import AppContext, default_home
 
 # option -> takes a value?
 GLOBAL_OPTIONS: dict[str, bool] = {
@@ -54,31 +55,6 @@ def hoist_global_options(argv: list[str]) -> list[str]:
     return front + rest
 
 
-def default_home() -> Path:
-    env = os.environ.get("STATUSCLI_HOME")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(xdg) / "statuscli"
-
-
-@dataclass
-class AppContext:
-    """What every command knows about this invocation."""
-
-    home: Path
-    account: str | None = None
-    output: str = "text"  # "text" | "json"
-    verbose: int = 0
-    quiet: bool = False
-    password_file: str | None = None
-    extras: dict = field(default_factory=dict)
-
-    @property
-    def json(self) -> bool:
-        return self.output == "json"
-
-
 pass_app = click.make_pass_decorator(AppContext)
 
 
@@ -113,7 +89,7 @@ def make_context(home, account, output, json_flag, verbose, quiet, password_file
     fmt = "json" if json_flag else (output or os.environ.get("STATUSCLI_OUTPUT") or "text")
     if fmt not in ("text", "json"):
         raise click.BadParameter(f"STATUSCLI_OUTPUT must be text or json, not {fmt!r}")
-    return AppContext(
+    app = AppContext(
         home=Path(home).expanduser() if home else default_home(),
         account=account or os.environ.get("STATUSCLI_ACCOUNT") or None,
         output=fmt,
@@ -121,3 +97,11 @@ def make_context(home, account, output, json_flag, verbose, quiet, password_file
         quiet=quiet,
         password_file=password_file or os.environ.get("STATUSCLI_PASSWORD_FILE") or None,
     )
+
+    def passphrase_source(confirm: bool) -> str:
+        from statuscli.cli.passphrase import read_passphrase
+
+        return read_passphrase(app, confirm=confirm)
+
+    app.passphrase_source = passphrase_source
+    return app

@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from statuscli.app import accounts
-from statuscli.cli.context import AppContext
+from statuscli.app.context import AppContext
+from statuscli.cli.context import make_context
 from statuscli.core.crypto import secp256k1
 from statuscli.core.errors import AccountExists, AccountNotFound, InvalidInput, PassphraseRequired, WrongPassphrase
 from statuscli.store import accounts as store
@@ -26,7 +27,8 @@ NOW = 1_700_000_000
 def app(tmp_path, monkeypatch):
     for var in ("STATUSCLI_PASSWORD", "STATUSCLI_PASSWORD_FILE", "STATUSCLI_ACCOUNT"):
         monkeypatch.delenv(var, raising=False)
-    return AppContext(home=tmp_path / "home")
+    # as the CLI builds it: passphrases from --password-file / environment / prompt
+    return make_context(str(tmp_path / "home"), None, None, False, 0, False, None)
 
 
 def _mode(p):
@@ -198,3 +200,12 @@ def test_concurrent_creations_keep_one_default_and_refuse_duplicates(app):
     assert home.names() == ["acct0", "acct1", "acct2", "acct3"]
     assert home.default_account() in home.names()
     assert not [p for p in home.accounts_dir.iterdir() if p.name.startswith(".")]  # no leftovers
+
+
+def test_app_context_without_passphrase_source_stays_locked(tmp_path, monkeypatch):
+    monkeypatch.setenv("STATUSCLI_PASSWORD", "pw")  # ignored: only the CLI reads the environment
+    bare = AppContext(home=tmp_path / "home")
+    accounts.create_account(bare, mnemonic=MNEMONIC, name="alice", passphrase="pw", now=NOW)
+    with pytest.raises(PassphraseRequired):
+        accounts.open_account(bare)
+    assert accounts.open_account(bare, passphrase="pw").unlocked
