@@ -1,0 +1,58 @@
+"""statuscli decrypt — decrypt a ProtocolMessage, advancing the session."""
+
+from __future__ import annotations
+
+import click
+
+from statuscli.cli.context import AppContext, pass_app
+from statuscli.cli.output import emit
+from statuscli.cli.secure_common import account, now_option, read_data, resolve_peer, short_key
+from statuscli.cli.secure_common import now_ms as _now
+
+
+@click.command()
+@click.argument("source", metavar="[FILE|-]", required=False)
+@click.option("--sender", metavar="PEER", help="The sender's key or contact name, when the message does not tell.")
+@click.option("--no-commit", is_flag=True, help="Decrypt without advancing the session or storing anything.")
+@click.option("--raw", is_flag=True, help="Write only the plaintext bytes.")
+@now_option
+@pass_app
+def cli(app: AppContext, source: str | None, sender: str | None, no_commit: bool, raw: bool, now_ms: int | None) -> None:
+    """Decrypt a ProtocolMessage (hex, base64 or raw; FILE or stdin): the plaintext and its sender.
+
+    Bundles attached to the message are verified and stored, the session advances (or is created
+    by an X3DH header), all in one transaction; nothing changes when decryption fails (exit 4:
+    tampered, replayed, not for this installation, unknown session).
+
+    \b
+    Examples:
+      statuscli decrypt msg.hex
+      statuscli encrypt bob hi --account alice | statuscli decrypt --account bob
+      statuscli --json decrypt msg.hex --no-commit
+    """
+    import sys
+
+    from statuscli.app.secure import decrypt_protocol_message
+
+    data = read_data(source, "message")
+    acct = account(app)
+    sender_pub = resolve_peer(acct, sender) if sender else None
+    result = decrypt_protocol_message(acct, data, sender_pub=sender_pub, commit=not no_commit, now_ms=_now(now_ms))
+    if raw:
+        sys.stdout.buffer.write(result.plaintext)
+        sys.stdout.flush()
+        return
+    out = result.to_json()
+    try:
+        out["text"] = result.plaintext.decode("utf-8")
+    except UnicodeDecodeError:
+        out["text"] = None
+    out["sender_compressed_key"] = short_key(result.sender) if result.sender else None
+
+    def text(d: dict) -> str:
+        who = d["sender_compressed_key"] or "unknown sender"
+        body = d["text"] if d["text"] is not None else "0x" + result.plaintext.hex()
+        flag = "" if d["authenticated"] else " (unauthenticated)"
+        return f"from: {who}{flag}\ninstallation: {d['sender_installation_id']}\npath: {d['path']}\nmessage: {body}"
+
+    emit(app, out, text=text)

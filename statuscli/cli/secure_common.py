@@ -1,0 +1,67 @@
+"""Shared bits of the secure-transport commands (bundle, x3dh, encrypt, decrypt)."""
+
+from __future__ import annotations
+
+import click
+
+from statuscli.core.errors import UsageError
+
+NOW_HELP = "Current time in ms since the epoch (deterministic runs; default: the clock)."
+
+
+def now_option(f):
+    return click.option("--now", "now_ms", type=int, default=None, metavar="MS", help=NOW_HELP)(f)
+
+
+def now_ms(value: int | None) -> int:
+    if value is not None:
+        if value < 0:
+            raise UsageError("--now must be a non-negative number of milliseconds")
+        return value
+    import time
+
+    return int(time.time() * 1000)
+
+
+def account(app, *, unlock: bool = True):
+    from statuscli.app.accounts import open_account
+
+    return open_account(app, unlock=unlock)
+
+
+def resolve_peer(acct, text: str) -> bytes:
+    from statuscli.app.peers import resolve_peer as _resolve
+
+    return _resolve(acct, text)
+
+
+def read_data(source: str | None, what: str) -> bytes:
+    """FILE|- → bytes given as hex, base64 or raw."""
+    from statuscli.cli.inputs import decode_bytes, read_source
+
+    raw = read_source(source)
+    if not raw.strip():
+        raise click.UsageError(f"no {what} given (empty input)")
+    return decode_bytes(raw, "auto", what=what)
+
+
+def short_key(pub: bytes) -> str:
+    from statuscli.core.identity.keytext import compressed_key
+
+    return compressed_key(pub)
+
+
+def write_bytes(data: bytes, fmt: str) -> None:
+    """Bytes on stdout: raw, hex (one line) or base64 (one line)."""
+    import base64
+    import sys
+
+    from statuscli.cli.output import write_stdout
+
+    if fmt == "raw":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    elif fmt == "base64":
+        write_stdout(base64.b64encode(data).decode("ascii"))
+    else:
+        write_stdout(data.hex())
