@@ -1,0 +1,287 @@
+"""Running a Waku node from the command line: the node folder, start/stop/status, --detach, probe.
+
+The node folder (``$STATUSCLI_HOME/node`` unless ``--data-dir``) holds:
+
+  node.key      the secp256k1 node key, 64 hex characters (0600) — the peer id stays stable
+  store.sqlite  the store archive (full mode; ``--store-db`` elsewhere)
+  node.json     written once the node listens: the "listening" record plus ``pid`` (0600)
+  node.pid      the running node's process id
+  control.sock  the control socket (0600); see docs/control-socket.md
+  node.log      stderr of a node started with --detach
+
+Only one node runs per folder. ``status`` and ``stop`` go through the control socket (with the
+control client: no libp2p import, so they answer in a fraction of a second).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from statuscli.core.errors import InvalidInput, NetworkError, TimeoutExpired, UsageError
+from statuscli.net.control_client import NODE_INFO_FILE, ControlClient, NodeNotRunning, find_socket
+
+log = logging.getLogger("statuscli.node")
+
+PID_FILE = "node.pid"
+KEY_FILE = "node.key"
+SOCKET_FILE = "control.sock"
+LOG_FILE = "node.log"
+STORE_FILE = "store.sqlite"
+_MAX_SOCKET_PATH = 100
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+@dataclass
+class RunOptions:
+    mode: str = "full"
+    listen: list[str] = field(default_factory=list)
+    peers: list[str] = field(default_factory=list)
+    cluster_id: int = 16
+    shards: list[int] = field(default_factory=list)
+    store_db: str | None = None
+    retention_seconds: int | None = 30 * 86400
+    max_messages: int | None = None
+    data_dir: str | None = None
+    log_file: str | None = None
+
+
+def node_dir(home: Path, data_dir: str | None = None) -> Path:
+    return Path(data_dir).expanduser() if data_dir else Path(home) / "node"
+
+
+def parse_retention(text: str) -> int | None:
+    """``30d``, ``12h``, ``90m``, ``3600`` (seconds) or ``0``/``off`` (keep forever)."""
+    if text.strip().lower() in ("0", "off", "none", "forever"):
+        return None
+    m = _DURATION.match(text.lower())
+    if not m:
+        raise InvalidInput(f"bad retention {text!r}", hint="use e.g. 30d, 12h, 90m, 3600 or off")
+    return int(m.group(1)) * _UNITS[m.group(2)]
+
+
+def socket_path(folder: Path) -> Path:
+    """``<folder>/control.sock``, or a short path under /tmp when that one is too long for AF_UNIX."""
+    p = folder / SOCKET_FILE
+    if len(str(p).encode()) <= _MAX_SOCKET_PATH:
+        return p
+    tag = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+    base = Path(f"/tmp/statuscli-{os.getuid()}")
+    base.mkdir(mode=0o700, exist_ok=True)
+    return base / f"{tag}.sock"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def running_pid(folder: Path) -> int | None:
+    try:
+        pid = int((folder / PID_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if _alive(pid) else None
+
+
+def setup_logging(verbose: int, quiet: bool, log_file: str | None) -> None:
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose else logging.INFO)
+    handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("libp2p").setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
+
+
+def _write_private(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def run_foreground(home: Path, opts: RunOptions, announce: Callable[[dict], None]) -> None:
+    """Run the node until SIGINT/SIGTERM or a ``stop`` request; ``announce`` gets the listening record."""
+    import trio
+
+    from statuscli.net.host import load_or_create_node_key
+    from statuscli.net.node_config import DEFAULT_LISTEN, DEFAULT_SHARDS, NodeConfig
+
+    folder = node_dir(home, opts.data_dir)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    pid = running_pid(folder)
+    if pid is not None:
+        raise UsageError(f"a node is already running in {folder} (pid {pid})", hint="stop it with 'statuscli node stop'")
+    archive = None
+    if opts.mode == "full":
+        from statuscli.store.archive import Archive
+
+        archive = Archive(opts.store_db or folder / STORE_FILE, retention_seconds=opts.retention_seconds, max_messages=opts.max_messages)
+    config = NodeConfig(
+        mode=opts.mode,
+        listen=opts.listen or list(DEFAULT_LISTEN),
+        peers=opts.peers,
+        cluster_id=opts.cluster_id,
+        shards=opts.shards or list(DEFAULT_SHARDS),
+        node_key=load_or_create_node_key(folder / KEY_FILE),
+        archive=archive,
+    )
+    sock = socket_path(folder)
+    try:
+        trio.run(_serve, folder, config, sock, announce)
+    finally:
+        for name in (NODE_INFO_FILE, PID_FILE):
+            try:
+                (folder / name).unlink()
+            except OSError:
+                pass
+        if archive is not None:
+            archive.close()
+
+
+async def _serve(folder: Path, config, sock: Path, announce: Callable[[dict], None]) -> None:
+    import trio
+
+    from statuscli.net.control_server import ControlServer
+    from statuscli.net.node import WakuNode
+
+    async with WakuNode(config) as node:
+        stop = trio.Event()
+        async with trio.open_nursery() as nursery:
+            await nursery.start(ControlServer(node, sock, on_stop=stop.set).serve)
+            record = {
+                "type": "listening",
+                "peer_id": node.peer_id,
+                "multiaddrs": node.multiaddrs,
+                "enr": node.enr,
+                "control_socket": str(sock),
+                "mode": config.mode,
+                "pubsub_topics": config.pubsub_topics if config.mode != "light" else [],
+                "pid": os.getpid(),
+            }
+            _write_private(folder / PID_FILE, f"{os.getpid()}\n")
+            _write_private(folder / NODE_INFO_FILE, json.dumps(record) + "\n")
+            announce(record)
+            log.info("node %s (%s) listening on %s", node.peer_id, config.mode, ", ".join(node.multiaddrs) or "nothing")
+
+            async def signals() -> None:
+                with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as received:
+                    async for signum in received:
+                        log.info("received %s, stopping", signal.Signals(signum).name)
+                        stop.set()
+                        return
+
+            nursery.start_soon(signals)
+            await stop.wait()
+            nursery.cancel_scope.cancel()
+    log.info("node stopped")
+
+
+def run_detached(child_argv: list[str], folder: Path, *, timeout: float = 60.0) -> dict:
+    """Start ``child_argv`` (a foreground ``node run``) in the background; return its listening record."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    pid = running_pid(folder)
+    if pid is not None:
+        raise UsageError(f"a node is already running in {folder} (pid {pid})", hint="stop it with 'statuscli node stop'")
+    log_path = folder / LOG_FILE
+    with open(log_path, "ab") as logf:
+        proc = subprocess.Popen(
+            child_argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=logf, start_new_session=True, close_fds=True
+        )
+    deadline = time.monotonic() + timeout
+    line = b""
+    assert proc.stdout is not None
+    while b"\n" not in line:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            proc.terminate()
+            raise TimeoutExpired(f"the node did not start listening within {timeout:g} s", hint=f"see {log_path}")
+        ready, _, _ = select.select([proc.stdout], [], [], left)
+        if not ready:
+            continue
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        if not chunk:
+            proc.wait(timeout=5)
+            tail = log_path.read_text(errors="replace").strip().splitlines()[-3:]
+            raise NetworkError(f"the node exited with code {proc.returncode} before listening", hint=" | ".join(tail) or f"see {log_path}")
+        line += chunk
+    proc.stdout.close()
+    record = json.loads(line.split(b"\n", 1)[0])
+    record["log_file"] = str(log_path)
+    return record
+
+
+def status(home: Path, data_dir: str | None = None) -> dict:
+    folder = node_dir(home, data_dir)
+    with ControlClient(find_socket(home, folder if data_dir else None), timeout=10.0) as c:
+        info = c.call("info")
+    info["pid"] = running_pid(folder)
+    return info
+
+
+def stop(home: Path, data_dir: str | None = None, *, timeout: float = 15.0) -> dict:
+    folder = node_dir(home, data_dir)
+    pid = running_pid(folder)
+    asked = False
+    try:
+        with ControlClient(find_socket(home, folder if data_dir else None), timeout=5.0) as c:
+            c.call("stop")
+            asked = True
+    except NodeNotRunning:
+        if pid is None:
+            raise
+    if not asked and pid is not None:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while pid is not None and _alive(pid):
+        if time.monotonic() > deadline:
+            raise TimeoutExpired(f"the node (pid {pid}) did not stop within {timeout:g} s", hint=f"kill {pid}")
+        time.sleep(0.05)
+        _reap(pid)
+    return {"stopped": True, "pid": pid}
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def probe(address: str, *, timeout: float = 10.0, cluster_id: int = 16) -> dict:
+    """Connect to any Waku node and report its protocols, cluster, shards, agent and RTT."""
+    import trio
+
+    from statuscli.net.node import WakuNode
+    from statuscli.net.node_config import NodeConfig
+
+    async def main() -> dict:
+        async with WakuNode(NodeConfig(mode="light", listen=[], cluster_id=cluster_id, shards=[])) as node:
+            with trio.fail_after(timeout * 3):
+                report = await node.probe(address, timeout=timeout)
+        report["address"] = address
+        return report
+
+    try:
+        return trio.run(main)
+    except trio.TooSlowError:
+        raise TimeoutExpired(f"probing {address} took too long") from None

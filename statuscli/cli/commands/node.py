@@ -1,0 +1,182 @@
+"""statuscli node — run, query and stop a Waku v2 node; probe other nodes."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from statuscli.cli.context import AppContext, pass_app
+from statuscli.cli.output import emit, to_json, write_stdout
+
+RUN_EPILOG = """\b
+Output contract: as soon as the node listens, ONE JSON line goes to stdout (whatever --output):
+  {"type": "listening", "peer_id": "16Uiu2…", "multiaddrs": [".../p2p/16Uiu2…"],
+   "enr": "enr:…", "control_socket": "…/control.sock", "mode": "full", "pubsub_topics": […], "pid": N}
+Logs go to stderr (or --log-file). SIGINT/SIGTERM or 'statuscli node stop' stop it cleanly.
+\b
+Modes: full = relay + lightpush + filter + store + peer exchange; relay = relay only;
+       bootstrap = peer exchange and discovery only.
+"""
+
+
+@click.group()
+def cli() -> None:
+    """Run, query and stop a Waku v2 node; probe other Waku nodes.
+
+    \b
+    Examples:
+      statuscli node run --listen /ip4/127.0.0.1/tcp/60000
+      statuscli node run --detach
+      statuscli --json node status
+      statuscli node probe /ip4/127.0.0.1/tcp/60000/p2p/16Uiu2HAm…
+      statuscli node stop
+    """
+
+
+@cli.command(epilog=RUN_EPILOG)
+@click.option("--mode", type=click.Choice(["full", "relay", "bootstrap"]), default="full", show_default=True, help="What the node serves.")
+@click.option("--listen", "listen", multiple=True, metavar="MULTIADDR",
+              help="Listen address (repeatable; /ws for WebSocket). [default: /ip4/0.0.0.0/tcp/60000 and /ip4/0.0.0.0/tcp/8000/ws]")
+@click.option("--peer", "peers", multiple=True, metavar="MULTIADDR|ENR", help="Static peer to keep connected (repeatable).")
+@click.option("--cluster", "cluster_id", type=click.IntRange(0, 65535), default=16, show_default=True, help="Cluster id (Status: 16).")
+@click.option("--shard", "shards", type=click.IntRange(0, 1023), multiple=True, help="Shard to relay (repeatable). [default: 32 and 64]")
+@click.option("--store-db", metavar="PATH", help="Store archive (SQLite). [default: <node folder>/store.sqlite]")
+@click.option("--retention", default="30d", show_default=True, metavar="DURATION", help="Keep stored messages this long (e.g. 12h, 30d, off).")
+@click.option("--max-messages", type=click.IntRange(1), default=None, metavar="N", help="Keep at most N stored messages (oldest go first).")
+@click.option("--data-dir", metavar="DIR", help="Node folder (key, store, socket). [default: $STATUSCLI_HOME/node]")
+@click.option("--log-file", metavar="PATH", help="Write logs here instead of stderr.")
+@click.option("--detach", is_flag=True, help="Run in the background; print the listening line and return.")
+@pass_app
+def run(app: AppContext, mode, listen, peers, cluster_id, shards, store_db, retention, max_messages, data_dir, log_file, detach) -> None:
+    """Run a Waku v2 node (relay, lightpush, filter, store, metadata, peer exchange).
+
+    \b
+    Examples:
+      statuscli node run --listen /ip4/127.0.0.1/tcp/0
+      statuscli node run --listen /ip4/0.0.0.0/tcp/60000 --listen /ip4/0.0.0.0/tcp/8000/ws
+      statuscli node run --peer /ip4/10.0.0.2/tcp/60000/p2p/16Uiu2HAm… --shard 32
+      statuscli node run --mode relay --cluster 16 --shard 32 --shard 64
+      statuscli node run --detach --retention 7d --max-messages 1000000
+    """
+    from statuscli.app import node as appnode
+
+    opts = appnode.RunOptions(
+        mode=mode,
+        listen=list(listen),
+        peers=list(peers),
+        cluster_id=cluster_id,
+        shards=list(shards),
+        store_db=store_db,
+        retention_seconds=appnode.parse_retention(retention),
+        max_messages=max_messages,
+        data_dir=data_dir,
+        log_file=log_file,
+    )
+    if detach:
+        child = [sys.executable, "-m", "statuscli", "--home", str(app.home)]
+        child += ["-v"] * app.verbose + (["--quiet"] if app.quiet else [])
+        child += ["node", "run", "--mode", mode, "--cluster", str(cluster_id), "--retention", retention]
+        for a in listen:
+            child += ["--listen", a]
+        for p in peers:
+            child += ["--peer", p]
+        for s in shards:
+            child += ["--shard", str(s)]
+        if store_db:
+            child += ["--store-db", store_db]
+        if max_messages:
+            child += ["--max-messages", str(max_messages)]
+        if data_dir:
+            child += ["--data-dir", data_dir]
+        if log_file:
+            child += ["--log-file", log_file]
+        record = appnode.run_detached(child, appnode.node_dir(app.home, data_dir))
+        write_stdout(to_json(record))
+        return
+    appnode.setup_logging(app.verbose, app.quiet, log_file)
+    appnode.run_foreground(app.home, opts, lambda record: write_stdout(to_json(record)))
+
+
+def _status_text(info: dict) -> str:
+    lines = [
+        f"peer id:    {info['peer_id']}",
+        f"mode:       {info.get('mode')} (cluster {info.get('cluster_id')}, shards {', '.join(map(str, info.get('shards') or []))})",
+        "multiaddrs: " + ("\n            ".join(info.get("multiaddrs") or []) or "-"),
+        f"enr:        {info.get('enr') or '-'}",
+        f"peers:      {len(info.get('peers') or [])}",
+    ]
+    if info.get("store") is not None:
+        lines.append(f"store:      {info['store']['messages']} messages")
+    lines.append("protocols:  " + "\n            ".join(info.get("protocols") or []))
+    dropped = {k: v for k, v in (info.get("counters") or {}).items() if k.startswith("dropped.")}
+    if dropped:
+        lines.append("dropped:    " + ", ".join(f"{k[8:]}={v}" for k, v in dropped.items()))
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.option("--data-dir", metavar="DIR", help="Node folder. [default: $STATUSCLI_HOME/node]")
+@pass_app
+def status(app: AppContext, data_dir) -> None:
+    """Show the running node: peer id, multiaddrs, ENR, protocols, peers, stored messages.
+
+    \b
+    Examples:
+      statuscli node status
+      statuscli --json node status | jq -r '.multiaddrs[0]'
+    """
+    from statuscli.app import node as appnode
+
+    emit(app, appnode.status(app.home, data_dir), text=_status_text)
+
+
+@cli.command()
+@click.option("--data-dir", metavar="DIR", help="Node folder. [default: $STATUSCLI_HOME/node]")
+@click.option("--timeout", type=float, default=15.0, show_default=True, help="Seconds to wait for it to exit.")
+@pass_app
+def stop(app: AppContext, data_dir, timeout) -> None:
+    """Stop the running node (through its control socket, else SIGTERM).
+
+    \b
+    Examples:
+      statuscli node stop
+      statuscli node stop --data-dir /srv/waku
+    """
+    from statuscli.app import node as appnode
+
+    res = appnode.stop(app.home, data_dir, timeout=timeout)
+    emit(app, res, text=f"node stopped (pid {res['pid']})" if res.get("pid") else "node stopped")
+
+
+def _probe_text(r: dict) -> str:
+    return "\n".join(
+        [
+            f"peer id:   {r['peer_id']}",
+            f"agent:     {r['agent'] or '-'}",
+            f"cluster:   {r['cluster_id'] if r['cluster_id'] is not None else '-'}",
+            f"shards:    {', '.join(map(str, r['shards'])) if r['shards'] else '-'}",
+            f"rtt:       {r['rtt_ms']} ms" if r["rtt_ms"] is not None else "rtt:       -",
+            f"waku:      {', '.join(r['waku']) or '-'}",
+            "protocols: " + "\n           ".join(r["protocols"]),
+        ]
+    )
+
+
+@cli.command()
+@click.argument("multiaddr", metavar="MULTIADDR|ENR")
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per step.")
+@click.option("--cluster", "cluster_id", type=click.IntRange(0, 65535), default=16, show_default=True,
+              help="Cluster id we announce in the metadata exchange.")
+@pass_app
+def probe(app: AppContext, multiaddr, timeout, cluster_id) -> None:
+    """Connect to any Waku node and report its protocols, cluster, shards, agent and round-trip time.
+
+    \b
+    Examples:
+      statuscli node probe /ip4/127.0.0.1/tcp/60000/p2p/16Uiu2HAm…
+      statuscli --json node probe enr:-QESuEB4Dch…
+    """
+    from statuscli.app import node as appnode
+
+    emit(app, appnode.probe(multiaddr, timeout=timeout, cluster_id=cluster_id), text=_probe_text)

@@ -1,0 +1,308 @@
+"""Every work-around for py-libp2p 0.8.1 that statuscli needs, in one place.
+
+py-libp2p can act as a Waku v2 relay peer only with these changes (measured in
+``shared/interop/py-libp2p-and-js-waku.md``). Each one is pinned by a drift test in
+``tests/net/test_compat_drift.py`` that fails when the upstream internals it relies on change, so
+an upgrade of ``libp2p`` (pinned ``==0.8.1``) cannot silently break the relay.
+
+The patches (P-numbers are referenced by the drift tests):
+
+P1  Custom gossipsub codec. ``GossipSub.add_peer`` refuses any protocol id but ``/meshsub/*`` and
+    floodsub, and ``Pubsub`` swallows the error (the peer is then never meshed). Waku uses only
+    ``/vac/waku/relay/2.0.0``: :class:`WakuGossipSub` records peers that negotiated it as
+    ``/meshsub/1.1.0``, which also makes mesh selection (keyed on ``peer_protocol``) work.
+P2  StrictNoSign equivocation. The equivocation check keys on ``from + seqno``; every unsigned
+    message has the same (empty) key, so the second different message is dropped as
+    "equivocation". :class:`WakuGossipSub` skips the check for messages without from/seqno.
+P3  Message cache. ``MessageCache.put`` keys on ``from + seqno`` whatever the pubsub message id
+    is, so IHAVE/IWANT would advertise ids nobody can match. :class:`Sha256MessageCache` keys it
+    on sha256(data), the Waku message id.
+P4  Message id and signing. ``Pubsub`` is built with ``strict_signing=False`` and
+    ``msg_id_constructor = sha256(data)``; ``Pubsub.publish`` always sets from/seqno, so we
+    publish through ``push_msg`` with a bare message (:meth:`WakuPubsub.publish_unsigned`).
+P5  Spam protection off. ``GossipSub`` drops anything above 10 msg/s per peer and topic, our own
+    publishes included (``spam_protection_enabled=False``). The "v2.0" adaptive degree and IP
+    diversity features are turned off too: they re-shape the mesh on loopback, where every peer
+    has the same IP.
+P6  Outbound RPC queue. Each pubsub peer gets an ``RpcQueue()`` of 32 RPCs and overflow is dropped
+    at DEBUG level. :class:`WakuPubsub` raises the size of every queue it creates (per instance,
+    no global default is changed) and :class:`WakuGossipSub` counts and logs every dropped RPC.
+P7  Subscription delivery. ``Pubsub.notify_subscriptions`` puts messages on a 32-slot channel and
+    drops on overflow; :class:`WakuPubsub` hands each message to a callback instead, so the
+    relay layer does its own (counted) buffering.
+P8  Security. ``new_host`` without ``sec_opt`` also accepts plaintext, secio and TLS:
+    :func:`security_options` returns Noise only. :func:`muxer_options` offers yamux and mplex
+    (js-waku's default stack speaks only mplex).
+P9  Dial delay. ``Swarm.dial_peer`` waits a fixed 250 ms "happy eyeballs" head start after each
+    dial even when it already succeeded; :func:`patch_dial_delay` shortens it to 10 ms.
+P10 Agent and logs. identify's agent string is a module constant (:func:`set_agent_version`);
+    the ``libp2p`` logger is detached from the root logger at import unless ``LIBP2P_DEBUG`` is
+    set, and some children force INFO (:func:`route_libp2p_logs` sends warnings to our handlers).
+    Failed stream opens (e.g. a light client that does not speak relay) are logged by
+    ``BasicHost.new_stream`` at ERROR on eight lines before the exception reaches us; those
+    records are downgraded to DEBUG (:class:`_QuietStreamFailures`) — callers log their own line.
+P11 Auto-connector. The swarm redials every peer in its peerstore (light clients included) to
+    reach 50–150 connections; :func:`disable_auto_connector` turns that off per host (the node
+    keeps its static peers connected itself).
+P12 Signed peer records. Every pubsub RPC carries a 223-byte signed peer record, rebuilt by the
+    sender (≈0.3 ms: it re-reads our addresses) and parsed and signature-checked by the receiver;
+    js-waku and nwaku ignore it. :func:`skip_gossipsub_peer_records` stops gossipsub building it
+    (every gossipsub RPC goes through the outbound queue) and :meth:`WakuPubsub.write_msg` strips
+    the field; the hello and subscription RPCs, written directly, keep their record.
+P13 Validation cache. ``Pubsub``'s validation cache keeps an LRU list with O(n) updates; it is
+    kept small (our validator is cheaper than the cache, and seen-ids already stop duplicates).
+
+Import cost: this module imports libp2p (1.5–3 s). Import it only inside a running node.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+
+from libp2p.crypto.keys import KeyPair
+from libp2p.crypto.x25519 import create_new_key_pair as _new_x25519
+from libp2p.custom_types import TProtocol
+from libp2p.identity.identify import identify as _identify
+from libp2p.network import swarm as _swarm
+from libp2p.peer.id import ID
+from libp2p.pubsub import gossipsub as _gossipsub_mod
+from libp2p.pubsub import mcache as _mcache
+from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
+from libp2p.pubsub.pb import rpc_pb2
+from libp2p.pubsub.pubsub import Pubsub
+from libp2p.pubsub.rpc_queue import RpcQueue
+from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
+from libp2p.security.noise.transport import Transport as NoiseTransport
+from libp2p.stream_muxer.mplex.mplex import MPLEX_PROTOCOL_ID, Mplex
+from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_PROTOCOL_ID
+from libp2p.stream_muxer.yamux.yamux import Yamux
+
+log = logging.getLogger("statuscli.net.compat")
+
+RELAY_CODEC = TProtocol("/vac/waku/relay/2.0.0")
+
+#: Outbound pubsub RPCs queued per peer before one is dropped (upstream: 32).
+OUTBOUND_QUEUE_SIZE = 8192
+#: Head start given to the first dial before the next address is tried (upstream: 0.250 s).
+DIAL_HEAD_START = 0.01
+#: Entries in Pubsub's validation cache (P13; upstream 1000, O(n) per insert).
+VALIDATION_CACHE_SIZE = 128
+#: Upstream values we replace, recorded for the drift tests and for :func:`patch_dial_delay`.
+UPSTREAM_DIAL_DELAY = _swarm._HAPPY_EYEBALLS_DELAY
+
+
+def waku_message_id(msg: rpc_pb2.Message) -> bytes:
+    """The relay message id of 11/WAKU2-RELAY: sha256 of the pubsub message data (P4)."""
+    return hashlib.sha256(msg.data).digest()
+
+
+# --- P3 -------------------------------------------------------------------------------------
+class Sha256MessageCache(_mcache.MessageCache):
+    """gossipsub's message cache keyed on sha256(data) instead of from+seqno."""
+
+    def put(self, msg: rpc_pb2.Message) -> None:
+        mid = waku_message_id(msg)
+        if mid in self.msgs:
+            return
+        self.msgs[mid] = msg
+        self.history[0].append(_mcache.CacheEntry(mid, msg.topicIDs))
+
+
+# --- P1, P2, P3, P5, P6 -----------------------------------------------------------------------
+class WakuGossipSub(GossipSub):
+    """GossipSub speaking ``/vac/waku/relay/2.0.0`` with StrictNoSign messages.
+
+    ``on_drop(peer_id, n_messages, reason)`` is called for every outbound RPC the queue refused.
+    """
+
+    def __init__(self, *, on_drop: Callable[[ID, int, str], None] | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.mcache = Sha256MessageCache(self.mcache.window_size, self.mcache.history_size)
+        self._on_drop = on_drop
+
+    def add_peer(self, peer_id: ID, protocol_id: TProtocol | None) -> None:
+        if protocol_id == RELAY_CODEC:
+            protocol_id = PROTOCOL_ID_V11
+        super().add_peer(peer_id, protocol_id)
+
+    def _check_equivocation(self, msg: rpc_pb2.Message) -> bool:
+        if not msg.from_id and not msg.seqno:
+            return True  # unsigned (StrictNoSign): there is no (from, seqno) key to compare
+        return super()._check_equivocation(msg)
+
+    def _handle_dropped_rpc(self, peer_id: ID, rpc: rpc_pb2.RPC, reason: str) -> None:
+        n = len(rpc.publish)
+        if n:
+            log.warning("relay: dropped an outbound RPC with %d message(s) to %s (%s)", n, peer_id, reason)
+        else:
+            log.info("relay: dropped an outbound control RPC to %s (%s)", peer_id, reason)
+        if self._on_drop is not None:
+            self._on_drop(peer_id, n, reason)
+        super()._handle_dropped_rpc(peer_id, rpc, reason)
+
+
+def make_relay_router(
+    *,
+    on_drop: Callable[[ID, int, str], None] | None = None,
+    degree: int = 6,
+    degree_low: int = 4,
+    degree_high: int = 12,
+    heartbeat_interval: int = 1,
+) -> WakuGossipSub:
+    """A relay router with Waku's parameters (D 6 / Dlo 4 / Dhi 12, heartbeat 1 s; P5)."""
+    return WakuGossipSub(
+        on_drop=on_drop,
+        protocols=[RELAY_CODEC],
+        degree=degree,
+        degree_low=degree_low,
+        degree_high=degree_high,
+        heartbeat_interval=heartbeat_interval,  # upstream default: 120 s
+        time_to_live=60,
+        gossip_window=3,
+        gossip_history=6,
+        prune_back_off=60,
+        spam_protection_enabled=False,
+        adaptive_gossip_enabled=False,
+        eclipse_protection_enabled=False,
+    )
+
+
+# --- P4, P6, P7 -----------------------------------------------------------------------------
+class _ResizingQueues(dict):
+    """``Pubsub.peer_queues`` that raises the size of every ``RpcQueue`` stored in it (P6)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key, queue) -> None:
+        if isinstance(queue, RpcQueue):
+            queue._queue.max_size = self.size
+        super().__setitem__(key, queue)
+
+
+class WakuPubsub(Pubsub):
+    """Pubsub for Waku relay: unsigned, sha256(data) ids, callback delivery, big queues.
+
+    ``deliver(topic, msg)`` is called synchronously for every validated message on a topic we
+    subscribed to, our own publishes included; it must not block.
+    """
+
+    def __init__(
+        self,
+        host,
+        router: WakuGossipSub,
+        *,
+        deliver: Callable[[str, rpc_pb2.Message], None],
+        outbound_queue_size: int = OUTBOUND_QUEUE_SIZE,
+        max_inbound_rpc_size: int = 1024 * 1024,
+        seen_ttl: int = 120,
+    ) -> None:
+        super().__init__(
+            host,
+            router,
+            strict_signing=False,
+            msg_id_constructor=waku_message_id,
+            seen_ttl=seen_ttl,
+            max_inbound_rpc_size=max_inbound_rpc_size,
+            validation_cache_size=VALIDATION_CACHE_SIZE,
+        )
+        self.peer_queues = _ResizingQueues(outbound_queue_size)
+        self._deliver = deliver
+
+    def notify_subscriptions(self, publish_message: rpc_pb2.Message) -> None:
+        for topic in publish_message.topicIDs:
+            if topic in self.subscribed_topics_receive:
+                self._deliver(topic, publish_message)
+
+    async def write_msg(self, stream, rpc_msg: rpc_pb2.RPC) -> bool:
+        if rpc_msg.HasField("senderRecord"):
+            rpc_msg.ClearField("senderRecord")  # P12
+        return await super().write_msg(stream, rpc_msg)
+
+    async def publish_unsigned(self, topic: str, data: bytes) -> None:
+        """Publish ``data`` on ``topic`` without from/seqno/signature/key (StrictNoSign)."""
+        await self.push_msg(self.my_id, rpc_pb2.Message(data=data, topicIDs=[topic]))
+
+    def outbound_backlog(self) -> int:
+        """The longest outbound queue, in RPCs (used for publish back-pressure)."""
+        return max((len(q) for q in self.peer_queues.values()), default=0)
+
+
+# --- P8 -------------------------------------------------------------------------------------
+def security_options(key_pair: KeyPair) -> dict:
+    """Noise only: never plaintext, secio or TLS (P8)."""
+    return {TProtocol(NOISE_PROTOCOL_ID): NoiseTransport(key_pair, noise_privkey=_new_x25519().private_key)}
+
+
+def muxer_options() -> dict:
+    """yamux (preferred) and mplex (what js-waku's default stack speaks)."""
+    return {TProtocol(YAMUX_PROTOCOL_ID): Yamux, TProtocol(MPLEX_PROTOCOL_ID): Mplex}
+
+
+# --- P9, P10 --------------------------------------------------------------------------------
+def patch_dial_delay(seconds: float = DIAL_HEAD_START) -> None:
+    """Shorten the fixed happy-eyeballs wait after every dial (process-wide, idempotent)."""
+    _swarm._HAPPY_EYEBALLS_DELAY = seconds
+
+
+def set_agent_version(agent: str) -> None:
+    """The agent string identify reports to peers (process-wide)."""
+    _identify.AGENT_VERSION = agent
+
+
+class _QuietStreamFailures(logging.Filter):
+    """BasicHost's multi-line ERROR for a failed stream open becomes a DEBUG record (P10)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and str(record.msg).startswith("Failed to open stream to peer"):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger("statuscli").isEnabledFor(logging.DEBUG)
+        return True
+
+
+_QUIET = _QuietStreamFailures()
+
+
+def route_libp2p_logs(level: int = logging.WARNING) -> None:
+    """Let the ``libp2p`` logger's records reach our handlers (unless LIBP2P_DEBUG configured it)."""
+    host_logger = logging.getLogger("libp2p.host.basic_host")
+    if _QUIET not in host_logger.filters:
+        host_logger.addFilter(_QUIET)
+    lg = logging.getLogger("libp2p")
+    if lg.handlers:
+        return
+    lg.propagate = True
+    lg.setLevel(level)
+    for name, child in list(logging.root.manager.loggerDict.items()):
+        if name.startswith("libp2p.") and isinstance(child, logging.Logger) and 0 < child.level < level:
+            child.setLevel(level)
+
+
+def _empty_peer_record(host) -> tuple[bytes, bool]:
+    return b"", False
+
+
+def skip_gossipsub_peer_records() -> None:
+    """Gossipsub stops building a signed peer record for every RPC (P12, process-wide)."""
+    _gossipsub_mod.env_to_send_in_RPC = _empty_peer_record
+
+
+def disable_auto_connector(host) -> None:
+    """Stop the swarm from dialing peerstore peers on its own (P11, per host)."""
+    connector = host.get_network().auto_connector
+
+    async def _noop() -> None:
+        return None
+
+    connector.maybe_connect = _noop
+
+
+def apply_process_patches(agent: str) -> None:
+    """The process-wide patches (P9, P10, P12); the rest are per instance."""
+    patch_dial_delay()
+    set_agent_version(agent)
+    route_libp2p_logs()
+    skip_gossipsub_peer_records()

@@ -1,0 +1,243 @@
+"""The node's control socket: JSON-RPC 2.0 over a Unix socket (mode 0600), one JSON object per line.
+
+Methods (documented for users in ``docs/control-socket.md``):
+
+  info                       → node.info()
+  peers                      → node.peers()
+  connect     {peer}         → {"peer_id"}
+  publish     {message|data, pubsub_topic?, peer?}
+                             → {"hash", "pubsub_topic", "relay_peer_count"} (relay), or the
+                               lightpush result when ``peer`` names a service node
+  subscribe   {pubsub_topic?, content_topics?, peer?}
+                             → {"subscription": id}, then notifications
+                               {"method": "message", "params": {"subscription", …message}}
+                               until ``unsubscribe {subscription}`` or the client hangs up
+  store_query {peer?, pubsub_topic?, content_topics?, time_start?, time_end?, hashes?, cursor?,
+               forward?, limit?, include_data?}
+                             → {"messages": [...], "cursor"}
+  peer_exchange {peer, num_peers?} → {"enrs": [...]}
+  probe       {peer}         → the ``node probe`` report
+  stop                       → {"stopping": true}; the node shuts down
+
+Bytes are ``0x`` hex both ways. Errors: -32700 parse error, -32600 invalid request, -32601
+unknown method, -32602 bad params, -32000 a statuscli error with ``data: {code, exit_code, hint}``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+from pathlib import Path
+
+import trio
+
+from statuscli.core.errors import InvalidInput, StatusCliError
+from statuscli.core.waku.message import decode, encode, message_hash
+from statuscli.net.control_codec import message_from_params, message_to_json, parse_criteria
+
+log = logging.getLogger("statuscli.net.control")
+
+MAX_LINE = 16 * 1024 * 1024
+PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, SERVER_ERROR = -32700, -32600, -32601, -32602, -32000
+
+
+class _Conn:
+    def __init__(self, stream: trio.SocketStream) -> None:
+        self.stream = stream
+        self.lock = trio.Lock()
+        self.buf = bytearray()
+        self.closed = False
+
+    async def send(self, obj: dict) -> None:
+        data = (json.dumps(obj, separators=(",", ":")) + "\n").encode()
+        async with self.lock:
+            await self.stream.send_all(data)
+
+    async def lines(self):
+        while True:
+            i = self.buf.find(b"\n")
+            while i < 0:
+                if len(self.buf) > MAX_LINE:
+                    raise InvalidInput("request line too long")
+                chunk = await self.stream.receive_some(65536)
+                if not chunk:
+                    if self.buf.strip():
+                        yield bytes(self.buf)
+                    return
+                self.buf += chunk
+                i = self.buf.find(b"\n")
+            line, self.buf = bytes(self.buf[:i]), self.buf[i + 1 :]
+            if line.strip():
+                yield line
+
+
+class ControlServer:
+    def __init__(self, node, path: str | os.PathLike, *, on_stop=None) -> None:
+        self.node = node
+        self.path = Path(path)
+        self.on_stop = on_stop
+        self._next_sub = 0
+
+    async def serve(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if self.path.exists() or self.path.is_symlink():
+            self.path.unlink()
+        sock = trio.socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old = os.umask(0o177)
+        try:
+            await sock.bind(str(self.path))
+        finally:
+            os.umask(old)
+        os.chmod(self.path, 0o600)
+        sock.listen(64)
+        listener = trio.SocketListener(sock)
+        try:
+            async with trio.open_nursery() as nursery:
+                task_status.started()
+                await trio.serve_listeners(self._handle, [listener], handler_nursery=nursery)
+        finally:
+            try:
+                self.path.unlink()
+            except OSError:
+                pass
+
+    async def _handle(self, stream: trio.SocketStream) -> None:
+        conn = _Conn(stream)
+        try:
+            async with trio.open_nursery() as nursery:
+                conn.nursery = nursery
+                conn.subs = {}
+                try:
+                    async for line in conn.lines():
+                        await self._dispatch(conn, line)
+                finally:
+                    for sub in conn.subs.values():
+                        sub.close()
+                    nursery.cancel_scope.cancel()
+        except (trio.BrokenResourceError, trio.ClosedResourceError, InvalidInput):
+            pass
+        finally:
+            try:
+                await stream.aclose()
+            except Exception:
+                pass
+
+    async def _dispatch(self, conn: _Conn, line: bytes) -> None:
+        try:
+            req = json.loads(line)
+        except ValueError:
+            await conn.send({"jsonrpc": "2.0", "id": None, "error": {"code": PARSE_ERROR, "message": "parse error"}})
+            return
+        if not isinstance(req, dict) or req.get("jsonrpc") != "2.0" or not isinstance(req.get("method"), str):
+            await conn.send({"jsonrpc": "2.0", "id": None, "error": {"code": INVALID_REQUEST, "message": "invalid request"}})
+            return
+        rid = req.get("id")
+        params = req.get("params") or {}
+        method = getattr(self, "m_" + req["method"], None)
+        if method is None:
+            await conn.send({"jsonrpc": "2.0", "id": rid, "error": {"code": METHOD_NOT_FOUND, "message": f"unknown method {req['method']}"}})
+            return
+        if not isinstance(params, dict):
+            await conn.send({"jsonrpc": "2.0", "id": rid, "error": {"code": INVALID_PARAMS, "message": "params must be an object"}})
+            return
+        try:
+            result = await method(conn, params)
+        except StatusCliError as e:
+            err = {"code": INVALID_PARAMS if e.exit_code == 3 else SERVER_ERROR, "message": e.message,
+                   "data": {"code": e.code, "exit_code": e.exit_code, "hint": e.hint}}
+            await conn.send({"jsonrpc": "2.0", "id": rid, "error": err})
+            return
+        except Exception as e:
+            log.exception("control method %s failed", req["method"])
+            err = {"code": SERVER_ERROR, "message": f"{type(e).__name__}: {e}", "data": {"code": "internal-error", "exit_code": 1, "hint": None}}
+            await conn.send({"jsonrpc": "2.0", "id": rid, "error": err})
+            return
+        if rid is not None:
+            await conn.send({"jsonrpc": "2.0", "id": rid, "result": result})
+
+    # -- methods ---------------------------------------------------------------------------
+    async def m_info(self, conn, p) -> dict:
+        return self.node.info()
+
+    async def m_peers(self, conn, p) -> list:
+        return self.node.peers()
+
+    async def m_connect(self, conn, p) -> dict:
+        return {"peer_id": str(await self.node.connect(_required(p, "peer")))}
+
+    async def m_publish(self, conn, p) -> dict:
+        msg = message_from_params(p, now_ns=time.time_ns())
+        topic = p.get("pubsub_topic") or None
+        if p.get("peer"):
+            if topic is None:
+                topic = self.node.config.pubsub_topics[0] if self.node.config.shards else None
+            if topic is None:
+                raise InvalidInput("pubsub_topic is required")
+            data = msg if isinstance(msg, bytes) else encode(msg)
+            res = await self.node.lightpush_publish(p["peer"], topic, data)
+            out = res.to_json()
+            out["hash"] = "0x" + message_hash(topic, decode(data)).hex()
+            out["pubsub_topic"] = topic
+            return out
+        return (await self.node.publish(topic, msg)).to_json()
+
+    async def m_subscribe(self, conn, p) -> dict:
+        self._next_sub += 1
+        sid = self._next_sub
+        topic = p.get("pubsub_topic") or None
+        cts = p.get("content_topics") or []
+        if not isinstance(cts, list) or not all(isinstance(c, str) for c in cts):
+            raise InvalidInput("content_topics must be a list of strings")
+        if p.get("peer"):
+            if topic is None or not cts:
+                raise InvalidInput("a filter subscription needs pubsub_topic and content_topics")
+            sub = await self.node.filter_subscribe(p["peer"], topic, cts)
+            closer = sub
+        else:
+            sub = self.node.subscribe(topic, cts)
+            closer = sub
+        conn.subs[sid] = closer
+        conn.nursery.start_soon(self._forward, conn, sid, sub)
+        return {"subscription": sid}
+
+    async def m_unsubscribe(self, conn, p) -> dict:
+        sub = conn.subs.pop(p.get("subscription"), None)
+        if sub is None:
+            raise InvalidInput("unknown subscription")
+        if hasattr(sub, "unsubscribe"):
+            await sub.unsubscribe()
+        else:
+            sub.close()
+        return {"unsubscribed": True}
+
+    async def _forward(self, conn, sid: int, sub) -> None:
+        async for m in sub:
+            params = {"subscription": sid, **message_to_json(m)}
+            await conn.send({"jsonrpc": "2.0", "method": "message", "params": params})
+
+    async def m_store_query(self, conn, p) -> dict:
+        criteria = parse_criteria(p)
+        page = await self.node.store_query(p.get("peer") or None, **criteria)
+        return page.to_json()
+
+    async def m_peer_exchange(self, conn, p) -> dict:
+        enrs = await self.node.peer_exchange(_required(p, "peer"), int(p.get("num_peers") or 20))
+        return {"enrs": [e.to_json() for e in enrs]}
+
+    async def m_probe(self, conn, p) -> dict:
+        return await self.node.probe(_required(p, "peer"))
+
+    async def m_stop(self, conn, p) -> dict:
+        if self.on_stop is not None:
+            self.on_stop()
+        return {"stopping": True}
+
+
+def _required(p: dict, name: str):
+    v = p.get(name)
+    if not v:
+        raise InvalidInput(f"missing parameter {name!r}")
+    return v

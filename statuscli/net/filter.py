@@ -1,0 +1,191 @@
+"""12/WAKU2-FILTER v2 service: subscriptions and pushes (the client is in ``filter_client.py``).
+
+Rules (spec §5):
+* ``/vac/waku/filter-subscribe/2.0.0-beta1``: one request per stream, one reply, then half-close.
+  SUBSCRIBE / UNSUBSCRIBE need a pubsub topic and 1–100 content topics (else 400); SUBSCRIBE
+  adds or refreshes (pubsub, content) pairs, UNSUBSCRIBE removes some, UNSUBSCRIBE_ALL removes
+  all (404 if none), SUBSCRIBER_PING answers 200 if the peer has a subscription (and refreshes
+  it) else 404. A peer may hold at most 1000 pairs and the service at most 100 peers (503).
+  An undecodable request gets 400 (nwaku closes silently; we answer and log). A topic this node
+  does not relay gets 400 too (nothing would ever be pushed for it).
+* A subscription lapses 5 minutes after the last SUBSCRIBE or PING (js-waku pings every 60 s).
+* ``/vac/waku/filter-push/2.0.0-beta1``: for every relayed message matching a subscription, the
+  service writes ``MessagePush{waku_message, pubsub_topic}`` (pubsub_topic always set: nwaku's
+  decoder requires it) on a push stream to the subscriber, kept open and reused, reopened once
+  if it broke. Each subscriber has its own bounded queue; anything that cannot be delivered is
+  counted (``dropped.filter.*``) and logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import trio
+
+from statuscli.net import codecs
+from statuscli.net.streams import frame, open_stream, reset_quietly
+from statuscli.pb import waku_filter_pb2 as pb
+
+log = logging.getLogger("statuscli.net.filter")
+
+T = pb.FilterSubscribeRequest
+PING, SUBSCRIBE, UNSUBSCRIBE, UNSUBSCRIBE_ALL = T.SUBSCRIBER_PING, T.SUBSCRIBE, T.UNSUBSCRIBE, T.UNSUBSCRIBE_ALL
+OK, BAD_REQUEST, NOT_FOUND, TOO_MANY_REQUESTS, SERVICE_UNAVAILABLE = 200, 400, 404, 429, 503
+
+MAX_CONTENT_TOPICS_PER_REQUEST = 100
+MAX_CRITERIA_PER_PEER = 1000
+MAX_PEERS = 100
+SUBSCRIPTION_TTL = 300.0
+PUSH_QUEUE = 4096
+PUSH_TIMEOUT = 10.0
+
+
+@dataclass
+class _Subscriber:
+    criteria: set[tuple[str, str]] = field(default_factory=set)
+    last_seen: float = 0.0
+    queue_send: trio.MemorySendChannel | None = None
+
+
+def reply(request_id: str, code: int, desc: str) -> bytes:
+    return pb.FilterSubscribeResponse(request_id=request_id or "N/A", status_code=code, status_desc=desc).SerializeToString()
+
+
+class FilterService:
+    """Serves filter subscriptions; feed it relayed messages with :meth:`on_message`."""
+
+    def __init__(self, host, counters, *, topics: Callable[[], set[str]], clock: Callable[[], float] = time.monotonic) -> None:
+        self.host = host  # WakuHost
+        self.counters = counters
+        self.topics = topics
+        self.clock = clock
+        self.subscribers: dict = {}
+        self._nursery: trio.Nursery | None = None
+
+    async def run(self, nursery: trio.Nursery) -> None:
+        """Start the expiry loop; pushes run as tasks in ``nursery``."""
+        self._nursery = nursery
+        nursery.start_soon(self._expire_loop)
+
+    # -- subscribe protocol ----------------------------------------------------------------
+    async def handle(self, peer, data: bytes) -> bytes:
+        req = pb.FilterSubscribeRequest()
+        try:
+            req.ParseFromString(data)
+        except Exception as e:
+            self.counters.drop("filter.bad-request", "undecodable filter request from %s: %s", peer, e)
+            return reply("N/A", BAD_REQUEST, "decoding request failed")
+        rid = req.request_id
+        kind = req.filter_subscribe_type
+        topic = req.pubsub_topic
+        cts = list(dict.fromkeys(req.content_topics))
+        sub = self.subscribers.get(peer)
+        now = self.clock()
+        if kind == PING:
+            if sub is None or not sub.criteria:
+                return reply(rid, NOT_FOUND, "peer has no subscriptions")
+            sub.last_seen = now
+            return reply(rid, OK, "OK")
+        if kind == UNSUBSCRIBE_ALL:
+            if sub is None or not sub.criteria:
+                return reply(rid, NOT_FOUND, "peer has no subscriptions")
+            self._remove(peer)
+            return reply(rid, OK, "OK")
+        if kind not in (SUBSCRIBE, UNSUBSCRIBE):
+            return reply(rid, BAD_REQUEST, f"unknown request type {kind}")
+        if not topic or not cts:
+            return reply(rid, BAD_REQUEST, "pubsub topic and at least one content topic are required")
+        if len(cts) > MAX_CONTENT_TOPICS_PER_REQUEST:
+            return reply(rid, BAD_REQUEST, f"at most {MAX_CONTENT_TOPICS_PER_REQUEST} content topics per request")
+        if kind == UNSUBSCRIBE:
+            if sub is None:
+                return reply(rid, NOT_FOUND, "peer has no subscriptions")
+            sub.criteria.difference_update((topic, ct) for ct in cts)
+            if not sub.criteria:
+                self._remove(peer)
+            return reply(rid, OK, "OK")
+        if topic not in self.topics():
+            return reply(rid, BAD_REQUEST, f"this node does not relay {topic}")
+        if sub is None:
+            if len(self.subscribers) >= MAX_PEERS:
+                return reply(rid, SERVICE_UNAVAILABLE, "filter service is full")
+            sub = self._add(peer)
+        new = {(topic, ct) for ct in cts} - sub.criteria
+        if len(sub.criteria) + len(new) > MAX_CRITERIA_PER_PEER:
+            return reply(rid, SERVICE_UNAVAILABLE, f"at most {MAX_CRITERIA_PER_PEER} subscriptions per peer")
+        sub.criteria |= new
+        sub.last_seen = now
+        self.counters.inc("filter.subscribe")
+        return reply(rid, OK, "OK")
+
+    # -- subscribers -----------------------------------------------------------------------
+    def _add(self, peer) -> _Subscriber:
+        sub = _Subscriber()
+        send, recv = trio.open_memory_channel(PUSH_QUEUE)
+        sub.queue_send = send
+        self.subscribers[peer] = sub
+        if self._nursery is not None:
+            self._nursery.start_soon(self._push_worker, peer, recv)
+        return sub
+
+    def _remove(self, peer) -> None:
+        sub = self.subscribers.pop(peer, None)
+        if sub is not None and sub.queue_send is not None:
+            sub.queue_send.close()
+
+    async def _expire_loop(self) -> None:
+        while True:
+            await trio.sleep(min(30.0, SUBSCRIPTION_TTL / 4))
+            now = self.clock()
+            for peer, sub in list(self.subscribers.items()):
+                if now - sub.last_seen > SUBSCRIPTION_TTL:
+                    log.info("filter: subscription of %s lapsed (no ping for %.0f s)", peer, now - sub.last_seen)
+                    self.counters.inc("filter.expired")
+                    self._remove(peer)
+
+    def subscription_count(self) -> int:
+        return sum(len(s.criteria) for s in self.subscribers.values())
+
+    # -- pushing ---------------------------------------------------------------------------
+    def on_message(self, msg) -> None:
+        """Queue a relayed message (a ``RelayMessage``) for every matching subscriber."""
+        key = (msg.pubsub_topic, msg.message.content_topic)
+        for peer, sub in self.subscribers.items():
+            if key in sub.criteria and sub.queue_send is not None:
+                try:
+                    sub.queue_send.send_nowait(msg)
+                except trio.WouldBlock:
+                    self.counters.drop("filter.queue-full", "filter push to %s: queue full", peer)
+                except trio.ClosedResourceError:
+                    pass
+
+    async def _push_worker(self, peer, recv: trio.MemoryReceiveChannel) -> None:
+        stream = None
+        async with recv:
+            async for msg in recv:
+                body = frame(pb.MessagePush(waku_message=msg.data, pubsub_topic=msg.pubsub_topic).SerializeToString())
+                for attempt in (1, 2):
+                    try:
+                        with trio.fail_after(PUSH_TIMEOUT):
+                            if stream is None:
+                                stream = await open_stream(self.host.host, peer, codecs.FILTER_PUSH)
+                            await stream.write(body)
+                        self.counters.inc("filter.pushed")
+                        break
+                    except Exception as e:
+                        if stream is not None:
+                            await reset_quietly(stream)
+                            stream = None
+                        if attempt == 2:
+                            self.counters.drop("filter.push-failed", "filter push to %s failed: %s: %s", peer, type(e).__name__, e)
+                            if not self.host.is_connected(peer) and self.subscribers.get(peer) is not None:
+                                log.info("filter: %s is gone; dropping its subscription", peer)
+                                self._remove(peer)
+        if stream is not None:
+            try:
+                await stream.close()
+            except Exception:
+                pass

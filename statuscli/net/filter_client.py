@@ -1,0 +1,155 @@
+"""12/WAKU2-FILTER v2 client: subscribe to a filter service and receive its pushes.
+
+The client serves ``/vac/waku/filter-push/2.0.0-beta1`` (the service opens the stream and may
+write many ``MessagePush`` frames on it; we read until it closes). A push without a pubsub topic
+or with an undecodable message is dropped, counted (``dropped.filter-client.*``) and logged, as
+js-waku does. Pushes reach only the local subscriptions made with that service whose (pubsub,
+content) topics match; duplicates (same message hash) are delivered once per subscription.
+
+Usage (any node mode, e.g. ``light``)::
+
+    sub = await node.filter_subscribe(service_multiaddr, "/waku/2/rs/16/32", ["/app/1/chat/proto"])
+    async for m in sub:             # RelayMessage(pubsub_topic, message, data, hash)
+        ...
+    await sub.unsubscribe()
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections import OrderedDict
+
+import trio
+
+from statuscli.core.errors import StatusCliError
+from statuscli.core.waku.message import decode, message_hash
+from statuscli.net import codecs
+from statuscli.net.relay import RelayMessage
+from statuscli.net.streams import MAX_FRAME, ServiceRefused, read_frame, request, reset_quietly, send_only
+from statuscli.pb import waku_filter_pb2 as pb
+
+log = logging.getLogger("statuscli.net.filter")
+
+T = pb.FilterSubscribeRequest
+SUBSCRIPTION_BUFFER = 4096
+_DEDUP = 4096
+
+
+class FilterSubscription:
+    """Messages pushed by one service for one pubsub topic and a set of content topics."""
+
+    def __init__(self, client: FilterClient, peer_id, pubsub_topic: str, content_topics: list[str]) -> None:
+        self.client = client
+        self.peer_id = peer_id
+        self.pubsub_topic = pubsub_topic
+        self.content_topics = set(content_topics)
+        self._send, self._recv = trio.open_memory_channel(SUBSCRIPTION_BUFFER)
+        self._seen: OrderedDict[bytes, None] = OrderedDict()
+
+    def matches(self, peer_id, pubsub_topic: str, content_topic: str) -> bool:
+        return peer_id == self.peer_id and pubsub_topic == self.pubsub_topic and content_topic in self.content_topics
+
+    def _offer(self, item: RelayMessage) -> None:
+        if item.hash in self._seen:
+            return
+        self._seen[item.hash] = None
+        if len(self._seen) > _DEDUP:
+            self._seen.popitem(last=False)
+        try:
+            self._send.send_nowait(item)
+        except trio.WouldBlock:
+            self.client.counters.drop("filter-client.buffer-full", "filter push for %s: subscriber buffer full", self.pubsub_topic)
+        except trio.ClosedResourceError:
+            pass
+
+    def __aiter__(self):
+        return self._recv.__aiter__()
+
+    async def receive(self) -> RelayMessage:
+        return await self._recv.receive()
+
+    async def ping(self) -> None:
+        await self.client.request(self.peer_id, T.SUBSCRIBER_PING)
+
+    async def unsubscribe(self) -> None:
+        """Tell the service (without waiting for its answer, as js-waku) and stop delivery."""
+        self.close()
+        try:
+            await self.client.request(self.peer_id, T.UNSUBSCRIBE, self.pubsub_topic, sorted(self.content_topics), wait=False)
+        except StatusCliError as e:
+            log.info("filter unsubscribe from %s: %s", self.peer_id, e.message)
+
+    def close(self) -> None:
+        if self in self.client.subscriptions:
+            self.client.subscriptions.remove(self)
+        self._send.close()
+
+
+class FilterClient:
+    def __init__(self, host, counters) -> None:
+        self.host = host  # WakuHost
+        self.counters = counters
+        self.subscriptions: list[FilterSubscription] = []
+
+    async def request(self, peer_id, kind: int, pubsub_topic: str | None = None, content_topics=(), *, wait: bool = True, timeout: float = 10.0) -> None:
+        """Send one filter-subscribe request; raise ``ServiceRefused`` unless the answer is 2xx."""
+        req = pb.FilterSubscribeRequest(request_id=secrets.token_hex(16), filter_subscribe_type=kind, content_topics=list(content_topics))
+        if pubsub_topic is not None:
+            req.pubsub_topic = pubsub_topic
+        if not wait:
+            await send_only(self.host.host, peer_id, codecs.FILTER_SUBSCRIBE, req.SerializeToString(), timeout=timeout)
+            return
+        data = await request(self.host.host, peer_id, codecs.FILTER_SUBSCRIBE, req.SerializeToString(), limit=64 * 1024, timeout=timeout)
+        resp = pb.FilterSubscribeResponse()
+        try:
+            resp.ParseFromString(data)
+        except Exception:
+            raise ServiceRefused(f"undecodable filter answer from {peer_id}", status=300) from None
+        code = resp.status_code if resp.HasField("status_code") else 300
+        if not 200 <= code < 300:
+            raise ServiceRefused(f"filter service {peer_id} answered {code} {resp.status_desc}".rstrip(), status=code)
+
+    async def subscribe(self, peer_id, pubsub_topic: str, content_topics: list[str], *, timeout: float = 10.0) -> FilterSubscription:
+        sub = FilterSubscription(self, peer_id, pubsub_topic, content_topics)
+        self.subscriptions.append(sub)  # before asking: a push may follow the answer at once
+        try:
+            await self.request(peer_id, T.SUBSCRIBE, pubsub_topic, content_topics, timeout=timeout)
+        except BaseException:
+            sub.close()
+            raise
+        return sub
+
+    # -- the push protocol -----------------------------------------------------------------
+    async def handle_push(self, stream) -> None:
+        peer = stream.muxed_conn.peer_id
+        try:
+            while True:
+                data = await read_frame(stream, MAX_FRAME, allow_eof=True)
+                if data is None:
+                    break
+                self._deliver(peer, data)
+        except StatusCliError as e:
+            self.counters.drop("filter-client.bad-stream", "filter push stream from %s: %s", peer, e.message)
+            await reset_quietly(stream)
+            return
+        try:
+            await stream.close()
+        except Exception:
+            pass
+
+    def _deliver(self, peer, data: bytes) -> None:
+        push = pb.MessagePush()
+        try:
+            push.ParseFromString(data)
+            if not push.pubsub_topic:
+                raise ValueError("pubsub topic missing")
+            msg = decode(push.waku_message)
+        except Exception as e:
+            self.counters.drop("filter-client.bad-push", "filter push from %s: %s", peer, getattr(e, "message", e))
+            return
+        self.counters.inc("filter-client.received")
+        item = RelayMessage(push.pubsub_topic, msg, push.waku_message, message_hash(push.pubsub_topic, msg))
+        for sub in self.subscriptions:
+            if sub.matches(peer, push.pubsub_topic, msg.content_topic):
+                sub._offer(item)

@@ -1,0 +1,361 @@
+"""The Waku v2 node: one py-libp2p host with the protocols its mode mounts (see ``node_config``).
+
+In-process API (trio)::
+
+    from statuscli.net.node import WakuNode
+    from statuscli.net.node_config import NodeConfig
+
+    async with WakuNode(NodeConfig(mode="full", listen=["/ip4/127.0.0.1/tcp/0"], archive=archive)) as node:
+        node.multiaddrs, node.enr                    # /p2p/-terminated addresses, "enr:…"
+        await node.connect("/ip4/…/tcp/…/p2p/16Uiu2…")
+        r = await node.publish("/waku/2/rs/16/32", WakuMessage(payload=b"hi", content_topic="/a/1/b/proto", timestamp=now))
+        with node.subscribe("/waku/2/rs/16/32", ["/a/1/b/proto"]) as sub:
+            async for m in sub: ...                  # RelayMessage(pubsub_topic, message, data, hash)
+        page = await node.store_query(None, pubsub_topic=…, content_topics=[…], forward=True)   # local archive
+        # light-client helpers, towards another node (multiaddr text or peer id):
+        await node.lightpush_publish(addr, pubsub_topic, msg)      # -> PushResult
+        sub = await node.filter_subscribe(addr, pubsub_topic, ["/a/1/b/proto"])
+        page = await node.store_query(addr, pubsub_topic=…, cursor=…, limit=100)
+        enrs = await node.peer_exchange(addr, 20)
+        report = await node.probe(addr)
+
+Every message the node drops is counted in ``node.counters`` (``dropped.*``) and logged.
+Connections: on each new connection the node asks for the peer's metadata and disconnects a
+peer on another cluster (nwaku's rule); discovering modes also ask for ENRs (peer exchange),
+keep static peers connected and dial learned relay peers up to ``target_relay_peers``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+
+import trio
+from libp2p.abc import INotifee
+from libp2p.peer.id import ID
+
+from statuscli.core.errors import InvalidInput, NetworkError, StatusCliError
+from statuscli.core.waku.enr import decode_enr, enr_text
+from statuscli.core.waku.message import WakuMessage, encode
+from statuscli.net import codecs, lightpush
+from statuscli.net.filter import FilterService
+from statuscli.net.filter_client import FilterClient
+from statuscli.net.host import WakuHost
+from statuscli.net.metadata import MetadataService
+from statuscli.net.node_config import NodeConfig, Subscription
+from statuscli.net.node_helpers import NodeClientMixin, build_enr_for, is_enr_text
+from statuscli.net.peer_exchange import EnrCache, PeerExchangeService, enr_multiaddrs, peer_exchange
+from statuscli.net.relay import InvalidMessage, RelayMessage, WakuRelay
+from statuscli.net.stats import Counters
+from statuscli.net.store_protocol import StoreService
+from statuscli.net.streams import serve
+
+log = logging.getLogger("statuscli.net.node")
+
+ARCHIVE_BATCH = 1000
+ARCHIVE_FLUSH_INTERVAL = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    hash: bytes
+    pubsub_topic: str
+    relay_peer_count: int
+
+    def to_json(self) -> dict:
+        return {"hash": "0x" + self.hash.hex(), "pubsub_topic": self.pubsub_topic, "relay_peer_count": self.relay_peer_count}
+
+
+class _ConnectionEvents(INotifee):
+    def __init__(self, send: trio.MemorySendChannel) -> None:
+        self.send = send
+
+    async def connected(self, network, conn) -> None:
+        self._put("connected", conn)
+
+    async def disconnected(self, network, conn) -> None:
+        self._put("disconnected", conn)
+
+    def _put(self, kind, conn) -> None:
+        try:
+            self.send.send_nowait((kind, conn.muxed_conn.peer_id))
+        except (trio.WouldBlock, trio.ClosedResourceError, trio.BrokenResourceError, AttributeError):
+            pass
+
+    async def opened_stream(self, network, stream) -> None:
+        return None
+
+    async def closed_stream(self, network, stream) -> None:
+        return None
+
+    async def listen(self, network, multiaddr) -> None:
+        return None
+
+    async def listen_close(self, network, multiaddr) -> None:
+        return None
+
+
+class WakuNode(NodeClientMixin):
+    def __init__(self, config: NodeConfig) -> None:
+        self.config = config
+        self.counters = Counters()
+        secret = config.node_key or _fresh_key()
+        self._secret = secret
+        listen = config.listen if config.mode != "light" else [a for a in config.listen if a]
+        self.host = WakuHost(secret, listen, agent=config.agent)
+        self.archive = config.archive if config.serves else None
+        self.metadata = MetadataService(config.cluster_id, config.shards if config.mode != "light" else [], self.counters)
+        self.enr_cache = EnrCache(config.cluster_id)
+        self.filter_client = FilterClient(self.host, self.counters)
+        self.relay: WakuRelay | None = None
+        self.filter: FilterService | None = None
+        self._subscriptions: set[Subscription] = set()
+        self._pending_archive: list[tuple] = []
+        self._archive_wakeup = trio.Event()
+        self._static_peers: dict[str, str] = {}  # text -> dialable multiaddr
+        self._enr_raw = b""
+        self.started_at = time.time()
+        self._stack: AsyncExitStack | None = None
+        self._mount()
+
+    # -- wiring ----------------------------------------------------------------------------
+    def _mount(self) -> None:
+        cfg, h, c = self.config, self.host, self.counters
+        events_send, self._events_recv = trio.open_memory_channel(1024)
+        h.host.get_network().register_notifee(_ConnectionEvents(events_send))
+        h.set_handler(codecs.METADATA, serve("metadata", self.metadata.handle, c, limit=4096))
+        h.set_handler(codecs.FILTER_PUSH, self.filter_client.handle_push)
+        if cfg.relays:
+            self.relay = WakuRelay(h, c, max_message_size=cfg.max_message_size, timestamp_window_ns=int(cfg.timestamp_window_s * 1e9))
+            self.relay.add_listener(self._on_relay_message)
+        if cfg.serves:
+            lp = lightpush.LightPushService(self._accept_push, c)
+            h.set_handler(codecs.LIGHTPUSH_V3, serve("lightpush", lp.handle_v3, c))
+            h.set_handler(codecs.LIGHTPUSH_V2, serve("lightpush-v2", lp.handle_v2, c))
+            self.filter = FilterService(h, c, topics=lambda: self.relay.topics if self.relay else set())
+            h.set_handler(codecs.FILTER_SUBSCRIBE, serve("filter", self.filter.handle, c))
+            if self.archive is not None:
+                h.set_handler(codecs.STORE_V3, serve("store", StoreService(self.archive, c, before_query=self._flush_archive).handle, c))
+        if cfg.mode in ("full", "bootstrap"):
+            px = PeerExchangeService(lambda: self._enr_raw, self.enr_cache, c)
+            h.set_handler(codecs.PEER_EXCHANGE, serve("peer-exchange", px.handle, c, limit=1024))
+
+    async def __aenter__(self) -> WakuNode:
+        stack = AsyncExitStack()
+        await stack.__aenter__()
+        try:
+            await stack.enter_async_context(self.host.run())
+            if self.relay is not None:
+                await stack.enter_async_context(self.relay.run())
+                for topic in self.config.pubsub_topics:
+                    await self.relay.join(topic)
+            nursery = await stack.enter_async_context(trio.open_nursery())
+            stack.callback(nursery.cancel_scope.cancel)
+            self._nursery = nursery
+            self._enr_raw = build_enr_for(self)
+            nursery.start_soon(self._connection_events, self._events_recv)
+            if self.filter is not None:
+                await self.filter.run(nursery)
+            if self.archive is not None:
+                nursery.start_soon(self._archive_writer)
+            for peer in self.config.peers:
+                self._static_peers[peer] = self._dialable(peer)
+            nursery.start_soon(self._maintenance)
+        except BaseException:
+            await stack.__aexit__(None, None, None)
+            raise
+        self._stack = stack
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            self._flush_archive()
+            for sub in list(self._subscriptions):
+                sub.close()
+            await stack.__aexit__(*exc)
+
+    # -- identity --------------------------------------------------------------------------
+    @property
+    def peer_id(self) -> str:
+        return str(self.host.peer_id)
+
+    @property
+    def multiaddrs(self) -> list[str]:
+        return self.host.multiaddrs()
+
+    @property
+    def enr(self) -> str:
+        return enr_text(self._enr_raw) if self._enr_raw else ""
+
+    def protocols(self) -> list[str]:
+        return self.host.protocols()
+
+    # -- relay -----------------------------------------------------------------------------
+    async def publish(self, pubsub_topic: str | None, message: WakuMessage | bytes) -> PublishResult:
+        """Relay a message (``WakuMessage`` or its exact bytes). Raises ``InvalidMessage``."""
+        if self.relay is None:
+            raise InvalidInput(f"a {self.config.mode} node does not relay", hint="use lightpush_publish towards a full node")
+        topic = pubsub_topic or self.config.pubsub_topics[0]
+        data = message if isinstance(message, bytes) else encode(message)
+        msg = self.relay.check(data)
+        n = await self.relay.publish(topic, data)
+        return PublishResult(msg.hash(topic), topic, n)
+
+    def subscribe(self, pubsub_topic: str | None = None, content_topics=None, *, buffer: int = 10_000) -> Subscription:
+        """Messages relayed on our topics (ours included) matching the filter, from now on."""
+        sub = Subscription(self, pubsub_topic, content_topics, buffer)
+        self._subscriptions.add(sub)
+        return sub
+
+    def _on_relay_message(self, msg: RelayMessage) -> None:
+        if self.archive is not None and not msg.message.ephemeral:
+            self._pending_archive.append((msg.hash, msg.pubsub_topic, msg.message.content_topic, msg.message.timestamp or 0, msg.data))
+            if len(self._pending_archive) >= ARCHIVE_BATCH:
+                self._archive_wakeup.set()
+        if self.filter is not None:
+            self.filter.on_message(msg)
+        for sub in list(self._subscriptions):
+            if sub.matches(msg):
+                sub.offer(msg)
+
+    async def _accept_push(self, topic: str, data: bytes) -> int:
+        """Lightpush service: relay a pushed message or refuse it with a status code."""
+        if self.relay is None or topic not in self.relay.topics:
+            raise lightpush.PushRefused(lightpush.UNSUPPORTED_PUBSUB_TOPIC, f"this node does not relay {topic}")
+        try:
+            msg = self.relay.check(data)
+        except InvalidMessage as e:
+            code = lightpush.PAYLOAD_TOO_LARGE if e.reason == "too-large" else lightpush.INVALID_MESSAGE
+            raise lightpush.PushRefused(code, e.message) from None
+        peers = self.relay.peer_count(topic)
+        kept = self.archive is not None or any(s.matches(RelayMessage(topic, msg, data, b"")) for s in self._subscriptions)
+        kept = kept or (self.filter is not None and self.filter.subscription_count() > 0)
+        if peers == 0 and not kept:
+            raise lightpush.PushRefused(lightpush.NO_PEERS_TO_RELAY, "no peers to relay the message to")
+        try:
+            return await self.relay.publish(topic, data)
+        except InvalidMessage as e:
+            raise lightpush.PushRefused(lightpush.INVALID_MESSAGE, e.message) from None
+
+    # -- archive ---------------------------------------------------------------------------
+    def _flush_archive(self) -> None:
+        if self.archive is None or not self._pending_archive:
+            return
+        batch, self._pending_archive = self._pending_archive, []
+        try:
+            n = self.archive.add(batch)
+        except Exception as e:
+            self.counters.drop("store.archive-error", "archive write of %d message(s) failed: %s", len(batch), e, n=len(batch))
+            return
+        self.counters.inc("store.archived", n)
+
+    async def _archive_writer(self) -> None:
+        next_prune = 0.0
+        while True:
+            with trio.move_on_after(ARCHIVE_FLUSH_INTERVAL):
+                await self._archive_wakeup.wait()
+            self._archive_wakeup = trio.Event()
+            self._flush_archive()
+            if time.monotonic() >= next_prune:
+                next_prune = time.monotonic() + self.config.prune_interval
+                try:
+                    n = self.archive.prune()
+                    if n:
+                        log.info("store: retention removed %d message(s)", n)
+                except Exception as e:
+                    log.warning("store: retention failed: %s", e)
+
+    # -- peers -----------------------------------------------------------------------------
+    def _dialable(self, text: str) -> str:
+        if is_enr_text(text):
+            enr = decode_enr(text)
+            self.enr_cache.add(enr)
+            addrs = enr_multiaddrs(enr)
+            if not addrs:
+                raise InvalidInput(f"ENR {text[:24]}… has no address to dial")
+            return addrs[0]
+        return text
+
+    async def _connection_events(self, recv: trio.MemoryReceiveChannel) -> None:
+        async with recv:
+            async for kind, peer in recv:
+                if kind == "connected":
+                    self.counters.inc("peers.connected")
+                    self._nursery.start_soon(self._check_new_peer, peer)
+                else:
+                    self.counters.inc("peers.disconnected")
+                    self.metadata.peers.pop(peer, None)
+
+    async def _check_new_peer(self, peer: ID) -> None:
+        try:
+            meta = await self.metadata.query(self.host.host, peer)
+        except StatusCliError as e:
+            log.info("metadata: %s did not answer (%s); keeping it", peer, e.message)
+            meta = None
+        if meta is not None and self.config.mode != "light":
+            why = self.metadata.compatible(meta)
+            if why is not None:
+                self.counters.drop("metadata.cluster-mismatch", "disconnecting %s: %s", peer, why)
+                await self.host.disconnect(peer)
+                return
+        if self.config.discovers and await self._speaks(peer, codecs.PEER_EXCHANGE):
+            try:
+                for enr in await peer_exchange(self.host.host, peer, 20, self.counters, timeout=5.0):
+                    if enr.peer_id != self.peer_id:
+                        self.enr_cache.add(enr)
+            except StatusCliError as e:
+                log.debug("peer exchange with %s: %s", peer, e.message)
+
+    async def _speaks(self, peer: ID, protocol: str, timeout: float = 3.0) -> bool:
+        """Whether identify says ``peer`` serves ``protocol`` (waits for identify a little)."""
+        with trio.move_on_after(timeout):
+            while not self.host.peer_protocols(peer):
+                await trio.sleep(0.05)
+        return protocol in self.host.peer_protocols(peer)
+
+    async def _maintenance(self) -> None:
+        reported: dict[str, str] = {}
+        while True:
+            for text, addr in list(self._static_peers.items()):
+                try:
+                    await self.host.connect(addr, timeout=10.0)
+                    if reported.pop(text, None) is not None:
+                        log.info("static peer %s is reachable again", text)
+                except StatusCliError as e:
+                    if reported.get(text) != e.message:
+                        log.warning("static peer %s: %s", text, e.message)
+                        reported[text] = e.message
+            if self.relay is not None:
+                await self._discover_relay_peers()
+            await trio.sleep(self.config.maintenance_interval)
+
+    async def _discover_relay_peers(self) -> None:
+        need = self.config.target_relay_peers - len(self.relay.relay_peers())
+        if need <= 0:
+            return
+        connected = {str(p) for p in self.host.connected_peers()}
+        for enr in self.enr_cache.records(exclude=connected | {self.peer_id}):
+            if need <= 0:
+                break
+            if enr.waku2 is not None and not enr.waku2 & 1:
+                continue
+            for addr in enr_multiaddrs(enr):
+                try:
+                    await self.host.connect(addr, timeout=5.0)
+                    need -= 1
+                    break
+                except NetworkError:
+                    continue
+                except StatusCliError:
+                    continue
+
+
+def _fresh_key() -> bytes:
+    import secrets
+
+    from statuscli.core.crypto.secp256k1 import generate_private_key
+
+    return generate_private_key(secrets.token_bytes)

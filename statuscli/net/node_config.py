@@ -1,0 +1,125 @@
+"""What a Waku node is asked to be (:class:`NodeConfig`) and local message subscriptions.
+
+Modes and what they mount (besides identify, ping, metadata and the filter-push client):
+
+=========  ======================================================================
+full       relay, lightpush v3+v2, filter v2, store v3 (with an archive), peer exchange
+relay      relay
+bootstrap  peer exchange and discovery (asks every new peer for ENRs and passes them on)
+light      nothing served: a client of other nodes (lightpush, filter, store, peer exchange)
+=========  ======================================================================
+
+Cheap to import (no libp2p).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import trio
+
+from statuscli import __version__
+from statuscli.core.errors import InvalidInput
+
+MODES = ("full", "relay", "bootstrap", "light")
+DEFAULT_LISTEN = ("/ip4/0.0.0.0/tcp/60000", "/ip4/0.0.0.0/tcp/8000/ws")
+DEFAULT_CLUSTER = 16
+DEFAULT_SHARDS = (32, 64)
+
+
+def pubsub_topic(cluster_id: int, shard: int) -> str:
+    return f"/waku/2/rs/{cluster_id}/{shard}"
+
+
+@dataclass
+class NodeConfig:
+    mode: str = "full"
+    listen: list[str] = field(default_factory=lambda: list(DEFAULT_LISTEN))
+    #: Static peers: multiaddrs ending in /p2p/<id>, or enr:… records. Kept connected.
+    peers: list[str] = field(default_factory=list)
+    cluster_id: int = DEFAULT_CLUSTER
+    shards: list[int] = field(default_factory=lambda: list(DEFAULT_SHARDS))
+    #: 32-byte secp256k1 secret; None = a fresh identity for this run.
+    node_key: bytes | None = None
+    #: The store archive (``statuscli.store.archive.Archive`` or alike); full mode serves it.
+    archive: object | None = None
+    max_message_size: int = 153_600
+    timestamp_window_s: float = 20.0
+    agent: str = f"statuscli/{__version__}"
+    #: Relay peers a full/relay node tries to keep by dialing ENRs it learned.
+    target_relay_peers: int = 6
+    #: How often static peers are re-dialed and discovery runs (seconds).
+    maintenance_interval: float = 10.0
+    #: How often the archive retention runs (seconds).
+    prune_interval: float = 600.0
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise InvalidInput(f"unknown node mode {self.mode!r}", hint=f"use one of: {', '.join(MODES)}")
+        if not 0 <= self.cluster_id <= 0xFFFF:
+            raise InvalidInput(f"cluster id {self.cluster_id} is not a uint16")
+        for s in self.shards:
+            if not 0 <= s <= 1023:
+                raise InvalidInput(f"shard {s} is out of range (0–1023)")
+        self.shards = sorted(set(self.shards))
+        if self.mode != "light" and not self.shards:
+            raise InvalidInput("a relaying node needs at least one shard")
+
+    @property
+    def pubsub_topics(self) -> list[str]:
+        return [pubsub_topic(self.cluster_id, s) for s in self.shards]
+
+    @property
+    def relays(self) -> bool:
+        return self.mode in ("full", "relay")
+
+    @property
+    def serves(self) -> bool:
+        return self.mode == "full"
+
+    @property
+    def discovers(self) -> bool:
+        return self.mode in ("full", "relay", "bootstrap")
+
+
+class Subscription:
+    """Relay messages for one pubsub topic (or all) and some content topics (or all).
+
+    ``async for m in sub`` yields ``RelayMessage``; a full buffer drops and counts
+    (``dropped.subscription.buffer-full``). ``close()`` ends the iteration.
+    """
+
+    def __init__(self, node, pubsub_topic: str | None, content_topics, buffer: int) -> None:
+        self.node = node
+        self.pubsub_topic = pubsub_topic
+        self.content_topics = set(content_topics or ())
+        self._send, self._recv = trio.open_memory_channel(buffer)
+
+    def matches(self, msg) -> bool:
+        if self.pubsub_topic is not None and msg.pubsub_topic != self.pubsub_topic:
+            return False
+        return not self.content_topics or msg.message.content_topic in self.content_topics
+
+    def offer(self, msg) -> None:
+        try:
+            self._send.send_nowait(msg)
+        except trio.WouldBlock:
+            self.node.counters.drop("subscription.buffer-full", "local subscription buffer full (%s)", self.pubsub_topic or "all topics")
+        except trio.ClosedResourceError:
+            pass
+
+    def __aiter__(self):
+        return self._recv.__aiter__()
+
+    async def receive(self):
+        return await self._recv.receive()
+
+    def close(self) -> None:
+        self.node._subscriptions.discard(self)
+        self._send.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

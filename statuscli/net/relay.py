@@ -1,0 +1,204 @@
+"""11/WAKU2-RELAY: gossipsub on ``/vac/waku/relay/2.0.0`` with Waku's rules.
+
+Rules (spec/waku-protocol.md §3):
+* StrictNoSign: published messages carry no from/seqno/signature/key; message id = sha256(data).
+* ``topicIDs`` = the pubsub topic (``/waku/2/rs/<cluster>/<shard>``); ``data`` = the WakuMessage
+  bytes, relayed byte for byte.
+* Validation (:func:`validate`, run for every message, ours included), each failure counted under
+  ``dropped.relay.invalid.<reason>`` and logged:
+  ``too-large`` (> 150 KiB), ``undecodable`` (not a WakuMessage, or fields 1/2 absent),
+  ``empty-content-topic``, ``empty-payload`` (js-waku rejects those), ``no-timestamp`` and
+  ``timestamp-skew`` (|timestamp − now| over the window, 20 s by default, as nwaku's archive
+  and RLN checks).
+* No silent drops: a full outbound queue (``dropped.relay.outbound-queue``) and a full local
+  subscriber buffer are counted and logged; :meth:`WakuRelay.publish` waits while a peer's
+  outbound queue is backed up instead of overflowing it.
+
+Usage (inside a running :class:`~statuscli.net.host.WakuHost`)::
+
+    relay = WakuRelay(host, counters)
+    relay.add_listener(lambda m: print(m.pubsub_topic, m.message.content_topic))
+    async with relay.run():
+        await relay.join("/waku/2/rs/16/32")
+        peers = await relay.publish("/waku/2/rs/16/32", encode(msg))
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import trio
+from libp2p.tools.anyio_service import background_trio_service
+
+from statuscli.core.errors import InvalidInput, StatusCliError
+from statuscli.core.waku.message import WakuMessage, decode, message_hash
+from statuscli.net import compat
+
+log = logging.getLogger("statuscli.net.relay")
+
+MAX_MESSAGE_SIZE = 153_600  # 150 KiB, nwaku's default
+TIMESTAMP_WINDOW_NS = 20 * 1_000_000_000
+#: Publish waits while some peer has more than this many RPCs queued.
+BACKLOG_HIGH_WATER = compat.OUTBOUND_QUEUE_SIZE // 4
+BACKLOG_WAIT_MAX = 10.0
+
+
+class InvalidMessage(InvalidInput):
+    """A WakuMessage that relay refuses; ``reason`` is the short counter name."""
+
+    code = "invalid-message"
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+def validate(
+    data: bytes, *, now_ns: int, max_size: int = MAX_MESSAGE_SIZE, window_ns: int = TIMESTAMP_WINDOW_NS
+) -> WakuMessage:
+    """Decode and check relay data; raise :class:`InvalidMessage` (with ``reason``) if refused."""
+    if len(data) > max_size:
+        raise InvalidMessage("too-large", f"message of {len(data)} bytes is over the {max_size}-byte limit")
+    try:
+        msg = decode(data, strict=True)
+    except StatusCliError as e:
+        raise InvalidMessage("undecodable", f"not a WakuMessage: {e.message}") from None
+    if not msg.content_topic:
+        raise InvalidMessage("empty-content-topic", "message without a content topic")
+    if not msg.payload:
+        raise InvalidMessage("empty-payload", "message with an empty payload")
+    if not msg.timestamp:
+        raise InvalidMessage("no-timestamp", "message without a timestamp")
+    if window_ns and abs(msg.timestamp - now_ns) > window_ns:
+        skew = (msg.timestamp - now_ns) / 1e9
+        raise InvalidMessage("timestamp-skew", f"timestamp is {skew:+.1f} s from our clock (window ±{window_ns / 1e9:g} s)")
+    return msg
+
+
+@dataclass(frozen=True, slots=True)
+class RelayMessage:
+    """A message seen on relay: its topic, decoded form, exact bytes and message hash."""
+
+    pubsub_topic: str
+    message: WakuMessage
+    data: bytes
+    hash: bytes
+
+
+class WakuRelay:
+    def __init__(
+        self,
+        host,
+        counters,
+        *,
+        max_message_size: int = MAX_MESSAGE_SIZE,
+        timestamp_window_ns: int = TIMESTAMP_WINDOW_NS,
+        clock: Callable[[], int] = time.time_ns,
+    ) -> None:
+        self.host = host
+        self.counters = counters
+        self.max_message_size = max_message_size
+        self.timestamp_window_ns = timestamp_window_ns
+        self.clock = clock
+        self.router = compat.make_relay_router(on_drop=self._on_queue_drop)
+        self.pubsub = compat.WakuPubsub(host.host, self.router, deliver=self._deliver)
+        self.topics: set[str] = set()
+        self._listeners: list[Callable[[RelayMessage], None]] = []
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @asynccontextmanager
+    async def run(self) -> AsyncIterator[WakuRelay]:
+        async with background_trio_service(self.pubsub), background_trio_service(self.router):
+            await self.pubsub.wait_until_ready()
+            yield self
+
+    async def join(self, topic: str) -> None:
+        """Subscribe to a pubsub topic: validate, mesh with peers, deliver to listeners."""
+        if topic in self.topics:
+            return
+        self.pubsub.set_topic_validator(topic, self._validator, False)
+        await self.pubsub.subscribe(topic)
+        self.topics.add(topic)
+
+    def add_listener(self, fn: Callable[[RelayMessage], None]) -> None:
+        """``fn(RelayMessage)`` runs synchronously for every message delivered; must not block."""
+        self._listeners.append(fn)
+
+    # -- publishing ------------------------------------------------------------------------
+    def check(self, data: bytes) -> WakuMessage:
+        """Validate ``data`` as relay would (raises :class:`InvalidMessage`)."""
+        return validate(data, now_ns=self.clock(), max_size=self.max_message_size, window_ns=self.timestamp_window_ns)
+
+    async def publish(self, topic: str, data: bytes) -> int:
+        """Validate and publish; returns how many relay peers the topic has (0: only local)."""
+        if topic not in self.topics:
+            raise InvalidInput(f"this node does not relay {topic}", hint=f"it relays {', '.join(sorted(self.topics)) or 'no topic'}")
+        self.check(data)
+        await self._wait_for_backlog()
+        await self.pubsub.publish_unsigned(topic, data)
+        self.counters.inc("relay.published")
+        return self.peer_count(topic)
+
+    async def _wait_for_backlog(self) -> None:
+        if self.pubsub.outbound_backlog() <= BACKLOG_HIGH_WATER:
+            return
+        with trio.move_on_after(BACKLOG_WAIT_MAX):
+            while self.pubsub.outbound_backlog() > BACKLOG_HIGH_WATER:
+                await trio.sleep(0.002)
+        self.counters.inc("relay.publish-backpressure")
+
+    # -- peers -----------------------------------------------------------------------------
+    def peer_count(self, topic: str) -> int:
+        mesh = self.router.mesh.get(topic)
+        if mesh:
+            return len(mesh)
+        return len(self.pubsub.peer_topics.get(topic, ()))
+
+    def mesh_peers(self, topic: str) -> list:
+        return list(self.router.mesh.get(topic, ()))
+
+    def relay_peers(self) -> list:
+        return list(self.pubsub.peers)
+
+    async def wait_for_mesh(self, topic: str, n: int = 1, *, timeout: float = 10.0) -> None:
+        with trio.fail_after(timeout):
+            while len(self.router.mesh.get(topic, ())) < n:
+                await trio.sleep(0.02)
+
+    # -- hooks called by py-libp2p ---------------------------------------------------------
+    def _validator(self, forwarder, msg) -> bool:
+        try:
+            validate(msg.data, now_ns=self.clock(), max_size=self.max_message_size, window_ns=self.timestamp_window_ns)
+        except InvalidMessage as e:
+            topic = msg.topicIDs[0] if msg.topicIDs else "?"
+            self.counters.drop(f"relay.invalid.{e.reason}", "relay message from %s on %s: %s", forwarder, topic, e.message)
+            return False
+        if msg.from_id or msg.seqno or msg.signature or msg.key:
+            self.counters.drop("relay.invalid.signed", "relay message from %s carries from/seqno/signature (StrictNoSign)", forwarder)
+            return False
+        return True
+
+    def _deliver(self, topic: str, msg) -> None:
+        data = msg.data
+        try:
+            wm = decode(data)
+        except StatusCliError:  # cannot happen after validation; never let it escape into pubsub
+            self.counters.drop("relay.invalid.undecodable", "undecodable message on %s after validation", topic)
+            return
+        self.counters.inc("relay.delivered")
+        item = RelayMessage(topic, wm, bytes(data), message_hash(topic, wm))
+        for fn in self._listeners:
+            try:
+                fn(item)
+            except Exception:
+                log.exception("relay listener failed")
+
+    def _on_queue_drop(self, peer_id, n_messages: int, reason: str) -> None:
+        if n_messages:
+            self.counters.drop("relay.outbound-queue", "%d relay message(s) to %s: %s", n_messages, peer_id, reason, n=n_messages, level=logging.DEBUG)
+        else:
+            self.counters.inc("relay.dropped-control")

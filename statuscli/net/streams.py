@@ -1,0 +1,200 @@
+"""Request/response framing on libp2p streams, shared by every Waku req/resp protocol.
+
+Every Waku request/response protocol (spec §0) opens a new stream per request, writes ONE
+unsigned-varint length-prefixed protobuf, and reads ONE back. js-waku reads the reply until the
+server closes its write side, so a server always half-closes after its reply
+(:func:`reply_and_close`). Filter push is the exception: many frames on one stream.
+
+Failures map onto the typed errors: a peer we cannot reach → ``PeerUnreachable``; a peer that
+refuses the protocol → ``ProtocolRefused``; a stream that breaks, a frame over its limit or a
+truncated frame → ``NetworkError``/``DecodeError``; no answer in time → ``TimeoutExpired``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import trio
+from libp2p.custom_types import TProtocol
+from libp2p.peer.id import ID
+
+from statuscli.core.encoding import uvarint_encode
+from statuscli.core.errors import DecodeError, NetworkError, ProtocolRefused, TimeoutExpired
+
+log = logging.getLogger("statuscli.net")
+
+#: Default frame limit for requests/responses (nwaku: 10 × 150 KiB + 64 KiB).
+MAX_FRAME = 10 * 153_600 + 65_536
+
+
+class ServiceRefused(NetworkError):
+    """A service answered a request with a non-success status code."""
+
+    code = "service-refused"
+
+    def __init__(self, message: str, *, status: int, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.status = status
+
+
+class StreamClosedEarly(NetworkError):
+    """The peer closed or reset the stream before a whole frame arrived."""
+
+    code = "stream-closed"
+
+
+async def _read_some(stream, n: int) -> bytes:
+    try:
+        return await stream.read(n)
+    except Exception as e:  # StreamEOF, StreamReset, StreamError, muxer errors
+        name = type(e).__name__
+        if "EOF" in name:
+            return b""
+        raise StreamClosedEarly(f"stream broke while reading: {name}") from e
+
+
+async def read_frame(stream, limit: int = MAX_FRAME, *, allow_eof: bool = False) -> bytes | None:
+    """Read one uvarint-length-prefixed frame. ``None`` on a clean EOF if ``allow_eof``."""
+    length = shift = 0
+    for i in range(10):
+        b = await _read_some(stream, 1)
+        if not b:
+            if i == 0 and allow_eof:
+                return None
+            raise StreamClosedEarly("stream closed before a frame length")
+        length |= (b[0] & 0x7F) << shift
+        shift += 7
+        if b[0] < 0x80:
+            break
+    else:
+        raise DecodeError("frame length varint longer than 10 bytes")
+    if length > limit:
+        raise DecodeError(f"frame of {length} bytes is over the {limit}-byte limit", code="frame-too-large")
+    buf = bytearray()
+    while len(buf) < length:
+        chunk = await _read_some(stream, length - len(buf))
+        if not chunk:
+            raise StreamClosedEarly(f"stream closed after {len(buf)} of {length} bytes")
+        buf += chunk
+    return bytes(buf)
+
+
+def frame(data: bytes) -> bytes:
+    return uvarint_encode(len(data)) + data
+
+
+async def reply_and_close(stream, data: bytes) -> None:
+    """Write one frame and half-close (js-waku reads until our write side closes)."""
+    await stream.write(frame(data))
+    await stream.close_write()
+
+
+async def close_quietly(stream) -> None:
+    try:
+        await stream.close()
+    except Exception:
+        pass
+
+
+async def reset_quietly(stream) -> None:
+    try:
+        await stream.reset()
+    except Exception:
+        pass
+
+
+async def open_stream_any(host, peer_id: ID, protocols) -> object:
+    """A new stream to ``peer_id`` speaking the first of ``protocols`` it supports.
+
+    ``host`` is the py-libp2p host. ``stream.get_protocol()`` tells which one was chosen."""
+    names = " or ".join(protocols)
+    try:
+        return await host.new_stream(peer_id, [TProtocol(p) for p in protocols])
+    except trio.Cancelled:
+        raise
+    except Exception as e:
+        text = _error_chain(e)
+        low = text.lower()
+        if "not supported" in low or "'na'" in low:
+            raise ProtocolRefused(f"peer {peer_id} does not speak {names}", hint=text[:200]) from e
+        raise NetworkError(f"cannot open a {names} stream to {peer_id}: {text[:200]}") from e
+
+
+def _error_chain(e: BaseException) -> str:
+    parts = []
+    seen = 0
+    while e is not None and seen < 5:
+        parts.append(f"{type(e).__name__}: {e}")
+        e = e.__cause__ or e.__context__
+        seen += 1
+    return " <- ".join(parts)
+
+
+async def open_stream(host, peer_id: ID, protocol: str):
+    """A new stream to ``peer_id`` speaking ``protocol`` (typed errors on failure)."""
+    return await open_stream_any(host, peer_id, [protocol])
+
+
+async def request(host, peer_id: ID, protocol: str, payload: bytes, *, limit: int = MAX_FRAME, timeout: float = 10.0) -> bytes:
+    """One request/response exchange on a fresh stream."""
+    try:
+        with trio.fail_after(timeout):
+            stream = await open_stream(host, peer_id, protocol)
+            try:
+                await stream.write(frame(payload))
+                await stream.close_write()
+                reply = await read_frame(stream, limit)
+            except BaseException:
+                await reset_quietly(stream)
+                raise
+            await close_quietly(stream)
+            return reply
+    except trio.TooSlowError:
+        raise TimeoutExpired(f"no {protocol} answer from {peer_id} within {timeout:g} s") from None
+
+
+async def send_only(host, peer_id: ID, protocol: str, payload: bytes, *, timeout: float = 10.0) -> None:
+    """Write one frame on a fresh stream and close it (no answer expected)."""
+    try:
+        with trio.fail_after(timeout):
+            stream = await open_stream(host, peer_id, protocol)
+            try:
+                await stream.write(frame(payload))
+                await stream.close_write()
+            finally:
+                await close_quietly(stream)
+    except trio.TooSlowError:
+        raise TimeoutExpired(f"{protocol} to {peer_id} timed out after {timeout:g} s") from None
+
+
+#: How long a server waits for a request frame and produces its reply.
+SERVE_TIMEOUT = 15.0
+
+
+def serve(name: str, fn, counters, *, limit: int = MAX_FRAME):
+    """A stream handler for a req/resp protocol: read one frame, ``await fn(peer_id, data)``,
+    write its reply (if not ``None``) and half-close. Broken input is counted and logged; the
+    handler never raises into py-libp2p."""
+
+    async def handler(stream) -> None:
+        peer = stream.muxed_conn.peer_id
+        counters.inc(f"{name}.requests")
+        try:
+            with trio.fail_after(SERVE_TIMEOUT):
+                data = await read_frame(stream, limit)
+                reply = await fn(peer, data)
+                if reply is None:
+                    await close_quietly(stream)
+                else:
+                    await reply_and_close(stream, reply)
+        except trio.TooSlowError:
+            counters.drop(f"{name}.timeout", "%s request from %s timed out", name, peer)
+            await reset_quietly(stream)
+        except (StreamClosedEarly, DecodeError) as e:
+            counters.drop(f"{name}.bad-frame", "%s request from %s: %s", name, peer, e)
+            await reset_quietly(stream)
+        except Exception as e:  # a stream error while replying, or a bug: log, keep serving
+            counters.drop(f"{name}.error", "%s request from %s failed: %s: %s", name, peer, type(e).__name__, e)
+            await reset_quietly(stream)
+
+    return handler
