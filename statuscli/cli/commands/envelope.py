@@ -1,0 +1,278 @@
+"""statuscli envelope — encode, hash and inspect Waku envelopes layer by layer."""
+
+from __future__ import annotations
+
+import click
+
+from statuscli.cli.context import AppContext, pass_app
+from statuscli.cli.output import emit, info
+
+STATUS_PUBSUB_TOPIC = "/waku/2/rs/16/32"
+
+
+@click.group()
+def cli() -> None:
+    """Encode, hash and inspect Waku envelopes (WakuMessage, Waku v1) layer by layer.
+
+    \b
+    Examples:
+      statuscli envelope inspect msg.hex --password status
+      statuscli envelope encode --text hello --password status --content-topic /waku/1/0xcd423760/rfc26
+      statuscli envelope hash --pubsub-topic /waku/2/rs/16/32 --content-topic /waku/1/0xcd423760/rfc26 \\
+          --payload 0x01 --timestamp 1700000000000000000
+    """
+
+
+def _seeded_rng(seed: bytes):
+    """A deterministic byte stream (SHA-256 in counter mode) for reproducible runs."""
+    import hashlib
+
+    state = {"counter": 0}
+
+    def rng(n: int) -> bytes:
+        out = b""
+        while len(out) < n:
+            out += hashlib.sha256(seed + state["counter"].to_bytes(8, "big")).digest()
+            state["counter"] += 1
+        return out[:n]
+
+    return rng
+
+
+def _input_bytes(source: str | None) -> bytes:
+    """FILE|- as hex/base64/raw bytes, or a JSON object (e.g. a 'listen' event) holding them."""
+    import json
+
+    from statuscli.cli.inputs import decode_bytes, read_source
+    from statuscli.core.errors import InvalidInput, UsageError
+
+    raw = read_source(source)
+    if not raw.strip():
+        raise UsageError("no input (empty)")
+    text = raw.strip()
+    if text[:1] == b"{":
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            raise InvalidInput("input looks like JSON but does not parse") from None
+        for key in ("waku_message", "envelope", "raw", "message", "payload", "data"):
+            if isinstance(obj.get(key), str):
+                return decode_bytes(obj[key].encode(), "auto", what=key)
+        raise InvalidInput("JSON input has none of the fields waku_message, envelope, raw, message, payload, data")
+    return decode_bytes(raw, "auto", what="input")
+
+
+# --- inspect --------------------------------------------------------------------------------
+@cli.command()
+@click.argument("source", metavar="[FILE|-]", required=False)
+@click.option("--key", "keys", multiple=True, metavar="HEX", help="A private key to open ECIES payloads (repeatable).")
+@click.option("--sym-key", "sym_keys", multiple=True, metavar="HEX", help="A 32-byte symmetric key (repeatable).")
+@click.option("--password", "passwords", multiple=True, metavar="TEXT",
+              help="A symmetric key from a string: a public chat name, a topic's chat id… (PBKDF2; repeatable).")
+@click.option("--pubsub-topic", default=STATUS_PUBSUB_TOPIC, show_default=True, help="Pubsub topic for the message hash.")
+@click.option("--no-account", is_flag=True, help="Do not try the account's keys and sessions.")
+@click.option("--commit", is_flag=True, help="Let ratchet decryption advance the session (default: read-only).")
+@click.option("--now", "now_ms", type=int, default=None, metavar="MS", help="Current time in ms (deterministic runs).")
+@pass_app
+def inspect(app: AppContext, source, keys, sym_keys, passwords, pubsub_topic, no_account, commit, now_ms) -> None:
+    """Peel every layer of a WakuMessage, a Waku v1 envelope or a bare payload.
+
+    Layers: payload v1 (decryption with --key/--sym-key/--password and the account's chat key;
+    the signature gives the Waku-level sender), segments, the ProtocolMessage (Double Ratchet
+    decryption with the account's sessions, read-only unless --commit), MVDS, the signed
+    application wrapper (signer, message id) and the ChatMessage. Peeling stops at the first
+    layer that cannot be opened, and says why. Input: hex, base64 or raw, or a JSON object with
+    a 'waku_message'/'envelope'/'payload' field (a 'listen' event).
+
+    \b
+    Examples:
+      statuscli envelope inspect msg.hex --password status
+      statuscli envelope inspect - --sym-key 0x36224048…ecc4 < msg.bin
+      statuscli --json envelope inspect msg.hex --no-account --key 0xb71c…f291
+    """
+    import time
+
+    from statuscli.app.inspect import Keys, inspect as peel
+    from statuscli.core.crypto.symmetric import symkey_from_password
+    from statuscli.core.encoding import from_hex
+    from statuscli.core.errors import DecodeError
+
+    data = _input_bytes(source)
+    k = Keys(pubsub_topic=pubsub_topic, commit=commit, now_ms=now_ms if now_ms is not None else int(time.time() * 1000))
+    k.private = [(f"--key #{i + 1}", from_hex(h, what="--key", length=32)) for i, h in enumerate(keys)]
+    k.symmetric = [(f"--sym-key #{i + 1}", from_hex(h, what="--sym-key", length=32)) for i, h in enumerate(sym_keys)]
+    k.symmetric += [(f"password {p!r}", symkey_from_password(p)) for p in passwords]
+    if not no_account:
+        k.account, k.account_note = _try_account(app)
+    tree = peel(data, k)
+    if tree.error is not None and tree.error["code"] == "unrecognised-input":
+        raise DecodeError(tree.error["message"], hint="give the keys that open it (--key, --sym-key, --password)")
+    if app.json:
+        emit(app, tree.to_json())
+        return
+    emit(app, tree.to_json(), text=lambda _: _render(tree))
+
+
+def _try_account(app: AppContext):
+    """The unlocked account, or (None, why not) — a missing or locked account is not an error here."""
+    from statuscli.core.errors import KeystoreError
+
+    try:
+        from statuscli.app.accounts import home_of, open_account
+
+        home = home_of(app)
+        if not app.account and not home.default_account():
+            return None, "no account"
+        return open_account(app), None
+    except KeystoreError as e:
+        return None, f"account keys unavailable: {e.message}"
+
+
+def _render(tree) -> str:
+    """The layers as an indented tree; full values, never cropped (grep-able)."""
+    import json
+
+    lines: list[str] = []
+
+    def value(v) -> str:
+        return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+
+    def walk(layer, prefix: str, last: bool, root: bool) -> None:
+        mark = "✗ " if layer.error else ""
+        lines.append(("" if root else prefix + ("└── " if last else "├── ")) + mark + layer.name)
+        inner_prefix = "" if root else prefix + ("    " if last else "│   ")
+        items: list = [(k, v) for k, v in layer.fields.items() if v not in (None, [], {})]
+        if layer.error:
+            items.append(("stopped", f"{layer.error['message']} ({layer.error['code']})"))
+        subs = list(layer.children) + ([layer.inner] if layer.inner is not None else [])
+        for i, (k, v) in enumerate(items):
+            end = i == len(items) - 1 and not subs
+            lines.append(inner_prefix + ("└── " if end else "├── ") + f"{k}: {value(v)}")
+        for i, sub in enumerate(subs):
+            walk(sub, inner_prefix, i == len(subs) - 1, False)
+
+    walk(tree, "", True, True)
+    return "\n".join(lines)
+
+
+# --- encode ---------------------------------------------------------------------------------
+@cli.command()
+@click.argument("payload", metavar="[DATA|-]", required=False)
+@click.option("--text", "text", default=None, help="The payload is this UTF-8 text.")
+@click.option("--content-topic", default=None, help="Content topic (or --topic for /waku/1/0x<topic>/rfc26).")
+@click.option("--topic", default=None, metavar="HEX", help="A 4-byte Waku topic (0x…).")
+@click.option("--sym-key", default=None, metavar="HEX", help="Encrypt with this 32-byte key (AES-256-GCM).")
+@click.option("--password", default=None, metavar="TEXT", help="Encrypt with PBKDF2(TEXT), e.g. a public chat name.")
+@click.option("--to", "to", default=None, metavar="PUBKEY", help="Encrypt to this public key (ECIES; 0x04…/zQ3…).")
+@click.option("--clear", is_flag=True, help="No payload-v1 layer: version 0, payload as given.")
+@click.option("--sign", "sign_key", default=None, metavar="HEX", help="Sign the payload v1 with this private key.")
+@click.option("--sign-account", is_flag=True, help="Sign with the account's chat key.")
+@click.option("--timestamp", type=int, default=None, metavar="NS", help="Timestamp in ns (default: now).")
+@click.option("--meta", default=None, metavar="HEX", help="meta field (≤ 64 bytes; default: present and empty, as status-go).")
+@click.option("--ephemeral", is_flag=True, help="Mark the message ephemeral.")
+@click.option("--v1", "as_v1", is_flag=True, help="Produce a Waku v1 envelope (RLP) instead of a WakuMessage.")
+@click.option("--ttl", type=int, default=15, show_default=True, help="v1 envelope TTL in seconds.")
+@click.option("--pow", "pow_target", type=float, default=0.002, show_default=True, help="v1 PoW target (0: none).")
+@click.option("--work-time", type=float, default=5.0, show_default=True, help="v1 PoW time budget in seconds.")
+@click.option("--padding", default=None, metavar="HEX", help="Exact padding bytes (default: random, to a multiple of 256).")
+@click.option("--seed", default=None, metavar="HEX", help="Derive every random byte from this seed (reproducible output).")
+@click.option("--raw", is_flag=True, help="Write raw bytes instead of hex.")
+@click.option("--pubsub-topic", default=STATUS_PUBSUB_TOPIC, show_default=True, help="Pubsub topic for the reported hash.")
+@pass_app
+def encode(app: AppContext, payload, text, content_topic, topic, sym_key, password, to, clear, sign_key, sign_account,
+           timestamp, meta, ephemeral, as_v1, ttl, pow_target, work_time, padding, seed, raw, pubsub_topic) -> None:
+    """Build a WakuMessage (or a Waku v1 envelope) around DATA (hex/base64, '-' stdin, @FILE) or --text.
+
+    DATA is what goes inside the payload v1 layer: e.g. a ProtocolMessage from 'statuscli encrypt'.
+    Choose one encryption: --sym-key, --password, --to, or --clear (no payload v1 layer).
+
+    \b
+    Examples:
+      statuscli encrypt bob hi | statuscli envelope encode - --to bob-key.hex --sign-account --topic 0x5c6c9b56
+      statuscli envelope encode --text hello --password status --topic 0xcd423760 --sign 0x3030…30
+      statuscli envelope encode 0xdeadbeef --clear --content-topic /app/1/chat/proto --raw > msg.bin
+      statuscli envelope encode --text hi --password status --topic 0xcd423760 --v1 --pow 0.01
+    """
+    import os
+    import sys
+    import time
+
+    from statuscli.app.envelopes import build_envelope
+    from statuscli.cli.inputs import bytes_arg
+    from statuscli.core.encoding import from_hex
+    from statuscli.core.errors import UsageError
+
+    if text is not None and payload is not None:
+        raise UsageError("give DATA or --text, not both")
+    if text is not None:
+        data = text.encode("utf-8")
+    elif payload is None or payload == "-":
+        data = bytes_arg("-", what="DATA")
+    else:
+        data = bytes_arg(payload, what="DATA")
+    if sum(x is not None for x in (sym_key, password, to)) + clear != 1:
+        raise UsageError("choose exactly one of --sym-key, --password, --to, --clear")
+    if sign_key and sign_account:
+        raise UsageError("--sign and --sign-account exclude each other")
+    signer = from_hex(sign_key, what="--sign", length=32) if sign_key else None
+    if sign_account:
+        from statuscli.cli.secure_common import account
+
+        signer = account(app).chat_private_key
+    recipient = None
+    if to is not None:
+        from statuscli.core.identity.keytext import parse_public_key_text
+
+        recipient = parse_public_key_text(to)
+    rng = _seeded_rng(from_hex(seed, what="--seed")) if seed else os.urandom
+    deadline = time.monotonic() + work_time
+
+    def progress(nonces: int, best: int) -> bool:
+        if nonces % (1 << 16) == 0:
+            info(app, f"PoW: {nonces} nonces tried, best {best} leading zero bits")
+        return time.monotonic() > deadline
+
+    result = build_envelope(
+        data, content_topic=content_topic, topic=from_hex(topic, what="--topic", length=4) if topic else None,
+        sym_key=from_hex(sym_key, what="--sym-key", length=32) if sym_key else None, password=password,
+        recipient=recipient, signing_key=signer, timestamp_ns=timestamp if timestamp is not None else time.time_ns(),
+        meta=from_hex(meta, what="--meta") if meta is not None else b"", ephemeral=ephemeral, as_v1=as_v1, ttl=ttl,
+        pow_target=pow_target, padding=from_hex(padding, what="--padding") if padding is not None else None, rng=rng,
+        pubsub_topic=pubsub_topic, pow_progress=progress,
+    )
+    if app.json:
+        emit(app, result)
+    elif raw:
+        sys.stdout.buffer.write(result["bytes"])
+        sys.stdout.flush()
+    else:
+        emit(app, result, text=result["bytes"].hex())
+        info(app, f"{result['kind']} of {len(result['bytes'])} bytes; " + (
+            f"message hash {result['message_hash']}" if "message_hash" in result else f"envelope hash {result['envelope_hash']}"))
+
+
+# --- hash -----------------------------------------------------------------------------------
+@cli.command("hash")
+@click.option("--pubsub-topic", required=True, help="Pubsub topic, e.g. /waku/2/rs/16/32.")
+@click.option("--content-topic", required=True, help="Content topic.")
+@click.option("--payload", required=True, metavar="HEX", help="Payload bytes (hex or base64; '-' for stdin, @FILE).")
+@click.option("--meta", default=None, metavar="HEX", help="meta bytes (absent: nothing hashed).")
+@click.option("--timestamp", type=int, required=True, metavar="NS", help="Timestamp in nanoseconds.")
+@pass_app
+def hash_cmd(app: AppContext, pubsub_topic: str, content_topic: str, payload: str, meta: str | None, timestamp: int) -> None:
+    """The deterministic message hash: SHA-256(pubsub ‖ payload ‖ content topic ‖ meta ‖ BE64(ts)).
+
+    \b
+    Examples:
+      statuscli envelope hash --pubsub-topic /waku/2/default-waku/proto \\
+          --content-topic /waku/2/default-content/proto --payload 0x010203045445535405060708 \\
+          --meta 0x73757065722d736563726574 --timestamp 1681964442000000000
+      statuscli --json envelope hash --pubsub-topic /waku/2/rs/16/32 --content-topic /c/1/t/proto \\
+          --payload @payload.bin --timestamp 1700000000000000000
+    """
+    from statuscli.cli.inputs import bytes_arg
+    from statuscli.core.waku.message import hash_fields
+
+    digest = hash_fields(pubsub_topic, bytes_arg(payload, what="--payload"), content_topic,
+                         bytes_arg(meta, what="--meta") if meta is not None else None, timestamp)
+    emit(app, {"message_hash": "0x" + digest.hex()}, text="0x" + digest.hex())
