@@ -62,14 +62,17 @@ from statuscli.store import peers, prekeys, sessions
 from statuscli.store.db import transaction
 from statuscli.store.sessions import INITIATOR, Session
 
-_READY: dict[int, object] = {}
+# per connection: (the connection, (identity, installation) pairs known to be recorded as agreed)
+_READY: dict[int, tuple[object, set]] = {}
 
 
-def ensure_schema(conn) -> None:
-    """Create the secure-transport tables once per connection."""
-    if _READY.get(id(conn)) is not conn:
+def ensure_schema(conn) -> set:
+    """Create the secure-transport tables once per connection; returns that connection's cache."""
+    entry = _READY.get(id(conn))
+    if entry is None or entry[0] is not conn:
         sessions.ensure(conn)
-        _READY[id(conn)] = conn
+        entry = _READY[id(conn)] = (conn, set())
+    return entry[1]
 
 
 def negotiated_topic(account, peer_pub: bytes) -> dict:
@@ -181,7 +184,8 @@ def _own_bundle(conn, account, now_ms: int, rng) -> tuple[Bundle, bool]:
         spk = peers.current_prekey(conn, my33, inst.installation_id)
         if inst.installation_id != me and spk is not None:
             entries[inst.installation_id] = SignedPreKey(spk.signed_pre_key, spk.version, inst.protocol_version)
-    return core_bundles.sign_bundle(account.chat_private_key, entries, now_ms * 1_000_000), rotated
+    bundle = core_bundles.sign_bundle(account.chat_private_key, entries, now_ms * 1_000_000, identity_pub=account.chat_public_key)
+    return bundle, rotated
 
 
 def create_bundle(account, *, now_ms: int, rotate: bool = False, rng=None) -> tuple[Bundle, bool]:

@@ -54,21 +54,24 @@ def decrypt(account, data: bytes, *, sender_pub: bytes | None, commit: bool, now
     checked = [(b, b.verify()) for b in msg.bundles]  # a bad bundle fails the whole message
     sender = secp256k1.decompress(sender_pub) if sender_pub is not None else None
     conn = account.db
-    ensure_schema(conn)
+    agreed_cache = ensure_schema(conn)
     with transaction(conn) if commit else _read_snapshot(conn):
-        run = _Receive(account, conn, msg, checked, sender, now_ms, rng)
+        run = _Receive(account, conn, msg, checked, sender, now_ms, rng, agreed_cache)
         result = run.compute()
         if commit:
             for change in run.changes:
                 change()
             result.bundles = run.bundle_infos
         result.committed = commit
+    if commit:
+        agreed_cache.update(run.agreed_pending)  # only once the transaction committed
     return result
 
 
 class _Receive:
-    def __init__(self, account, conn, msg: ProtocolMessage, checked, sender, now_ms: int, rng):
+    def __init__(self, account, conn, msg: ProtocolMessage, checked, sender, now_ms: int, rng, agreed_cache: set):
         self.account, self.conn, self.msg, self.checked, self.now_ms, self.rng = account, conn, msg, checked, now_ms, rng
+        self.agreed_cache, self.agreed_pending = agreed_cache, []
         self.sender: bytes | None = sender
         self.vouched = sender is not None
         self.changes: list = []
@@ -100,8 +103,10 @@ class _Receive:
         hr_keys = self._hash_ratchet_keys(entry, plaintext)
         recorded = False
         if self.sender is not None and enc.protocol_version(msg.bundles, msg.installation_id) >= 1:
-            s33, iid = secp256k1.compress(self.sender), msg.installation_id
-            self.changes.append(lambda: peer_store.record_secret(self.conn, s33, iid))
+            pair = (secp256k1.compress(self.sender), msg.installation_id)
+            if pair not in self.agreed_cache:  # the row is never removed: write it once per process
+                self.changes.append(lambda: peer_store.record_secret(self.conn, *pair))
+                self.agreed_pending.append(pair)
             recorded = True
         res = self._result(plaintext, path, authenticated, preview)
         res.secret_recorded, res.hash_ratchet_keys = recorded, hr_keys
@@ -172,7 +177,8 @@ class _Receive:
             elif not out.used_skipped_key:
                 session.state = out.state
                 sessions.save_state(conn, session, now)
-            sessions.confirm(conn, session.peer_identity, session.peer_installation_id, dr.id)
+            if session.our_ephemeral is not None:  # RatchetInfoConfirmed: stop sending the X3DH header
+                sessions.confirm(conn, session.peer_identity, session.peer_installation_id, dr.id)
             if out.used_skipped_key:
                 sessions.delete_skipped(conn, session.id, dr.key, dr.n)
             sessions.add_skipped(conn, session.id, out.skipped, out.state.keys_count)

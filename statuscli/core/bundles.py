@@ -112,10 +112,15 @@ def signature_material(signed_pre_keys: Mapping[str, SignedPreKey], timestamp: i
     return b"".join(parts)
 
 
-def sign_bundle(identity_priv: bytes, signed_pre_keys: Mapping[str, SignedPreKey], timestamp_ns: int) -> Bundle:
-    """A bundle for ``identity_priv``'s key, signed at ``timestamp_ns`` (``SignBundle``)."""
+def sign_bundle(
+    identity_priv: bytes, signed_pre_keys: Mapping[str, SignedPreKey], timestamp_ns: int, *, identity_pub: bytes | None = None
+) -> Bundle:
+    """A bundle for ``identity_priv``'s key, signed at ``timestamp_ns`` (``SignBundle``).
+
+    ``identity_pub`` (the key of ``identity_priv``, 33 or 65 bytes) saves recomputing it.
+    """
     _check_fields(signed_pre_keys, timestamp_ns)
-    identity = secp256k1.compress(secp256k1.public_key(identity_priv))
+    identity = secp256k1.compress(identity_pub if identity_pub is not None else secp256k1.public_key(identity_priv))
     spks = dict(signed_pre_keys)
     digest = keccak256(signature_material(spks, timestamp_ns))
     return Bundle(identity, spks, secp256k1.sign(digest, identity_priv), timestamp_ns)
@@ -133,7 +138,7 @@ def verify_bundle(bundle: Bundle) -> bytes:
         recovered = secp256k1.recover(keccak256(bundle.signature_material()), bundle.signature)
     except StatusCliError:
         raise BadSignature("bundle signature is malformed") from None
-    if secp256k1.address(recovered) != secp256k1.address(identity):
+    if recovered != identity:  # status-go compares the addresses: the same test for valid keys
         raise BadSignature("bundle signature does not match its identity key (tampered or forged bundle)")
     for iid, spk in bundle.signed_pre_keys.items():
         if len(spk.signed_pre_key) != 33 or spk.signed_pre_key[0] not in (2, 3):

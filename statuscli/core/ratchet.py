@@ -38,6 +38,7 @@ import hmac as _hmac
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import coincurve
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -80,31 +81,45 @@ def hkdf(ikm: bytes, salt: bytes, info: bytes, length: int) -> bytes:
     return out[:length]
 
 
+def _hkdf3(ikm: bytes, salt: bytes, info1: bytes, info2: bytes, info3: bytes) -> tuple[bytes, bytes, bytes]:
+    """The three 32-byte HKDF-SHA256 output blocks T1, T2, T3 (infoN = info ‖ N), unrolled."""
+    d = _hmac.digest
+    prk = d(salt, ikm, "sha256")
+    t1 = d(prk, info1, "sha256")
+    t2 = d(prk, t1 + info2, "sha256")
+    return t1, t2, d(prk, t2 + info3, "sha256")
+
+
+_ROOT_INFOS = tuple(ROOT_INFO + bytes((i,)) for i in (1, 2, 3))
+_MESSAGE_INFOS = tuple(MESSAGE_INFO + bytes((i,)) for i in (1, 2, 3))
+
+
 def kdf_rk(rk: bytes, dh_out: bytes) -> tuple[bytes, bytes, bytes]:
-    """(new root key, chain key, header key) — the header key is unused by status-go."""
-    okm = hkdf(dh_out, rk, ROOT_INFO, 96)
-    return okm[:32], okm[32:64], okm[64:96]
+    """(new root key, chain key, header key) = HKDF(dh_out, salt=rk, ROOT_INFO, 96); the header key is unused."""
+    return _hkdf3(dh_out, rk, *_ROOT_INFOS)
 
 
 def kdf_ck(ck: bytes) -> tuple[bytes, bytes]:
     """(next chain key, message key)."""
-    return _hmac256(ck, _CK_INPUT), _hmac256(ck, _MK_INPUT)
+    return _hmac.digest(ck, _CK_INPUT, "sha256"), _hmac.digest(ck, _MK_INPUT, "sha256")
 
 
 def message_keys(mk: bytes) -> tuple[bytes, bytes, bytes]:
-    """(encKey, authKey, IV) derived from a message key."""
-    okm = hkdf(mk, _ZERO_SALT, MESSAGE_INFO, 80)
-    return okm[:32], okm[32:64], okm[64:80]
+    """(encKey, authKey, IV) = HKDF(mk, salt=32 zero bytes, MESSAGE_INFO, 80)."""
+    t1, t2, t3 = _hkdf3(mk, _ZERO_SALT, *_MESSAGE_INFOS)
+    return t1, t2, t3[:16]
+
+
+_LE32X2 = struct.Struct("<II").pack
 
 
 def associated_data(n: int, pn: int, dh: bytes) -> bytes:
     """``LE32(N) ‖ LE32(PN) ‖ DH`` — the header encoding used as associated data (41 bytes)."""
-    return struct.pack("<II", n, pn) + dh
+    return _LE32X2(n, pn) + dh
 
 
 def _ctr(key: bytes, iv: bytes, data: bytes) -> bytes:
-    enc = Cipher(algorithms.AES(key), modes.CTR(iv)).encryptor()
-    return enc.update(data) + enc.finalize()
+    return Cipher(algorithms.AES(key), modes.CTR(iv)).encryptor().update(data)  # CTR: finalize() adds nothing
 
 
 def seal(mk: bytes, plaintext: bytes, ad: bytes) -> bytes:
@@ -140,14 +155,13 @@ def generate_dh(rng: Rng) -> tuple[bytes, bytes]:
 
 
 # --- state ---------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Header:
+class Header(NamedTuple):
     dh: bytes  # sender's ratchet public key, compressed (33)
     n: int
     pn: int
 
     def ad(self) -> bytes:
-        return associated_data(self.n, self.pn, self.dh)
+        return _LE32X2(self.n, self.pn) + self.dh
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,8 +290,7 @@ class RatchetState:
         self.send_n = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Decrypted:
+class Decrypted(NamedTuple):
     plaintext: bytes
     state: RatchetState
     skipped: tuple[SkippedKey, ...]  # new skipped keys to store

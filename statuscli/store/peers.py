@@ -107,6 +107,13 @@ def store_bundle(conn: sqlite3.Connection, bundle: Bundle, *, own_identity: byte
 
 def _store_prekey(conn, identity: bytes, iid: str, spk: SignedPreKey, ts: int) -> None:
     r = conn.execute(
+        "SELECT spk, version FROM secure_peer_bundles WHERE identity = ? AND installation_id = ?"
+        " ORDER BY expired, version DESC LIMIT 1",
+        (identity, iid),
+    ).fetchone()
+    if r is not None and bytes(r[0]) == spk.signed_pre_key and r[1] == spk.version:
+        return  # the prekey we already hold as current (the usual case: a re-signed bundle)
+    r = conn.execute(
         "SELECT MAX(version) FROM secure_peer_bundles WHERE identity = ? AND installation_id = ?", (identity, iid)
     ).fetchone()
     stale = r[0] is not None and spk.version < r[0]
