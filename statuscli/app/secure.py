@@ -19,7 +19,8 @@ This is the interface the envelope, send and listen layers build on. ``account``
         X3DH+DR / DR / DH / HR (spec §3.9). With ``commit=True`` every resulting change (bundles
         and installations, the session and its skipped keys, secret agreement, hash-ratchet keys)
         commits in one transaction; any failure changes nothing. ``commit=False`` computes the
-        same result and writes nothing (``envelope inspect``). ``sender_pub`` is the identity the
+        same result and writes no row (``envelope inspect``; on a fresh account the empty
+        secure-transport tables are created first). ``sender_pub`` is the identity the
         outer layer authenticated; without it the sender is taken from the session (DR) or from
         the attached bundle (X3DH, DH), and ``result.authenticated`` says whether the keys prove it.
 

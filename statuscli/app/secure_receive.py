@@ -92,14 +92,19 @@ class _Receive:
         if entry is None:
             self._not_for_us()
         path = entry.path()
-        if path in (enc.PATH_X3DH, enc.PATH_DR):
-            plaintext, authenticated = self._double_ratchet(entry, path)
-        elif path == enc.PATH_DH:
-            plaintext, authenticated = enc.dh_decrypt(self.account.chat_private_key, entry), self.vouched
-        elif path == enc.PATH_HR:
-            plaintext, authenticated = self._hash_ratchet(entry.hr, entry.payload), self.vouched
+        # (1) an X3DH header always runs first (status-go stores the ratchet info before looking further)
+        started = self._passive_x3dh(entry.x3dh, self.msg.installation_id) if entry.x3dh is not None else None
+        if path in (enc.PATH_X3DH, enc.PATH_DR):  # (2) Double Ratchet
+            plaintext, authenticated = self._double_ratchet(entry, started)
         else:
-            raise DecryptionFailed("no key specified: the entry for this installation has no usable header")
+            if started is not None and started.id is None:
+                self.changes.append(lambda: sessions.insert(self.conn, started, self.now_ms))
+            if path == enc.PATH_DH:  # (3)
+                plaintext, authenticated = enc.dh_decrypt(self.account.chat_private_key, entry), self.vouched
+            elif path == enc.PATH_HR:  # (4)
+                plaintext, authenticated = self._hash_ratchet(entry.hr, entry.payload), self.vouched
+            else:
+                raise DecryptionFailed("no key specified: the entry for this installation has no usable header")
         hr_keys = self._hash_ratchet_keys(entry, plaintext)
         recorded = False
         if self.sender is not None and enc.protocol_version(msg.bundles, msg.installation_id) >= 1:
@@ -132,11 +137,8 @@ class _Receive:
                                hint="pass the sender's public key (--sender), or import their bundle first")  # fmt: skip
         return secp256k1.compress(self.sender)
 
-    def _double_ratchet(self, entry: enc.EncryptedMessage, path: str) -> tuple[bytes, bool]:
+    def _double_ratchet(self, entry: enc.EncryptedMessage, session: Session | None) -> tuple[bytes, bool]:
         iid, dr = self.msg.installation_id, entry.dr
-        session: Session | None = None
-        if path == enc.PATH_X3DH:
-            session = self._passive_x3dh(entry.x3dh, iid)
         if session is None or session.bundle_id != dr.id:
             if self.sender is None:
                 owners = sessions.find_peer(self.conn, iid, dr.id)

@@ -81,7 +81,11 @@ class EncryptedMessage:
     hr: HRHeader | None = None
 
     def path(self) -> str | None:
-        """The branch DecryptPayload takes for this entry, or None ("no key specified")."""
+        """The branch DecryptPayload takes for this entry, or None ("no key specified").
+
+        An X3DH header is processed first in every case (it creates the responder session); it
+        only names the path when a DR header follows.
+        """
         if self.dr is not None:
             return PATH_X3DH if self.x3dh is not None else PATH_DR
         if self.dh is not None:

@@ -354,3 +354,42 @@ def test_help_has_examples(run_cli):
                 ["bundle", "import"], ["x3dh", "init"], ["encrypt"], ["decrypt"]):  # fmt: skip
         r = run_cli(*cmd, "--help")
         assert r.exit_code == 0 and "Examples:" in r.stdout, cmd
+
+
+def test_account_recovery_by_bundle_advertisement(run_cli, tmp_path, env):
+    """Bob restores his account in a fresh home (new installation): alice's messages fail with
+    device-not-found until bob answers with a bundle-only message; then both installations get copies."""
+    alice, a = make_party(run_cli, tmp_path, "alice")
+    bob, b = make_party(run_cli, tmp_path, "bob")
+    exchange_bundles(alice, bob, a, b)
+    bob.decrypt(alice.encrypt("bob", "before"))
+    restored, _ = make_party(run_cli, tmp_path, "bob", mnemonic=b["mnemonic"])
+    lost = alice.encrypt("bob", "you will not read this")
+    r = restored.cli("--json", "decrypt", "-", input=lost, ok=False)
+    assert r.exit_code == 4 and r.json()["error"]["code"] == "device-not-found"
+    advert = restored.cli("encrypt", a["public_key"], "--bundle-only").stdout.strip()
+    d = alice.decrypt(advert)
+    assert d["path"] == "dh" and d["text"] == "" and d["sender"] == b["public_key"] and d["bundles"][0]["new_installations"]
+    again = alice.cli("--json", "encrypt", "bob", "welcome back").json()
+    assert len(again["installations"]) == 2
+    assert restored.decrypt(again["message"][2:])["text"] == "welcome back"
+    assert bob.decrypt(again["message"][2:])["text"] == "welcome back"
+    assert restored.cli("encrypt", a["public_key"], "x", "--bundle-only", ok=False).exit_code == 2
+    r = restored.cli("encrypt", "carol", "hi", ok=False)  # no such contact in this home
+    assert r.exit_code == 7 and "no contact named 'carol'" in r.stderr
+
+
+def test_offline_secure_commands_import_nothing_heavy(pair):
+    alice, a, bob, b = pair
+    exchange_bundles(alice, bob, a, b)
+    code = (
+        "import sys, io\n"
+        "from statuscli.cli.main import run\n"
+        "out = io.StringIO(); real = sys.stdout; sys.stdout = out\n"
+        f"rc = run(['--home', {str(alice.home)!r}, 'encrypt', 'bob', 'hi', '--now', '{T0 + 99_000_000}'])\n"
+        "sys.stdout = real\n"
+        "print(rc, [m for m in ('libp2p', 'trio', 'rich', 'bip_utils', 'mnemonic') if m in sys.modules])\n"
+    )
+    env = {**os.environ, "STATUSCLI_PASSWORD": PW}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert r.stdout.strip() == "0 []", r.stderr

@@ -385,3 +385,23 @@ def test_skipped_key_bounds(mk):
     with transaction(a.db):
         sessions.add_skipped(a.db, sid, [], 2500 + MAX_KEEP - 2000)
     assert a.db.execute("SELECT MIN(seq) FROM secure_skipped_keys").fetchone()[0] == 501
+
+
+def test_x3dh_header_runs_before_the_dh_header(mk):
+    """Dispatch order (spec §3.9): an X3DH header is processed even when a DH header carries the payload."""
+    from statuscli.core.encryption import X3DHHeader, dh_encrypt
+
+    a, b = mk(), mk()
+    b_bundle = secure.our_bundle(b, now_ms=T0)
+    secure.handle_bundle(a, b_bundle.encode(), now_ms=T0)
+    real = _protocol(send(a, b, b"x", T0).message).encrypted[b.installation_id].x3dh
+    dh = dh_encrypt(b.chat_public_key, b"dh payload", secp256k1.generate_private_key(os.urandom), os.urandom(12))
+    bundles = (secure.our_bundle(a, now_ms=T0),)
+    ok = ProtocolMessage(a.installation_id, bundles, {b.installation_id: EncryptedMessage(dh.payload, x3dh=real, dh=dh.dh)}).encode()
+    unknown = X3DHHeader(real.key, b"\x03" + bytes(32))
+    bad = ProtocolMessage(a.installation_id, bundles, {b.installation_id: EncryptedMessage(dh.payload, x3dh=unknown, dh=dh.dh)}).encode()
+    with pytest.raises(SessionNotFound):
+        recv(b, bad, T0)
+    d = recv(b, ok, T0)
+    assert (d.path, d.plaintext) == ("dh", b"dh payload")
+    assert [s.role for s in sessions.for_peer(b.db, secp256k1.compress(a.chat_public_key))] == ["responder"]

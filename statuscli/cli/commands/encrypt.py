@@ -17,9 +17,12 @@ from statuscli.cli.secure_common import now_ms as _now
 @click.option("--base64", "b64", is_flag=True, help="Write it as base64 instead of hex.")
 @click.option("--bytes", "as_bytes", is_flag=True,
               help="MESSAGE is data (hex/base64), or stdin is taken byte for byte, instead of text.")  # fmt: skip
+@click.option("--bundle-only", is_flag=True,
+              help="No MESSAGE: a bundle advertisement (DH message, empty payload) for a peer who cannot read us.")  # fmt: skip
 @now_option
 @pass_app
-def cli(app: AppContext, peer: str, message: str | None, raw: bool, b64: bool, as_bytes: bool, now_ms: int | None) -> None:
+def cli(app: AppContext, peer: str, message: str | None, raw: bool, b64: bool, as_bytes: bool, bundle_only: bool,
+        now_ms: int | None) -> None:  # fmt: skip
     """Encrypt MESSAGE (or stdin) for PEER: a ProtocolMessage, hex on stdout.
 
     Uses the Double Ratchet session with each of PEER's installations (starting one by X3DH from
@@ -27,11 +30,15 @@ def cli(app: AppContext, peer: str, message: str | None, raw: bool, b64: bool, a
     bundle is attached. The session advances and the message is recorded in one transaction.
     PEER is 0x04…, zQ3… or a contact name.
 
+    --bundle-only answers a peer whose messages fail with device-not-found or session-not-found
+    (account recovery, a new device): it carries our current bundle so they can start over.
+
     \b
     Examples:
       statuscli encrypt bob "hello"
       echo hello | statuscli encrypt zQ3sh… - > msg.hex
       statuscli encrypt bob "hi" --raw | statuscli --account bob decrypt -
+      statuscli encrypt alice --bundle-only > advert.hex
     """
     from statuscli.app.secure import encrypt_for_peer
     from statuscli.cli.inputs import bytes_arg, read_stdin_bytes, text_arg
@@ -39,6 +46,19 @@ def cli(app: AppContext, peer: str, message: str | None, raw: bool, b64: bool, a
 
     if raw and b64:
         raise UsageError("--raw and --base64 exclude each other")
+    fmt = "raw" if raw else "base64" if b64 else "hex"
+    if bundle_only:
+        from statuscli.app.secure import bundle_advertisement
+
+        if message is not None:
+            raise UsageError("--bundle-only takes no MESSAGE")
+        acct = account(app)
+        data = bundle_advertisement(acct, resolve_peer(acct, peer), now_ms=_now(now_ms), force=True)
+        if app.json:
+            emit(app, {"message": data, "paths": {"none": "dh"}, "bundle_only": True})
+        else:
+            write_bytes(data, fmt)
+        return
     if as_bytes:
         payload = read_stdin_bytes() if message in (None, "-") else bytes_arg(message, what="MESSAGE")
     else:
@@ -48,6 +68,6 @@ def cli(app: AppContext, peer: str, message: str | None, raw: bool, b64: bool, a
     if app.json:
         emit(app, result.to_json())
         return
-    write_bytes(result.message, "raw" if raw else "base64" if b64 else "hex")
+    write_bytes(result.message, fmt)
     how = ", ".join(f"{k}: {v}" for k, v in result.paths.items())
     info(app, f"encrypted for {len(result.paths)} target(s) ({how}); shared secret agreed: {'yes' if result.shared_secret_agreed else 'no'}")
