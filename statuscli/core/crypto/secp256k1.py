@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import coincurve
@@ -79,11 +80,18 @@ def x_coordinate(pub: bytes) -> int:
     raise MalformedKey(f"a public key is 33 or 65 bytes, got {len(pub)}")
 
 
+@functools.lru_cache(maxsize=32)
+def _signer(priv: bytes) -> coincurve.PrivateKey:
+    # coincurve.PrivateKey() derives the public key (a scalar multiplication) on construction:
+    # keeping the few signing keys a process uses saves that on every signature.
+    return coincurve.PrivateKey(priv)
+
+
 def sign(digest: bytes, priv: bytes) -> bytes:
     """Recoverable signature ``r‖s‖v`` (v ∈ {0,1}) of a 32-byte digest."""
     if len(digest) != 32:
         raise ValueError("sign() takes a 32-byte digest")
-    return coincurve.PrivateKey(priv).sign_recoverable(digest, hasher=None)
+    return _signer(bytes(priv)).sign_recoverable(digest, hasher=None)
 
 
 def recover(digest: bytes, signature: bytes) -> bytes:

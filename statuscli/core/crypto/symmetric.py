@@ -11,6 +11,7 @@ Layouts follow status-go exactly:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac as _hmac
 
@@ -27,6 +28,11 @@ GCM_TAG = 16
 
 #: PBKDF2 iterations of go-ethereum/Whisper ``AddSymKeyFromPassword``: 65356 (sic, not 65536).
 SYMKEY_PBKDF2_ITERATIONS = 65356
+
+
+# AESGCM objects are immutable; keeping the key schedules of recently used keys is safe and saves
+# rebuilding them for every message under the same (topic or chat) key.
+_aesgcm = functools.lru_cache(maxsize=64)(AESGCM)
 
 
 def hmac_sha256(key: bytes, data: bytes) -> bytes:
@@ -58,7 +64,7 @@ def aes_ctr(key: bytes, iv: bytes, data: bytes) -> bytes:
 
 def gcm_seal(key: bytes, nonce: bytes, plaintext: bytes) -> bytes:
     """AES-GCM → ``ciphertext ‖ tag ‖ nonce``."""
-    return AESGCM(key).encrypt(nonce, plaintext, None) + nonce
+    return _aesgcm(bytes(key)).encrypt(nonce, plaintext, None) + nonce
 
 
 def gcm_open(key: bytes, data: bytes) -> bytes:
@@ -66,19 +72,19 @@ def gcm_open(key: bytes, data: bytes) -> bytes:
     if len(data) < GCM_NONCE + GCM_TAG:
         raise DecryptionFailed("AES-GCM data too short")
     try:
-        return AESGCM(key).decrypt(data[-GCM_NONCE:], data[:-GCM_NONCE], None)
+        return _aesgcm(bytes(key)).decrypt(data[-GCM_NONCE:], data[:-GCM_NONCE], None)
     except (InvalidTag, ValueError):
         raise DecryptionFailed("AES-GCM authentication failed") from None
 
 
 def gcm_seal_nonce_first(key: bytes, nonce: bytes, plaintext: bytes) -> bytes:
-    return nonce + AESGCM(key).encrypt(nonce, plaintext, None)
+    return nonce + _aesgcm(bytes(key)).encrypt(nonce, plaintext, None)
 
 
 def gcm_open_nonce_first(key: bytes, data: bytes) -> bytes:
     if len(data) < GCM_NONCE + GCM_TAG:
         raise DecryptionFailed("AES-GCM data too short")
     try:
-        return AESGCM(key).decrypt(data[:GCM_NONCE], data[GCM_NONCE:], None)
+        return _aesgcm(bytes(key)).decrypt(data[:GCM_NONCE], data[GCM_NONCE:], None)
     except (InvalidTag, ValueError):
         raise DecryptionFailed("AES-GCM authentication failed") from None

@@ -24,6 +24,8 @@ from statuscli.core import protowire as pw
 from statuscli.core.errors import DecodeError, InvalidInput
 
 MAX_META = 64
+_MASK64 = 0xFFFFFFFFFFFFFFFF
+_sha256 = hashlib.sha256
 _U32 = (1 << 32) - 1
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
 
@@ -134,9 +136,11 @@ def hash_fields(pubsub_topic: str, payload: bytes, content_topic: str, meta: byt
 
 def message_hash(pubsub_topic: str, msg: WakuMessage) -> bytes:
     """SHA-256(pubsub_topic ‖ payload ‖ content_topic ‖ meta ‖ BE64(timestamp)) — 32 bytes."""
-    ts = (msg.timestamp or 0) & 0xFFFFFFFFFFFFFFFF
-    return hashlib.sha256(
-        b"".join((pubsub_topic.encode("utf-8"), msg.payload, msg.content_topic.encode("utf-8"), msg.meta or b"", ts.to_bytes(8, "big")))
+    ts = msg.timestamp
+    meta = msg.meta
+    return _sha256(
+        pubsub_topic.encode() + msg.payload + msg.content_topic.encode() + (meta if meta else b"")
+        + ((ts & _MASK64) if ts else 0).to_bytes(8, "big")
     ).digest()
 
 
