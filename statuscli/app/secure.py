@@ -35,6 +35,10 @@ This is the interface the envelope, send and listen layers build on. ``account``
         A bundle-only DH message (empty payload) for a peer whose message we could not decrypt
         (DeviceNotFound / SessionNotFound); at most one per peer every 2 hours unless ``force``.
     mark_sent(account, outbox_id)                             the transport delivered it
+
+The bundle functions (``our_bundle``, ``create_bundle``, ``handle_bundle``, ``bundle_state``,
+``peer_state``, ``bundles_in``) live in :mod:`statuscli.app.secure_bundles` and are re-exported here;
+the decrypt machinery is :mod:`statuscli.app.secure_receive`.
 """
 
 from __future__ import annotations
@@ -42,9 +46,20 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from statuscli.core import bundles as core_bundles
+from statuscli.app.secure_bundles import (  # noqa: F401  (re-exported: the interface lives here)
+    BundleInfo,
+    _own_bundle,
+    _store,
+    bundle_state,
+    bundles_in,
+    create_bundle,
+    ensure_schema,
+    handle_bundle,
+    our_bundle,
+    peer_state,
+)
 from statuscli.core import x3dh
-from statuscli.core.bundles import Bundle, SignedPreKey
+from statuscli.core.bundles import Bundle
 from statuscli.core.crypto import secp256k1
 from statuscli.core.encryption import (
     NO_INSTALLATION,
@@ -59,22 +74,9 @@ from statuscli.core.encryption import (
 )
 from statuscli.core.errors import InvalidInput, NotFound
 from statuscli.core.ratchet import RatchetState
-from statuscli.store import peers, prekeys, sessions
+from statuscli.store import peers, sessions
 from statuscli.store.db import transaction
 from statuscli.store.sessions import INITIATOR, Session
-
-# per connection: (the connection, (identity, installation) pairs known to be recorded as agreed)
-_READY: dict[int, tuple[object, set]] = {}
-
-
-def ensure_schema(conn) -> set:
-    """Create the secure-transport tables once per connection; returns that connection's cache."""
-    entry = _READY.get(id(conn))
-    if entry is None or entry[0] is not conn:
-        sessions.ensure(conn)
-        entry = _READY[id(conn)] = (conn, set())
-    return entry[1]
-
 
 def negotiated_topic(account, peer_pub: bytes) -> dict:
     from statuscli.core.topics import chat
@@ -103,22 +105,6 @@ class EncryptResult:
             "bundle_rotated": self.bundle_rotated,
             "outbox_id": self.outbox_id,
             "message": self.message,
-        }
-
-
-@dataclass
-class BundleInfo:
-    identity: bytes  # 65 bytes, verified
-    installations: list[str]
-    new_installations: list[str]
-    timestamp: int
-
-    def to_json(self) -> dict:
-        return {
-            "identity": "0x" + self.identity.hex(),
-            "installations": self.installations,
-            "new_installations": self.new_installations,
-            "timestamp": self.timestamp,
         }
 
 
@@ -162,123 +148,6 @@ class X3DHInit:
             "negotiated_topic": self.negotiated_topic,
             "bundle": self.bundle.to_json() if self.bundle else None,
         }
-
-
-# --- our bundle ----------------------------------------------------------------------------
-def _own_bundle(conn, account, now_ms: int, rng) -> tuple[Bundle, bool]:
-    """Inside a transaction: our current SPK (rotating after 24 h), signed at ``now_ms``."""
-    me = account.installation_id
-    cur = prekeys.current(conn, me)
-    rotated = False
-    if cur is not None and core_bundles.needs_rotation(cur.created_ns, now_ms):
-        prekeys.expire_all(conn, now_ms)
-        prekeys.prune(conn, now_ms)
-        cur, rotated = None, True
-    if cur is None:
-        priv, pub = core_bundles.new_signed_prekey(rng)
-        cur = prekeys.add(conn, me, pub, priv, now_ms * 1_000_000)
-    entries = {me: SignedPreKey(cur.spk, cur.version, core_bundles.PROTOCOL_VERSION)}
-    my33 = secp256k1.compress(account.chat_public_key)
-    for inst in peers.active_installations(conn, my33):  # paired devices of ours
-        if len(entries) >= core_bundles.MAX_INSTALLATIONS:
-            break
-        spk = peers.current_prekey(conn, my33, inst.installation_id)
-        if inst.installation_id != me and spk is not None:
-            entries[inst.installation_id] = SignedPreKey(spk.signed_pre_key, spk.version, inst.protocol_version)
-    bundle = core_bundles.sign_bundle(account.chat_private_key, entries, now_ms * 1_000_000, identity_pub=account.chat_public_key)
-    return bundle, rotated
-
-
-def create_bundle(account, *, now_ms: int, rotate: bool = False, rng=None) -> tuple[Bundle, bool]:
-    """Our bundle, rotating the signed prekey when asked or when 24 h old; returns (bundle, rotated)."""
-    conn = account.db
-    ensure_schema(conn)
-    with transaction(conn):
-        if rotate and prekeys.current(conn, account.installation_id) is not None:
-            prekeys.expire_all(conn, now_ms)
-            bundle, _ = _own_bundle(conn, account, now_ms, rng or os.urandom)
-            return bundle, True
-        return _own_bundle(conn, account, now_ms, rng or os.urandom)
-
-
-def bundle_state(account) -> dict:
-    """Our signed prekeys (no passphrase needed)."""
-    conn = account.db
-    ensure_schema(conn)
-    rows = prekeys.all_prekeys(conn)
-    current = [r for r in rows if r.installation_id == account.installation_id and not r.expired]
-    return {
-        "identity": "0x" + account.chat_public_key.hex(),
-        "installation_id": account.installation_id,
-        "current": current[-1].to_json() if current else None,
-        "prekeys": [r.to_json() for r in rows],
-    }
-
-
-def peer_state(account, peer_pub: bytes) -> dict:
-    """What we know of a peer: installations, current prekeys, sessions (no passphrase needed)."""
-    conn = account.db
-    ensure_schema(conn)
-    p33 = secp256k1.compress(peer_pub)
-    insts = []
-    for inst in peers.installations(conn, p33):
-        spk = peers.current_prekey(conn, p33, inst.installation_id)
-        d = inst.to_json()
-        d["signed_pre_key"] = spk.to_json() if spk else None
-        insts.append(d)
-    return {
-        "identity": "0x" + secp256k1.decompress(peer_pub).hex(),
-        "installations": insts,
-        "sessions": [s.to_json() for s in sessions.for_peer(conn, p33)],
-        "shared_secret_agreed": peers.secret_agreed(conn, p33, [i["installation_id"] for i in insts if i["enabled"]][:3]),
-    }
-
-
-def our_bundle(account, *, now_ms: int, rng=None) -> Bundle:
-    conn = account.db
-    ensure_schema(conn)
-    with transaction(conn):
-        return _own_bundle(conn, account, now_ms, rng or os.urandom)[0]
-
-
-# --- peers' bundles ------------------------------------------------------------------------
-def verify(bundle: Bundle) -> bytes:
-    return bundle.verify()
-
-
-def _store(conn, account, bundle: Bundle, identity: bytes) -> BundleInfo:
-    new = peers.store_bundle(
-        conn, bundle, own_identity=secp256k1.compress(account.chat_public_key), own_installation_id=account.installation_id
-    )
-    return BundleInfo(identity, sorted(bundle.signed_pre_keys), new, bundle.timestamp)
-
-
-def handle_bundle(account, data, *, now_ms: int) -> list[BundleInfo]:
-    if isinstance(data, Bundle):
-        found = [data]
-    else:
-        found = _bundles_in(bytes(data))
-    checked = [(b, b.verify()) for b in found]
-    conn = account.db
-    ensure_schema(conn)
-    with transaction(conn):
-        return [_store(conn, account, b, ident) for b, ident in checked]
-
-
-def _bundles_in(data: bytes) -> list[Bundle]:
-    """A Bundle, or the bundles of a ProtocolMessage (whichever the bytes parse as, bundle first)."""
-    from statuscli.core.errors import DecodeError
-
-    try:
-        b = Bundle.decode(data)
-        if b.identity and b.signature:
-            return [b]
-    except DecodeError:
-        pass
-    msg = ProtocolMessage.decode(data)
-    if not msg.bundles:
-        raise InvalidInput("no bundle found: the data is neither a Bundle nor a ProtocolMessage carrying one")
-    return list(msg.bundles)
 
 
 # --- X3DH ----------------------------------------------------------------------------------
@@ -395,6 +264,7 @@ def decrypt_protocol_message(account, data: bytes, *, sender_pub: bytes | None =
 
 
 __all__ = [
-    "BundleInfo", "DecryptResult", "EncryptResult", "X3DHInit", "bundle_advertisement", "decrypt_protocol_message",
+    "BundleInfo", "DecryptResult", "bundle_state", "bundles_in", "create_bundle", "ensure_schema", "handle_bundle",
+    "peer_state", "EncryptResult", "X3DHInit", "bundle_advertisement", "decrypt_protocol_message",
     "encrypt_for_peer", "handle_bundle", "mark_sent", "negotiated_topic", "our_bundle", "x3dh_init", "PATH_DH", "PATH_DR",
 ]  # fmt: skip

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import contextlib
 
-from statuscli.app.secure import BundleInfo, DecryptResult, _store, ensure_schema
+from statuscli.app.secure import DecryptResult
+from statuscli.app.secure_bundles import BundleInfo, _store, ensure_schema
 from statuscli.core import encryption as enc
 from statuscli.core import hash_ratchet as hr
 from statuscli.core import x3dh

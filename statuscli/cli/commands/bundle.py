@@ -167,9 +167,9 @@ def verify(app: AppContext, source: str) -> None:
       statuscli bundle verify alice.bundle
       statuscli bundle export | statuscli bundle verify -
     """
-    from statuscli.app.secure import _bundles_in
+    from statuscli.app.secure import bundles_in
 
-    found = _bundles_in(read_data(source, "bundle"))
+    found = bundles_in(read_data(source, "bundle"))
     results = [_summary(b, b.verify()) for b in found]
     data = results[0] if len(results) == 1 else {"bundles": results}
     for r in results:

@@ -38,13 +38,13 @@ def init(app: AppContext, peer: str, bundle_src: str | None, now_ms: int | None)
       statuscli x3dh init 0x04a1…9f --bundle bob.bundle
       statuscli bundle export --account bob | statuscli x3dh init bob --account alice --bundle -
     """
-    from statuscli.app.secure import _bundles_in, x3dh_init
+    from statuscli.app.secure import bundles_in, x3dh_init
     from statuscli.core.errors import UsageError
 
     acct = account(app)
     bundle = None
     if bundle_src is not None:
-        found = _bundles_in(read_data(bundle_src, "bundle"))
+        found = bundles_in(read_data(bundle_src, "bundle"))
         if len(found) != 1:
             raise UsageError("--bundle must hold exactly one bundle")
         bundle = found[0]
