@@ -405,3 +405,44 @@ def test_x3dh_header_runs_before_the_dh_header(mk):
     d = recv(b, ok, T0)
     assert (d.path, d.plaintext) == ("dh", b"dh payload")
     assert [s.role for s in sessions.for_peer(b.db, secp256k1.compress(a.chat_public_key))] == ["responder"]
+
+
+def test_mutated_messages_fail_typed_and_change_nothing(tmp_path):
+    """Random byte flips / truncations of real messages: a typed error (or a clean success for flips
+    that protobuf ignores), and the receiver's database untouched whenever it fails."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from statuscli.core.errors import StatusCliError
+
+    a, b = Acct(tmp_path / "a"), Acct(tmp_path / "b")
+    handshake(a, b)
+    samples = [send(a, b, b"sample %d" % i, T0 + 100 + i).message for i in range(3)]
+    c = Acct(tmp_path / "c")
+    samples.append(send(c, b, b"dh from c", T0 + 200).message)  # DH fallback
+    secure.handle_bundle(c, secure.our_bundle(b, now_ms=T0).encode(), now_ms=T0)
+    samples.append(send(c, b, b"x3dh from c", T0 + 201).message)  # X3DH + DR
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.sampled_from(samples), st.data())
+    def check(msg, data):
+        kind = data.draw(st.sampled_from(["flip", "truncate", "insert"]))
+        pos = data.draw(st.integers(0, len(msg) - 1))
+        if kind == "flip":
+            mutated = msg[:pos] + bytes([msg[pos] ^ data.draw(st.integers(1, 255))]) + msg[pos + 1 :]
+        elif kind == "truncate":
+            mutated = msg[:pos]
+        else:
+            mutated = msg[:pos] + data.draw(st.binary(min_size=1, max_size=4)) + msg[pos:]
+        before = dump(b.db)
+        try:
+            secure.decrypt_protocol_message(b, mutated, now_ms=T0 + 300, commit=False)
+        except StatusCliError:
+            pass
+        assert dump(b.db) == before
+        try:
+            secure.decrypt_protocol_message(b, mutated, now_ms=T0 + 300)
+        except StatusCliError:
+            assert dump(b.db) == before
+
+    check()
