@@ -13,6 +13,34 @@ def now_option(f):
     return click.option("--now", "now_ms", type=int, default=None, metavar="MS", help=NOW_HELP)(f)
 
 
+SEED_HELP = "Derive every random value (keys, nonces) from this hex seed: reproducible output for vectors."
+
+
+def seed_option(f):
+    return click.option("--seed", metavar="HEX", default=None, help=SEED_HELP)(f)
+
+
+def rng_from_seed(seed: str | None):
+    """None → os.urandom; else a deterministic stream SHA-256(seed ‖ BE64(counter)) … (not for real use)."""
+    if seed is None:
+        return None
+    import hashlib
+
+    from statuscli.core.encoding import from_hex
+
+    key = from_hex(seed, what="--seed")
+    state = {"counter": 0, "buffer": b""}
+
+    def rng(n: int) -> bytes:
+        while len(state["buffer"]) < n:
+            state["buffer"] += hashlib.sha256(key + state["counter"].to_bytes(8, "big")).digest()
+            state["counter"] += 1
+        out, state["buffer"] = state["buffer"][:n], state["buffer"][n:]
+        return out
+
+    return rng
+
+
 def now_ms(value: int | None) -> int:
     if value is not None:
         if value < 0:

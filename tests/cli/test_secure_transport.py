@@ -393,3 +393,20 @@ def test_offline_secure_commands_import_nothing_heavy(pair):
     env = {**os.environ, "STATUSCLI_PASSWORD": PW}
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert r.stdout.strip() == "0 []", r.stderr
+
+
+def test_seed_and_now_make_output_reproducible(pair, tmp_path):
+    import shutil
+
+    alice, a, bob, b = pair
+    exchange_bundles(alice, bob, a, b)
+    twin_home = tmp_path / "alice-twin"
+    shutil.copytree(alice.home, twin_home)
+    twin = Party(alice.run_cli, twin_home, "alice")
+    args = ("encrypt", "bob", "same bytes", "--seed", "00ff", "--now", str(T0 + 5_000_000))
+    one = alice.run_cli("--home", str(alice.home), *args)
+    two = twin.run_cli("--home", str(twin_home), *args)
+    assert one.exit_code == two.exit_code == 0 and one.stdout == two.stdout
+    three = alice.run_cli("--home", str(alice.home), "encrypt", "bob", "same bytes", "--seed", "00ff", "--now", str(T0 + 5_000_000))
+    assert three.stdout != one.stdout  # the ratchet moved on
+    assert bob.decrypt(one.stdout.strip())["text"] == "same bytes"

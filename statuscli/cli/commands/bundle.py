@@ -6,7 +6,7 @@ import click
 
 from statuscli.cli.context import AppContext, pass_app
 from statuscli.cli.output import emit, render_text
-from statuscli.cli.secure_common import account, now_option, read_data, resolve_peer, short_key, write_bytes
+from statuscli.cli.secure_common import account, now_option, read_data, resolve_peer, rng_from_seed, seed_option, short_key, write_bytes
 from statuscli.cli.secure_common import now_ms as _now
 
 
@@ -52,8 +52,9 @@ def _summary_text(d: dict) -> str:
 @cli.command()
 @click.option("--rotate", is_flag=True, help="Replace the signed prekey now instead of after 24 hours.")
 @now_option
+@seed_option
 @pass_app
-def create(app: AppContext, rotate: bool, now_ms: int | None) -> None:
+def create(app: AppContext, rotate: bool, now_ms: int | None, seed: str | None) -> None:
     """Create (or keep) our bundle: a signed prekey for this installation.
 
     Idempotent: an existing prekey younger than 24 hours is kept; --rotate forces a new one.
@@ -66,7 +67,7 @@ def create(app: AppContext, rotate: bool, now_ms: int | None) -> None:
     from statuscli.app.secure import create_bundle
 
     acct = account(app)
-    bundle, rotated = create_bundle(acct, now_ms=_now(now_ms), rotate=rotate)
+    bundle, rotated = create_bundle(acct, now_ms=_now(now_ms), rotate=rotate, rng=rng_from_seed(seed))
     data = _summary(bundle, acct.chat_public_key)
     data["rotated"] = rotated
     emit(app, data, text=lambda d: _summary_text(d) + ("\n(signed prekey rotated)" if d["rotated"] else ""))
@@ -129,8 +130,9 @@ def show(app: AppContext, peer: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["hex", "base64", "raw"]), default="hex", show_default=True,
               help="How to write the protobuf.")  # fmt: skip
 @now_option
+@seed_option
 @pass_app
-def export(app: AppContext, fmt: str, now_ms: int | None) -> None:
+def export(app: AppContext, fmt: str, now_ms: int | None, seed: str | None) -> None:
     """Write our bundle (a signed Bundle protobuf) for a peer to import.
 
     The bundle is signed now; the prekey is created or rotated first when needed.
@@ -144,7 +146,7 @@ def export(app: AppContext, fmt: str, now_ms: int | None) -> None:
     from statuscli.app.secure import create_bundle
 
     acct = account(app)
-    bundle, _ = create_bundle(acct, now_ms=_now(now_ms))
+    bundle, _ = create_bundle(acct, now_ms=_now(now_ms), rng=rng_from_seed(seed))
     data = bundle.encode()
     if app.json:
         out = _summary(bundle, acct.chat_public_key)

@@ -6,7 +6,7 @@ import click
 
 from statuscli.cli.context import AppContext, pass_app
 from statuscli.cli.output import emit, info
-from statuscli.cli.secure_common import account, now_option, resolve_peer, write_bytes
+from statuscli.cli.secure_common import account, now_option, resolve_peer, rng_from_seed, seed_option, write_bytes
 from statuscli.cli.secure_common import now_ms as _now
 
 
@@ -20,9 +20,10 @@ from statuscli.cli.secure_common import now_ms as _now
 @click.option("--bundle-only", is_flag=True,
               help="No MESSAGE: a bundle advertisement (DH message, empty payload) for a peer who cannot read us.")  # fmt: skip
 @now_option
+@seed_option
 @pass_app
 def cli(app: AppContext, peer: str, message: str | None, raw: bool, b64: bool, as_bytes: bool, bundle_only: bool,
-        now_ms: int | None) -> None:  # fmt: skip
+        now_ms: int | None, seed: str | None) -> None:  # fmt: skip
     """Encrypt MESSAGE (or stdin) for PEER: a ProtocolMessage, hex on stdout.
 
     Uses the Double Ratchet session with each of PEER's installations (starting one by X3DH from
@@ -53,7 +54,7 @@ def cli(app: AppContext, peer: str, message: str | None, raw: bool, b64: bool, a
         if message is not None:
             raise UsageError("--bundle-only takes no MESSAGE")
         acct = account(app)
-        data = bundle_advertisement(acct, resolve_peer(acct, peer), now_ms=_now(now_ms), force=True)
+        data = bundle_advertisement(acct, resolve_peer(acct, peer), now_ms=_now(now_ms), force=True, rng=rng_from_seed(seed))
         if app.json:
             emit(app, {"message": data, "paths": {"none": "dh"}, "bundle_only": True})
         else:
@@ -64,7 +65,7 @@ def cli(app: AppContext, peer: str, message: str | None, raw: bool, b64: bool, a
     else:
         payload = text_arg(message).encode("utf-8")
     acct = account(app)
-    result = encrypt_for_peer(acct, resolve_peer(acct, peer), payload, now_ms=_now(now_ms))
+    result = encrypt_for_peer(acct, resolve_peer(acct, peer), payload, now_ms=_now(now_ms), rng=rng_from_seed(seed))
     if app.json:
         emit(app, result.to_json())
         return

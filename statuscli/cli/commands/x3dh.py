@@ -6,7 +6,7 @@ import click
 
 from statuscli.cli.context import AppContext, pass_app
 from statuscli.cli.output import emit
-from statuscli.cli.secure_common import account, now_option, read_data, resolve_peer, short_key
+from statuscli.cli.secure_common import account, now_option, read_data, resolve_peer, rng_from_seed, seed_option, short_key
 from statuscli.cli.secure_common import now_ms as _now
 
 
@@ -25,8 +25,9 @@ def cli() -> None:
 @click.argument("peer", metavar="PEER")
 @click.option("--bundle", "bundle_src", metavar="FILE|-", help="The peer's bundle (else the one stored for PEER).")
 @now_option
+@seed_option
 @pass_app
-def init(app: AppContext, peer: str, bundle_src: str | None, now_ms: int | None) -> None:
+def init(app: AppContext, peer: str, bundle_src: str | None, now_ms: int | None, seed: str | None) -> None:
     """Start a session with every installation of PEER from its bundle; print the negotiated topic.
 
     PEER is 0x04…, zQ3… or a contact name. The bundle comes from --bundle (verified and stored)
@@ -48,7 +49,7 @@ def init(app: AppContext, peer: str, bundle_src: str | None, now_ms: int | None)
         if len(found) != 1:
             raise UsageError("--bundle must hold exactly one bundle")
         bundle = found[0]
-    result = x3dh_init(acct, resolve_peer(acct, peer), bundle=bundle, now_ms=_now(now_ms))
+    result = x3dh_init(acct, resolve_peer(acct, peer), bundle=bundle, now_ms=_now(now_ms), rng=rng_from_seed(seed))
     data = result.to_json()
     data["compressed_key"] = short_key(result.peer)
 
