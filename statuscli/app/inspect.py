@@ -131,12 +131,32 @@ def _candidate_symmetric(keys: Keys, content_topic: str | None) -> list[tuple[st
             topic = wire.parse_content_topic(content_topic)
         except StatusCliError:
             topic = None
-        own = chat.contact_code_chat_id(acct.chat_public_key)
-        if topic is not None and wire.to_topic(own) == topic:
-            from statuscli.core.crypto.symmetric import symkey_from_password
+        if topic is None:
+            return out
+        from statuscli.core.crypto.symmetric import symkey_from_password
 
+        own = chat.contact_code_chat_id(acct.chat_public_key)
+        if wire.to_topic(own) == topic:
             out.append(("our contact-code topic key", symkey_from_password(own)))
+        for name, key in _contacts(acct):
+            negotiated = chat.negotiated_chat_id(chat.negotiated_secret(acct.chat_private_key, key))
+            if wire.to_topic(negotiated) == topic:
+                out.append((f"negotiated topic key with {name!r}", symkey_from_password(negotiated)))
+            theirs = chat.contact_code_chat_id(key)
+            if wire.to_topic(theirs) == topic:
+                out.append((f"{name!r}'s contact-code topic key", symkey_from_password(theirs)))
     return out
+
+
+def _contacts(acct) -> list[tuple[str, bytes]]:
+    try:
+        from statuscli.app.peers import contacts
+    except ImportError:
+        return []
+    try:
+        return contacts(acct)
+    except StatusCliError:
+        return []
 
 
 def _candidate_private(keys: Keys) -> list[tuple[str, bytes]]:

@@ -171,3 +171,29 @@ def test_subprocess_hash_and_inspect():
     p = subprocess.run([sys.executable, "-m", "statuscli", "--json", "envelope", "inspect", "-", "--no-account"], input="zz",
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 3 and json.loads(p.stdout)["error"]["code"] == "decode-error"
+
+
+def test_inspect_finds_topic_derived_keys(run_cli, tmp_path, monkeypatch):
+    """A message on the negotiated topic (or a contact-code topic) opens with the key the account derives."""
+    from statuscli.core.crypto import secp256k1
+    from statuscli.core.topics import chat as topics_chat
+    from statuscli.core.topics import wire
+
+    monkeypatch.setenv("STATUSCLI_PASSWORD", PW)
+    ha, hb = tmp_path / "alice", tmp_path / "bob"
+    a, b = _party(run_cli, ha, "alice"), _party(run_cli, hb, "bob")
+    bundle = run_cli("--home", str(ha), "bundle", "export").stdout.strip()
+    assert run_cli("--home", str(hb), "bundle", "import", "-", "--name", "alice", input=bundle).exit_code == 0
+    alice_key = bytes.fromhex(run_cli("--home", str(ha), "--json", "keys", "export", "--format", "private-key").json()["private_key"][2:])
+    negotiated = topics_chat.negotiated_chat_id(topics_chat.negotiated_secret(alice_key, bytes.fromhex(b["public_key"][2:])))
+    topic = "0x" + wire.to_topic(negotiated).hex()
+    enc = run_cli("--json", "envelope", "encode", "--text", "psst", "--password", negotiated, "--topic", topic,
+                  "--sign", "0x" + alice_key.hex()).json()
+    d = run_cli("--home", str(hb), "--json", "envelope", "inspect", "-", input=enc["bytes"]).json()
+    assert d["inner"]["key"] == "negotiated topic key with 'alice'" and d["inner"]["signer"] == a["public_key"]
+    assert d["inner"]["inner"]["text"] == "psst"
+    own = topics_chat.contact_code_chat_id(bytes.fromhex(b["public_key"][2:]))
+    enc = run_cli("--json", "envelope", "encode", "--text", "card", "--password", own, "--topic", "0x" + wire.to_topic(own).hex()).json()
+    d = run_cli("--home", str(hb), "--json", "envelope", "inspect", "-", input=enc["bytes"]).json()
+    assert d["inner"]["key"] == "our contact-code topic key"
+    assert secp256k1.public_key(alice_key).hex() == a["public_key"][2:]

@@ -139,3 +139,10 @@ def test_truncation_gives_typed_errors(msg, data):
         wm.decode(raw[:cut])
     except DecodeError:
         pass
+
+
+@pytest.mark.parametrize("v", [v for v in vectors("status.json", "waku-v2") if "pubsub_topic" in v["expected"]], ids=lambda v: v["id"])
+def test_status_pubsub_topic_vectors(v):
+    from statuscli.core.topics.sharding import static_shard_topic
+
+    assert static_shard_topic(v["inputs"]["cluster"], v["inputs"]["shard"]) == v["expected"]["pubsub_topic"]

@@ -201,3 +201,19 @@ def test_status_options_roundtrip(pow_req, light):
     o = S.StatusOptions(pow_requirement=pow_req, light_node=light)
     assert S.decode(S.encode(o)) == o
     assert struct.pack(">d", pow_req)  # sanity: representable
+
+
+@given(requests)
+def test_request_rfc8_and_direct_roundtrip(r):
+    back = M.decode_request_rfc8(M.encode_request_rfc8(r))
+    assert (back.lower, back.upper, back.bloom, back.topics, back.limit, back.cursor) == (r.lower, r.upper, r.bloom, r.topics, r.limit, r.cursor)
+    d = M.DirectRequest(r.bloom[:32], r.lower, r.upper, r.limit, r.cursor, r.bloom, r.topics)
+    assert M.decode_direct_request(M.encode_direct_request(d)) == d
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(0, M.MAX_RANGE_SECONDS), st.binary(min_size=64, max_size=64), st.integers(0, 2**32 - 1),
+       st.sampled_from([b"", bytes(40)]))
+def test_request_legacy_roundtrip(lower, span, bloom, limit, cursor):
+    upper = min(lower + span, 2**32 - 1)
+    r = M.MessagesRequest(lower, upper, bloom, (), limit, cursor, False)
+    assert M.decode_request_legacy(M.encode_request_legacy(r)) == r
