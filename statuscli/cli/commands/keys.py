@@ -185,14 +185,22 @@ def list_(app: AppContext) -> None:
 
 @cli.command()
 @click.argument("name", required=False)
+@click.option("--qr", is_flag=True, help="Draw the chat key (zQ3…) as a QR code: in text mode the code is the result.")
+@click.option("--qr-file", metavar="FILE.png", type=click.Path(dir_okay=False), help="Write the chat key's QR code as a PNG.")
+@click.option("--qr-invert", is_flag=True, help="Draw dark modules instead of light ones (terminals with a light background).")
 @pass_app
-def show(app: AppContext, name: str | None) -> None:
+def show(app: AppContext, name: str | None, qr: bool, qr_file: str | None, qr_invert: bool) -> None:
     """Show an account's identity (default: the selected account); no passphrase needed.
+
+    With --qr the chat key is drawn as a QR code, to be scanned by the other person, who reads
+    it with 'statuscli keys inspect' (or a Status app) and compares alias and emoji hash.
 
     \b
     Examples:
       statuscli keys show
       statuscli --json keys show alice
+      statuscli keys show --qr
+      statuscli keys show alice --qr-file alice.png
     """
     from statuscli.app.accounts import default_account_name, open_account
     from statuscli.core.identity.profile import public_profile
@@ -203,7 +211,22 @@ def show(app: AppContext, name: str | None) -> None:
     data["installation_id"] = account.installation_id
     data["created_at"] = account.created_at
     data["default"] = default_account_name(app) == account.name
-    emit(app, data, text=_profile_text)
+    if not (qr or qr_file or qr_invert):
+        emit(app, data, text=_profile_text)
+        return
+    from statuscli.cli import qr as qrcode
+
+    code = qrcode.make(data["compressed_key"])
+    data["qr"] = {"data": data["compressed_key"], "file": None}
+    if qr_file:
+        data["qr"]["file"] = qrcode.write_png(code, qr_file)["file"]
+    if app.json:
+        emit(app, data)
+    elif qr or qr_invert:
+        drawing = qrcode.render_text(code, invert=qr_invert)
+        emit(app, data, text=f"{drawing}\n{data['compressed_key']}\n{data['alias']}  {''.join(data['emoji_hash'])}")
+    else:
+        emit(app, data, text=lambda d: _profile_text(d) + f"\nqr file:  {d['qr']['file']}")
 
 
 @cli.command()
@@ -321,19 +344,24 @@ def derive(app: AppContext, mnemonic_file: str | None, passphrase_file: str | No
 
 
 @cli.command()
-@click.argument("pubkey", metavar="PUBKEY|-")
+@click.argument("pubkey", metavar="PUBKEY|LINK|-")
 @pass_app
 def inspect(app: AppContext, pubkey: str) -> None:
-    """Show every identity form of a public key: 0x04…, 0x02/03… or zQ3… ('-' = stdin).
+    """Show every identity form of a public key: 0x04…, 0x02/03…, zQ3… or a profile link ('-' = stdin).
+
+    Accepts what a scanned QR code holds: the zQ3… key of 'keys show --qr', or a Status profile
+    link https://status.app/u/…#zQ3… (the key is the part after '#').
 
     \b
     Examples:
       statuscli keys inspect zQ3shgXaXEtHSFVhHgTUiCSNAXYKeKryUVnPZZJLBMDutaWHB
+      statuscli keys inspect 'https://status.app/u/G10A…#zQ3shwQPhRuDJSjVGVBnTjCdgXy5i9WQaeVPdGJD6yTarJQSj'
       statuscli --json keys inspect 0x041c0b48…0837 | jq -r .alias
+      zbarimg -q --raw alice.png | statuscli keys inspect -
     """
     from statuscli.cli.inputs import text_arg
-    from statuscli.core.identity.keytext import parse_public_key_text
+    from statuscli.core.identity.links import parse_key_or_link
     from statuscli.core.identity.profile import public_profile
 
-    pub = parse_public_key_text(text_arg(pubkey).strip())
+    pub = parse_key_or_link(text_arg(pubkey).strip())
     emit(app, public_profile(pub), text=_profile_text)

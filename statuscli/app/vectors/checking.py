@@ -1,0 +1,62 @@
+"""What a vector check may say: a :class:`Mismatch`, or nothing (it passed).
+
+Checks compare what our implementation computes from a vector's inputs with its expected values;
+:func:`expect_error` turns a negative (must-fail) vector into a check that passes only when our
+implementation refuses the inputs with a typed error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from statuscli.core.errors import StatusCliError
+
+
+class Mismatch(Exception):
+    """Our implementation disagrees with the vector."""
+
+
+def _short(value, limit: int = 70) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def expect(what: str, got, want) -> None:
+    if got != want:
+        raise Mismatch(f"{what}: got {_short(got)}, expected {_short(want)}")
+
+
+def expect_true(what: str, condition: bool) -> None:
+    if not condition:
+        raise Mismatch(what)
+
+
+def expect_error(attempt: Callable[[], object], code: str | None = None, *, contains: str | None = None) -> StatusCliError:
+    """Run ``attempt``; it must raise a :class:`StatusCliError` (with ``code``, if given)."""
+    try:
+        attempt()
+    except StatusCliError as e:
+        if code is not None and e.code != code:
+            raise Mismatch(f"refused with {e.code!r} ({e.message}), expected {code!r}") from None
+        if contains is not None and contains.lower() not in e.message.lower():
+            raise Mismatch(f"refused, but the message {e.message!r} does not mention {contains!r}") from None
+        return e
+    raise Mismatch("accepted, but this vector must fail")
+
+
+def h(text: str | None) -> bytes:
+    """Bytes of a hex field (``0x`` optional; None or "" → empty)."""
+    if not text:
+        return b""
+    return bytes.fromhex(text[2:] if text[:2] in ("0x", "0X") else text)
+
+
+def compare(expected: dict, computed: dict) -> int:
+    """Every expected field must equal ours; a field we do not compute is a mismatch too."""
+    for key, want in expected.items():
+        if key not in computed:
+            raise Mismatch(f"{key}: not a field statuscli computes for this vector")
+        expect(key, computed[key], want)
+    if not expected:
+        raise Mismatch("the vector expects nothing")
+    return len(expected)
