@@ -56,6 +56,7 @@ class RunOptions:
     max_messages: int | None = None
     data_dir: str | None = None
     log_file: str | None = None
+    libp2p_log_level: int = logging.WARNING
 
 
 def node_dir(home: Path, data_dir: str | None = None) -> Path:
@@ -84,13 +85,18 @@ def socket_path(folder: Path) -> Path:
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie — exited, not yet reaped by its parent — does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
 
 
 def running_pid(folder: Path) -> int | None:
@@ -101,14 +107,27 @@ def running_pid(folder: Path) -> int | None:
     return pid if _alive(pid) else None
 
 
-def setup_logging(verbose: int, quiet: bool, log_file: str | None) -> None:
+def setup_cli_logging(verbose: int, quiet: bool) -> int:
+    """Logging for a short-lived network command: our warnings on stderr; libp2p's only with -vv.
+    Returns the level to give py-libp2p's loggers (``NodeConfig.libp2p_log_level``)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.ERROR if quiet else (logging.DEBUG if verbose >= 2 else logging.INFO if verbose else logging.WARNING))
+    return logging.DEBUG if verbose >= 2 else logging.CRITICAL
+
+
+def setup_logging(verbose: int, quiet: bool, log_file: str | None) -> int:
+    """Logging for ``node run``: INFO (DEBUG with -v) to stderr or a file. Returns the level for
+    py-libp2p's loggers (WARNING; DEBUG with -vv)."""
     level = logging.ERROR if quiet else (logging.DEBUG if verbose else logging.INFO)
     handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("libp2p").setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
+    return logging.DEBUG if verbose >= 2 else logging.WARNING
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -121,8 +140,6 @@ def _write_private(path: Path, text: str) -> None:
 
 def run_foreground(home: Path, opts: RunOptions, announce: Callable[[dict], None]) -> None:
     """Run the node until SIGINT/SIGTERM or a ``stop`` request; ``announce`` gets the listening record."""
-    import trio
-
     from statuscli.net.host import load_or_create_node_key
     from statuscli.net.node_config import DEFAULT_LISTEN, DEFAULT_SHARDS, NodeConfig
 
@@ -144,10 +161,13 @@ def run_foreground(home: Path, opts: RunOptions, announce: Callable[[dict], None
         shards=opts.shards or list(DEFAULT_SHARDS),
         node_key=load_or_create_node_key(folder / KEY_FILE),
         archive=archive,
+        libp2p_log_level=opts.libp2p_log_level,
     )
     sock = socket_path(folder)
+    from statuscli.net.runner import run
+
     try:
-        trio.run(_serve, folder, config, sock, announce)
+        run(_serve, folder, config, sock, announce)
     finally:
         for name in (NODE_INFO_FILE, PID_FILE):
             try:
@@ -249,12 +269,15 @@ def stop(home: Path, data_dir: str | None = None, *, timeout: float = 15.0) -> d
     except NodeNotRunning:
         if pid is None:
             raise
-    if not asked and pid is not None:
-        os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
+    signalled = asked
     while pid is not None and _alive(pid):
-        if time.monotonic() > deadline:
+        now = time.monotonic()
+        if now > deadline:
             raise TimeoutExpired(f"the node (pid {pid}) did not stop within {timeout:g} s", hint=f"kill {pid}")
+        if not signalled and now > deadline - timeout + 3.0:
+            os.kill(pid, signal.SIGTERM)  # the control socket did not take the request
+            signalled = True
         time.sleep(0.05)
         _reap(pid)
     return {"stopped": True, "pid": pid}
@@ -267,21 +290,23 @@ def _reap(pid: int) -> None:
         pass
 
 
-def probe(address: str, *, timeout: float = 10.0, cluster_id: int = 16) -> dict:
+def probe(address: str, *, timeout: float = 10.0, cluster_id: int = 16, libp2p_log_level: int = logging.CRITICAL) -> dict:
     """Connect to any Waku node and report its protocols, cluster, shards, agent and RTT."""
     import trio
 
     from statuscli.net.node import WakuNode
     from statuscli.net.node_config import NodeConfig
+    from statuscli.net.runner import run
 
     async def main() -> dict:
-        async with WakuNode(NodeConfig(mode="light", listen=[], cluster_id=cluster_id, shards=[])) as node:
+        config = NodeConfig(mode="light", listen=[], cluster_id=cluster_id, shards=[], libp2p_log_level=libp2p_log_level)
+        async with WakuNode(config) as node:
             with trio.fail_after(timeout * 3):
                 report = await node.probe(address, timeout=timeout)
         report["address"] = address
         return report
 
     try:
-        return trio.run(main)
+        return run(main)
     except trio.TooSlowError:
         raise TimeoutExpired(f"probing {address} took too long") from None

@@ -51,6 +51,17 @@ P12 Signed peer records. Every pubsub RPC carries a 223-byte signed peer record,
     the field; the hello and subscription RPCs, written directly, keep their record.
 P13 Validation cache. ``Pubsub``'s validation cache keeps an LRU list with O(n) updates; it is
     kept small (our validator is cheaper than the cache, and seen-ids already stop duplicates).
+P14 Shutdown. Leaving ``BasicHost.run()`` stops the swarm's service first and closes its
+    connections in a ``finally`` that runs under cancellation, so the close is aborted at its first
+    await and the sockets stay open: peers never learn we left. :func:`close_swarm` calls
+    ``Swarm.close()`` (connections first, then listeners) inside ``run()``, shielded and bounded.
+P15 Handler crashes. ``BasicHost`` awaits each stream handler in the swarm's task tree, so an
+    exception in any handler stops the whole node. ``Pubsub.stream_handler`` lets a protobuf
+    ``DecodeError`` through (it catches only libp2p's own ``ParseError``): one malformed RPC from
+    any peer crashes a stock py-libp2p relay node. :meth:`WakuPubsub.stream_handler` treats it
+    as upstream treats a parse error (reset, forget the peer, count it), and
+    :func:`guard_stream_handlers` wraps the host's stream dispatch so that no handler error can
+    take the node down (logged and counted instead).
 
 Import cost: this module imports libp2p (1.5–3 s). Import it only inside a running node.
 """
@@ -61,6 +72,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 
+from google.protobuf.message import DecodeError as ProtobufDecodeError
 from libp2p.crypto.keys import KeyPair
 from libp2p.crypto.x25519 import create_new_key_pair as _new_x25519
 from libp2p.custom_types import TProtocol
@@ -196,6 +208,7 @@ class WakuPubsub(Pubsub):
         router: WakuGossipSub,
         *,
         deliver: Callable[[str, rpc_pb2.Message], None],
+        on_bad_rpc: Callable[[ID, str], None] | None = None,
         outbound_queue_size: int = OUTBOUND_QUEUE_SIZE,
         max_inbound_rpc_size: int = 1024 * 1024,
         seen_ttl: int = 120,
@@ -211,11 +224,25 @@ class WakuPubsub(Pubsub):
         )
         self.peer_queues = _ResizingQueues(outbound_queue_size)
         self._deliver = deliver
+        self._on_bad_rpc = on_bad_rpc
 
     def notify_subscriptions(self, publish_message: rpc_pb2.Message) -> None:
         for topic in publish_message.topicIDs:
             if topic in self.subscribed_topics_receive:
                 self._deliver(topic, publish_message)
+
+    async def stream_handler(self, stream) -> None:
+        try:
+            await super().stream_handler(stream)
+        except ProtobufDecodeError as e:  # P15
+            peer = stream.muxed_conn.peer_id
+            if self._on_bad_rpc is not None:
+                self._on_bad_rpc(peer, str(e))
+            try:
+                await stream.reset()
+            except Exception:
+                pass
+            self._handle_dead_peer(peer)
 
     async def write_msg(self, stream, rpc_msg: rpc_pb2.RPC) -> bool:
         if rpc_msg.HasField("senderRecord"):
@@ -267,7 +294,8 @@ _QUIET = _QuietStreamFailures()
 
 
 def route_libp2p_logs(level: int = logging.WARNING) -> None:
-    """Let the ``libp2p`` logger's records reach our handlers (unless LIBP2P_DEBUG configured it)."""
+    """Let ``libp2p`` records at ``level`` and above reach our handlers (unless LIBP2P_DEBUG
+    configured py-libp2p's own logging)."""
     host_logger = logging.getLogger("libp2p.host.basic_host")
     if _QUIET not in host_logger.filters:
         host_logger.addFilter(_QUIET)
@@ -277,8 +305,8 @@ def route_libp2p_logs(level: int = logging.WARNING) -> None:
     lg.propagate = True
     lg.setLevel(level)
     for name, child in list(logging.root.manager.loggerDict.items()):
-        if name.startswith("libp2p.") and isinstance(child, logging.Logger) and 0 < child.level < level:
-            child.setLevel(level)
+        if name.startswith("libp2p.") and isinstance(child, logging.Logger) and child.level:
+            child.setLevel(max(child.level, level) if level > logging.DEBUG else level)
 
 
 def _empty_peer_record(host) -> tuple[bytes, bool]:
@@ -300,9 +328,42 @@ def disable_auto_connector(host) -> None:
     connector.maybe_connect = _noop
 
 
-def apply_process_patches(agent: str) -> None:
+async def close_swarm(host, timeout: float = 3.0) -> None:
+    """Close every connection and listener before ``host.run()`` unwinds (P14)."""
+    import trio
+
+    with trio.CancelScope(shield=True), trio.move_on_after(timeout):
+        try:
+            await host.get_network().close()
+        except Exception as e:  # best effort: we are shutting down anyway
+            log.debug("closing the swarm: %s", e)
+
+
+def guard_stream_handlers(host, on_error: Callable[[object, BaseException], None]) -> None:
+    """No exception from a stream handler may stop the node (P15, per host)."""
+    import trio
+
+    dispatch = host._swarm_stream_handler
+
+    async def guarded(net_stream) -> None:
+        try:
+            await dispatch(net_stream)
+        except trio.Cancelled:
+            raise
+        except Exception as e:
+            peer = getattr(getattr(net_stream, "muxed_conn", None), "peer_id", None)
+            on_error(peer, e)
+            try:
+                await net_stream.reset()
+            except Exception:
+                pass
+
+    host.get_network().set_stream_handler(guarded)
+
+
+def apply_process_patches(agent: str, libp2p_log_level: int = logging.WARNING) -> None:
     """The process-wide patches (P9, P10, P12); the rest are per instance."""
     patch_dial_delay()
     set_agent_version(agent)
-    route_libp2p_logs()
+    route_libp2p_logs(libp2p_log_level)
     skip_gossipsub_peer_records()

@@ -96,6 +96,7 @@ class ControlServer:
         listener = trio.SocketListener(sock)
         try:
             async with trio.open_nursery() as nursery:
+                self._nursery = nursery
                 task_status.started()
                 await trio.serve_listeners(self._handle, [listener], handler_nursery=nursery)
         finally:
@@ -232,8 +233,12 @@ class ControlServer:
 
     async def m_stop(self, conn, p) -> dict:
         if self.on_stop is not None:
-            self.on_stop()
+            self._nursery.start_soon(self._stop_after_reply)
         return {"stopping": True}
+
+    async def _stop_after_reply(self) -> None:
+        await trio.sleep(0.05)  # let the answer reach the caller first
+        self.on_stop()
 
 
 def _required(p: dict, name: str):

@@ -119,8 +119,8 @@ def peer_info(text: str) -> PeerInfo:
 class WakuHost:
     """A py-libp2p host set up for Waku (see the module docstring)."""
 
-    def __init__(self, secret: bytes, listen: list[str], *, agent: str) -> None:
-        compat.apply_process_patches(agent)
+    def __init__(self, secret: bytes, listen: list[str], *, agent: str, libp2p_log_level: int = logging.WARNING) -> None:
+        compat.apply_process_patches(agent, libp2p_log_level)
         self.key_pair = create_new_key_pair(secret)
         self.listen = [parse_multiaddr(a) for a in listen]
         # No listen_addrs here: py-libp2p would then build only the transports the listen
@@ -134,14 +134,23 @@ class WakuHost:
             addrs_factory=expand_wildcards,
         )
         compat.disable_auto_connector(self.host)
+        compat.guard_stream_handlers(self.host, self._handler_failed)
+        self.handler_errors = 0
         self.peer_id: ID = self.host.get_id()
+
+    def _handler_failed(self, peer, error: BaseException) -> None:
+        self.handler_errors += 1
+        log.error("a stream handler failed (peer %s): %s: %s", peer, type(error).__name__, error)
 
     # -- lifecycle -------------------------------------------------------------------------
     @asynccontextmanager
     async def run(self) -> AsyncIterator[WakuHost]:
         try:
             async with self.host.run(listen_addrs=self.listen):
-                yield self
+                try:
+                    yield self
+                finally:
+                    await compat.close_swarm(self.host)
         except OSError as e:
             raise NetworkError(f"cannot listen on {', '.join(map(str, self.listen))}: {e}") from e
 

@@ -104,7 +104,7 @@ class WakuNode(NodeClientMixin):
         secret = config.node_key or _fresh_key()
         self._secret = secret
         listen = config.listen if config.mode != "light" else [a for a in config.listen if a]
-        self.host = WakuHost(secret, listen, agent=config.agent)
+        self.host = WakuHost(secret, listen, agent=config.agent, libp2p_log_level=config.libp2p_log_level)
         self.archive = config.archive if config.serves else None
         self.metadata = MetadataService(config.cluster_id, config.shards if config.mode != "light" else [], self.counters)
         self.enr_cache = EnrCache(config.cluster_id)
@@ -138,7 +138,7 @@ class WakuNode(NodeClientMixin):
             h.set_handler(codecs.FILTER_SUBSCRIBE, serve("filter", self.filter.handle, c))
             if self.archive is not None:
                 h.set_handler(codecs.STORE_V3, serve("store", StoreService(self.archive, c, before_query=self._flush_archive).handle, c))
-        if cfg.mode in ("full", "bootstrap"):
+        if cfg.discovers:
             px = PeerExchangeService(lambda: self._enr_raw, self.enr_cache, c)
             h.set_handler(codecs.PEER_EXCHANGE, serve("peer-exchange", px.handle, c, limit=1024))
 

@@ -4,7 +4,7 @@ Modes and what they mount (besides identify, ping, metadata and the filter-push 
 
 =========  ======================================================================
 full       relay, lightpush v3+v2, filter v2, store v3 (with an archive), peer exchange
-relay      relay
+relay      relay, peer exchange (so that others can discover it)
 bootstrap  peer exchange and discovery (asks every new peer for ENRs and passes them on)
 light      nothing served: a client of other nodes (lightpush, filter, store, peer exchange)
 =========  ======================================================================
@@ -46,6 +46,8 @@ class NodeConfig:
     max_message_size: int = 153_600
     timestamp_window_s: float = 20.0
     agent: str = f"statuscli/{__version__}"
+    #: Level for py-libp2p's own loggers (its warnings are mostly noise for a CLI).
+    libp2p_log_level: int = 30  # logging.WARNING
     #: Relay peers a full/relay node tries to keep by dialing ENRs it learned.
     target_relay_peers: int = 6
     #: How often static peers are re-dialed and discovery runs (seconds).

@@ -96,9 +96,10 @@ class NodeClientMixin:
         if peer is None:
             if self.archive is None:
                 raise InvalidInput("this node keeps no archive", hint="query a store node: pass its multiaddr")
-            self._flush_archive()
-            resp = store_protocol.StoreService(self.archive, self.counters).answer(store_protocol.build_request(**criteria))
-            return store_protocol.parse_response(resp.SerializeToString(), "local archive")
+            req = store_protocol.build_request(**criteria)
+            service = store_protocol.StoreService(self.archive, self.counters, before_query=self._flush_archive)
+            rows, cursor = service.run_query(req)
+            return store_protocol.local_page(rows, cursor, req.include_data)
         pid = await self.resolve_peer(peer)
         return await store_protocol.store_query(self.host.host, pid, timeout=timeout, **criteria)
 

@@ -105,7 +105,7 @@ class WakuRelay:
         self.timestamp_window_ns = timestamp_window_ns
         self.clock = clock
         self.router = compat.make_relay_router(on_drop=self._on_queue_drop)
-        self.pubsub = compat.WakuPubsub(host.host, self.router, deliver=self._deliver)
+        self.pubsub = compat.WakuPubsub(host.host, self.router, deliver=self._deliver, on_bad_rpc=self._on_bad_rpc)
         self.topics: set[str] = set()
         self._listeners: list[Callable[[RelayMessage], None]] = []
 
@@ -196,6 +196,9 @@ class WakuRelay:
                 fn(item)
             except Exception:
                 log.exception("relay listener failed")
+
+    def _on_bad_rpc(self, peer_id, error: str) -> None:
+        self.counters.drop("relay.bad-rpc", "undecodable relay RPC from %s (%s); dropping that peer's stream", peer_id, error)
 
     def _on_queue_drop(self, peer_id, n_messages: int, reason: str) -> None:
         if n_messages:

@@ -83,23 +83,27 @@ class StoreService:
             return _response("N/A", BAD_REQUEST, "decoding request failed").SerializeToString()
         return self.answer(req).SerializeToString()
 
+    def run_query(self, req: pb.StoreQueryRequest) -> tuple[list[tuple[bytes, str, bytes]], bytes | None]:
+        """The archive's page for ``req``; raises ``InvalidInput`` for a bad request."""
+        if self.before_query is not None:
+            self.before_query()
+        return self.archive.query(
+            pubsub_topic=req.pubsub_topic if req.HasField("pubsub_topic") and req.pubsub_topic else None,
+            content_topics=list(req.content_topics),
+            time_start=req.time_start if req.HasField("time_start") else None,
+            time_end=req.time_end if req.HasField("time_end") else None,
+            hashes=list(req.message_hashes),
+            cursor=req.pagination_cursor if req.HasField("pagination_cursor") else None,
+            forward=req.pagination_forward,
+            limit=req.pagination_limit if req.HasField("pagination_limit") else None,
+        )
+
     def answer(self, req: pb.StoreQueryRequest) -> pb.StoreQueryResponse:
         rid = req.request_id
         if self.archive is None:
             return _response(rid, SERVICE_UNAVAILABLE, "this node keeps no message archive")
-        if self.before_query is not None:
-            self.before_query()
         try:
-            rows, cursor = self.archive.query(
-                pubsub_topic=req.pubsub_topic if req.HasField("pubsub_topic") and req.pubsub_topic else None,
-                content_topics=list(req.content_topics),
-                time_start=req.time_start if req.HasField("time_start") else None,
-                time_end=req.time_end if req.HasField("time_end") else None,
-                hashes=list(req.message_hashes),
-                cursor=req.pagination_cursor if req.HasField("pagination_cursor") else None,
-                forward=req.pagination_forward,
-                limit=req.pagination_limit if req.HasField("pagination_limit") else None,
-            )
+            rows, cursor = self.run_query(req)
         except InvalidInput as e:
             return _response(rid, BAD_REQUEST, e.message)
         except Exception as e:
@@ -116,6 +120,17 @@ class StoreService:
             resp.pagination_cursor = cursor
         self.counters.inc("store.answered")
         return resp
+
+
+def local_page(rows, cursor: bytes | None, include_data: bool) -> StorePage:
+    """A :class:`StorePage` straight from archive rows (no wire round trip)."""
+    out = []
+    for h, topic, data in rows:
+        if include_data:
+            out.append(StoredMessage(h, topic, data, decode(data)))
+        else:
+            out.append(StoredMessage(h, None, None, None))
+    return StorePage(out, cursor)
 
 
 def build_request(

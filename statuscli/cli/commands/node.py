@@ -15,7 +15,7 @@ Output contract: as soon as the node listens, ONE JSON line goes to stdout (what
    "enr": "enr:…", "control_socket": "…/control.sock", "mode": "full", "pubsub_topics": […], "pid": N}
 Logs go to stderr (or --log-file). SIGINT/SIGTERM or 'statuscli node stop' stop it cleanly.
 \b
-Modes: full = relay + lightpush + filter + store + peer exchange; relay = relay only;
+Modes: full = relay + lightpush + filter + store + peer exchange; relay = relay + peer exchange;
        bootstrap = peer exchange and discovery only.
 """
 
@@ -94,7 +94,7 @@ def run(app: AppContext, mode, listen, peers, cluster_id, shards, store_db, rete
         record = appnode.run_detached(child, appnode.node_dir(app.home, data_dir))
         write_stdout(to_json(record))
         return
-    appnode.setup_logging(app.verbose, app.quiet, log_file)
+    opts.libp2p_log_level = appnode.setup_logging(app.verbose, app.quiet, log_file)
     appnode.run_foreground(app.home, opts, lambda record: write_stdout(to_json(record)))
 
 
@@ -179,4 +179,5 @@ def probe(app: AppContext, multiaddr, timeout, cluster_id) -> None:
     """
     from statuscli.app import node as appnode
 
-    emit(app, appnode.probe(multiaddr, timeout=timeout, cluster_id=cluster_id), text=_probe_text)
+    level = appnode.setup_cli_logging(app.verbose, app.quiet)
+    emit(app, appnode.probe(multiaddr, timeout=timeout, cluster_id=cluster_id, libp2p_log_level=level), text=_probe_text)

@@ -1,0 +1,296 @@
+"""Drift tests for statuscli.net.compat: each fails if the py-libp2p internals a patch relies on
+change (names, signatures, defaults, the behaviour being worked around). When one fails after an
+upgrade, re-read the upstream code, adjust or drop the patch, then update the test."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import socket
+
+import pytest
+import trio
+
+pytestmark = pytest.mark.net
+
+import libp2p  # noqa: E402
+from libp2p.network import swarm as swarm_mod  # noqa: E402
+from libp2p.network.config import ConnectionConfig  # noqa: E402
+from libp2p.peer.id import ID  # noqa: E402
+from libp2p.pubsub import gossipsub as gossipsub_mod  # noqa: E402
+from libp2p.pubsub import mcache as mcache_mod  # noqa: E402
+from libp2p.pubsub import pubsub as pubsub_mod  # noqa: E402
+from libp2p.pubsub import rpc_queue as rpc_queue_mod  # noqa: E402
+from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub  # noqa: E402
+from libp2p.pubsub.pb import rpc_pb2  # noqa: E402
+from libp2p.pubsub.pubsub import Pubsub  # noqa: E402
+
+from statuscli.net import compat  # noqa: E402
+from tests.net.conftest import trio_test  # noqa: E402
+
+
+def params(fn) -> dict[str, inspect.Parameter]:
+    return dict(inspect.signature(fn).parameters)
+
+
+def source(fn) -> str:
+    return inspect.getsource(fn)
+
+
+def stock_router() -> GossipSub:
+    return GossipSub(protocols=[compat.RELAY_CODEC], degree=6, degree_low=4, degree_high=12)
+
+
+def unsigned(data: bytes) -> rpc_pb2.Message:
+    return rpc_pb2.Message(data=data, topicIDs=["/waku/2/rs/16/32"])
+
+
+def test_pinned_version():
+    assert libp2p.__version__ == "0.8.1"
+
+
+# --- P1: custom gossipsub codec ---------------------------------------------------------------
+def test_p1_stock_gossipsub_still_refuses_the_relay_codec():
+    assert list(params(GossipSub.add_peer)) == ["self", "peer_id", "protocol_id"]
+    with pytest.raises(ValueError):
+        stock_router().add_peer(ID(b"\x00\x01x"), compat.RELAY_CODEC)
+    assert PROTOCOL_ID_V11 == "/meshsub/1.1.0"
+    # mesh selection keys on peer_protocol holding a /meshsub id
+    assert "self.peer_protocol.get(peer_id) in" in source(GossipSub._is_gossipsub_peer)
+    assert "self.peer_protocol[peer] in" in source(GossipSub._get_in_topic_gossipsub_peers_from_minus) or "peer_protocol" in source(
+        GossipSub._get_in_topic_gossipsub_peers_from_minus
+    )
+    # and pubsub swallows add_peer errors (why the stock failure is silent)
+    assert "self.router.add_peer(peer_id, negotiated_protocol)" in source(Pubsub._handle_new_peer)
+
+
+def test_p1_patched_router_records_meshsub_v11():
+    r = compat.make_relay_router()
+    pid = ID(b"\x00\x01y")
+    r.add_peer(pid, compat.RELAY_CODEC)
+    assert r.peer_protocol[pid] == PROTOCOL_ID_V11
+    assert r._is_gossipsub_peer(pid)
+    assert r.get_protocols() == [compat.RELAY_CODEC]
+
+
+# --- P2: equivocation ---------------------------------------------------------------------------
+def test_p2_stock_equivocation_check_rejects_unsigned_messages():
+    assert list(params(GossipSub._check_equivocation)) == ["self", "msg"]
+    assert "msg.from_id + msg.seqno" in source(GossipSub._check_equivocation)
+    r = stock_router()
+    assert r._check_equivocation(unsigned(b"a")) is True
+    assert r._check_equivocation(unsigned(b"b")) is False  # the bug the patch works around
+    p = compat.make_relay_router()
+    assert p._check_equivocation(unsigned(b"a")) and p._check_equivocation(unsigned(b"b"))
+    assert "self._check_equivocation(pubsub_msg)" in source(GossipSub.publish)
+
+
+# --- P3: message cache ------------------------------------------------------------------------
+def test_p3_stock_mcache_keys_on_from_and_seqno():
+    assert list(params(mcache_mod.MessageCache.put)) == ["self", "msg"]
+    assert list(params(mcache_mod.MessageCache.__init__)) == ["self", "window_size", "history_size"]
+    assert list(params(mcache_mod.CacheEntry.__init__)) == ["self", "mid", "topics"]
+    assert mcache_mod.default_msg_id_fn(rpc_pb2.Message(from_id=b"f", seqno=b"s", data=b"x")) == b"fs"
+    stock = mcache_mod.MessageCache(3, 6)
+    assert hasattr(stock, "msgs") and hasattr(stock, "history")
+    stock.put(unsigned(b"x"))
+    assert list(stock.msgs) == [b""]
+    assert "self.mcache.put(pubsub_msg)" in source(GossipSub.publish)
+    assert "self.mcache.get(" in source(GossipSub.handle_iwant)
+
+
+def test_p3_patched_mcache_keys_on_sha256_of_data():
+    r = compat.make_relay_router()
+    assert isinstance(r.mcache, compat.Sha256MessageCache)
+    assert (r.mcache.window_size, r.mcache.history_size) == (3, 6)
+    r.mcache.put(unsigned(b"x"))
+    r.mcache.put(unsigned(b"y"))
+    mid = hashlib.sha256(b"x").digest()
+    assert r.mcache.get(mid).data == b"x"
+    assert mid in r.mcache.window("/waku/2/rs/16/32")
+    assert len(r.mcache.msgs) == 2
+
+
+# --- P4: unsigned publishing and message ids ----------------------------------------------------
+def test_p4_pubsub_signing_and_message_id_knobs():
+    p = params(Pubsub.__init__)
+    assert p["strict_signing"].default is True
+    assert p["msg_id_constructor"].default is pubsub_mod.get_peer_and_seqno_msg_id
+    assert "seqno=self._next_seqno()" in source(Pubsub.publish)  # publish() always sets from/seqno
+    assert list(params(Pubsub.push_msg)) == ["self", "msg_forwarder", "msg"]
+    assert compat.waku_message_id(unsigned(b"Hello, world!")).hex().startswith("315f5bdb")
+
+
+# --- P5: spam protection and adaptive features ----------------------------------------------------
+def test_p5_gossipsub_defaults_we_override():
+    p = params(GossipSub.__init__)
+    assert p["spam_protection_enabled"].default is True
+    assert p["max_messages_per_topic_per_second"].default == 10.0
+    assert p["heartbeat_interval"].default == 120
+    assert p["adaptive_gossip_enabled"].default is True
+    assert p["eclipse_protection_enabled"].default is True
+    for name in ("gossip_window", "gossip_history", "time_to_live", "prune_back_off", "degree", "degree_low", "degree_high"):
+        assert name in p
+    assert "_check_spam_protection(msg_forwarder, pubsub_msg)" in source(GossipSub.publish)
+    r = compat.make_relay_router()
+    assert (r.spam_protection_enabled, r.adaptive_gossip_enabled, r.eclipse_protection_enabled) == (False, False, False)
+    assert r.heartbeat_interval == 1
+
+
+# --- P6: outbound RPC queue -----------------------------------------------------------------------
+def test_p6_outbound_queue_internals():
+    assert rpc_queue_mod.OutBoundQueueSize == 32
+    assert params(rpc_queue_mod.RpcQueue.__init__)["max_size"].default == 32
+    q = rpc_queue_mod.RpcQueue()
+    assert q._queue.max_size == 32
+    src = source(Pubsub._handle_new_peer)
+    assert "queue = RpcQueue()" in src and "self.peer_queues[peer_id] = queue" in src
+    assert list(params(GossipSub._handle_dropped_rpc)) == ["self", "peer_id", "rpc", "reason"]
+    assert '_handle_dropped_rpc(peer_id, part, "queue_full")' in source(GossipSub.send_rpc)
+
+
+def test_p6_resizing_queue_map():
+    m = compat._ResizingQueues(4096)
+    q = rpc_queue_mod.RpcQueue()
+    m["peer"] = q
+    assert q._queue.max_size == 4096
+    for i in range(100):
+        assert q.push(rpc_pb2.RPC())
+
+
+# --- P7: subscription delivery ----------------------------------------------------------------------
+def test_p7_subscription_channel_and_hook():
+    assert pubsub_mod.SUBSCRIPTION_CHANNEL_SIZE == 32
+    assert list(params(Pubsub.notify_subscriptions)) == ["self", "publish_message"]
+    assert "self.notify_subscriptions(msg)" in source(Pubsub.push_msg)
+    assert "send_nowait" in source(Pubsub.notify_subscriptions)
+
+
+# --- P8: security -----------------------------------------------------------------------------------
+def test_p8_default_host_accepts_insecure_transports():
+    src = source(libp2p.new_swarm)
+    assert "sec_opt or {" in src and "PLAINTEXT_PROTOCOL_ID" in src and "secio" in src
+
+
+@trio_test(20)
+async def test_p8_our_host_negotiates_noise_only():
+    from statuscli.net.host import WakuHost
+
+    h = WakuHost(b"\x05" * 32, ["/ip4/127.0.0.1/tcp/0"], agent="drift")
+    assert list(h.host.get_network().upgrader.security_multistream.transports) == ["/noise"]
+    assert sorted(h.host.get_network().upgrader.muxer_multistream.transports) == ["/mplex/6.7.0", "/yamux/1.0.0"]
+    async with h.run():
+        port = int(h.multiaddrs()[0].split("/")[4])
+        answers = {}
+        for proto in ("/plaintext/2.0.0", "/secio/1.0.0", "/tls/1.0.0", "/noise"):
+            answers[proto] = await trio.to_thread.run_sync(_multistream_answer, port, proto)
+    assert answers == {"/plaintext/2.0.0": "na", "/secio/1.0.0": "na", "/tls/1.0.0": "na", "/noise": "/noise"}
+
+
+def _multistream_answer(port: int, proto: str) -> str:
+    def line(s: str) -> bytes:
+        b = (s + "\n").encode()
+        return bytes([len(b)]) + b
+
+    def read_line(sock) -> str:
+        n = sock.recv(1)[0]
+        data = b""
+        while len(data) < n:
+            data += sock.recv(n - len(data))
+        return data.decode().strip()
+
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(line("/multistream/1.0.0") + line(proto))
+        read_line(s)
+        return read_line(s)
+
+
+# --- P9: dial delay ---------------------------------------------------------------------------------
+def test_p9_happy_eyeballs_delay():
+    assert compat.UPSTREAM_DIAL_DELAY == 0.250
+    assert "move_on_after(_HAPPY_EYEBALLS_DELAY)" in source(swarm_mod.Swarm.dial_peer)
+    compat.patch_dial_delay()
+    assert swarm_mod._HAPPY_EYEBALLS_DELAY == compat.DIAL_HEAD_START
+
+
+# --- P10: agent string and log routing ---------------------------------------------------------------
+def test_p10_identify_agent_and_stream_failure_log():
+    from libp2p.host.basic_host import BasicHost
+    from libp2p.identity.identify import identify
+
+    assert isinstance(identify.AGENT_VERSION, str)
+    assert "agent_version=AGENT_VERSION" in source(identify._mk_identify_protobuf)
+    assert '"Failed to open stream to peer' in source(BasicHost.new_stream).replace("f\"", '"')
+    compat.set_agent_version("statuscli/drift")
+    assert identify._mk_identify_protobuf.__globals__["AGENT_VERSION"] == "statuscli/drift"
+
+
+# --- P11: auto-connector ----------------------------------------------------------------------------
+def test_p11_auto_connector():
+    from libp2p.network.auto_connector import AutoConnector
+
+    assert inspect.iscoroutinefunction(AutoConnector.maybe_connect)
+    cfg = ConnectionConfig()
+    assert (cfg.min_connections, cfg.low_watermark) == (50, 100)
+    assert "self.swarm.peerstore.peer_ids()" in source(AutoConnector._get_candidate_peers)
+    from statuscli.net.host import WakuHost
+
+    h = WakuHost(b"\x06" * 32, [], agent="drift")
+    assert h.host.get_network().auto_connector.maybe_connect.__name__ == "_noop"
+
+
+# --- P12: signed peer records ----------------------------------------------------------------------
+def test_p12_peer_record_paths():
+    assert "env_to_send_in_RPC" in vars(gossipsub_mod)
+    assert "rpc_msg.senderRecord = envelope_bytes" in source(GossipSub.publish)
+    assert "self.write_msg(stream, rpc)" in source(Pubsub.handle_sending_messages)
+    assert list(params(Pubsub.write_msg)) == ["self", "stream", "rpc_msg"]
+    assert "senderRecord" in rpc_pb2.RPC.DESCRIPTOR.fields_by_name
+    # every gossipsub use of the record goes through send_rpc / write_msg (which strip it)
+    src = inspect.getsource(gossipsub_mod)
+    assert src.count("env_to_send_in_RPC(") == 4
+    compat.skip_gossipsub_peer_records()
+    assert gossipsub_mod.env_to_send_in_RPC(None) == (b"", False)
+    assert pubsub_mod.env_to_send_in_RPC is not compat._empty_peer_record  # hello keeps its record
+
+
+# --- P13: validation cache -------------------------------------------------------------------------
+def test_p13_validation_cache():
+    assert params(Pubsub.__init__)["validation_cache_size"].default == 1000
+    assert "self.access_order.remove(msg_id)" in source(pubsub_mod.ValidationCache.put)
+
+
+# --- P14: shutdown ---------------------------------------------------------------------------------
+def test_p14_shutdown_closes_connections_only_under_cancellation_upstream():
+    from libp2p.host.basic_host import BasicHost
+
+    assert "background_trio_service(network)" in source(BasicHost.run)
+    run_src = source(swarm_mod.Swarm.run)
+    assert "finally:" in run_src and "await conn.close()" in run_src  # the close that cancellation aborts
+    close_src = source(swarm_mod.Swarm.close)
+    assert "self._closing" in close_src and "await conn.close()" in close_src
+
+
+@trio_test(20)
+async def test_p14_leaving_a_node_closes_its_connections():
+    from tests.net.conftest import make_node
+
+    a = make_node("relay")
+    async with a:
+        async with make_node("light") as light:
+            await light.connect(a.multiaddrs[0])
+            assert a.host.connected_peers()
+        with trio.fail_after(5):
+            while a.host.connected_peers():
+                await trio.sleep(0.02)
+
+
+# --- P15: handler crashes --------------------------------------------------------------------------
+def test_p15_handler_errors_reach_the_swarm_upstream():
+    from libp2p.host.basic_host import BasicHost
+
+    assert "except (StreamError, ParseError, IncompleteReadError)" in source(Pubsub.stream_handler)
+    assert "rpc_incoming.ParseFromString(incoming)" in source(Pubsub.continuously_read_stream)
+    assert "self._network.set_stream_handler(self._swarm_stream_handler)" in source(BasicHost.__init__)
+    assert source(BasicHost._swarm_stream_handler).rstrip().endswith("await handler(net_stream)")
+    assert list(params(swarm_mod.Swarm.set_stream_handler)) == ["self", "stream_handler"]
