@@ -197,3 +197,29 @@ def test_inspect_finds_topic_derived_keys(run_cli, tmp_path, monkeypatch):
     d = run_cli("--home", str(hb), "--json", "envelope", "inspect", "-", input=enc["bytes"]).json()
     assert d["inner"]["key"] == "our contact-code topic key"
     assert secp256k1.public_key(alice_key).hex() == a["public_key"][2:]
+
+
+@pytest.mark.parametrize(
+    "argv, forbidden",
+    [
+        (["envelope", "hash", "--pubsub-topic", "a", "--content-topic", "b", "--payload", "01", "--timestamp", "1"],
+         ["libp2p", "trio", "rich", "bip_utils", "google.protobuf"]),
+        (["enr", "decode", "enr:-IS4QHCYrYZbAKWCBRlAy5zzaDZXJBGkcnh4MHcBFZntXNFrdvJjX04jRzjzCBOonrkTfj499SZuOh8R33Ls8RRcy5wBgmlkgnY0gmlwhH8AAAGJc2VjcDI1NmsxoQPKY0yuDUmstAHYpMa2_oxVtw0RW_QAdpzBQA8yWM0xOIN1ZHCCdl8"],
+         ["libp2p", "trio", "rich", "bip_utils", "google.protobuf"]),
+        (["mvds", "group-id", "0x" + vectors("status.json", "mvds")[0]["inputs"]["public_key_1"],
+          "0x" + vectors("status.json", "mvds")[0]["inputs"]["public_key_2"]], ["libp2p", "trio", "rich", "bip_utils"]),
+    ],
+    ids=["envelope-hash", "enr-decode", "mvds-group-id"],
+)
+def test_offline_commands_stay_light(argv, forbidden):
+    code = (
+        "import sys, io, contextlib\n"
+        "from statuscli.cli.main import run\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    rc = run({argv!r})\n"
+        f"print(rc, [m for m in {forbidden!r} if m in sys.modules])\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    rc, loaded = p.stdout.strip().split(" ", 1)
+    assert (rc, loaded) == ("0", "[]"), p.stdout

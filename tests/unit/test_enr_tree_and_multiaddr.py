@@ -98,3 +98,24 @@ def test_multiaddr_garbage_typed(data):
 def test_multiaddr_text_rejects(text):
     with pytest.raises(InvalidInput):
         multiaddr.encode(text)
+
+
+labels = st.from_regex(r"[A-Z2-7]{26}", fullmatch=True)
+tree_keys = st.binary(min_size=32, max_size=32).filter(lambda b: 0 < int.from_bytes(b, "big") < 2**255)
+
+
+@given(labels, labels, st.integers(0, 2**32), tree_keys)
+@settings(max_examples=40, deadline=None)
+def test_root_sign_format_parse_roundtrip(e, l, seq, priv):
+    from statuscli.core.crypto import secp256k1
+
+    root = enrtree.sign_root(e, l, seq, priv)
+    again = enrtree.parse_root(enrtree.format_root(root))
+    assert again == root and again.verify(secp256k1.public_key(priv))
+    link = enrtree.parse_link(enrtree.format_link(secp256k1.public_key(priv), "nodes.example.org"))
+    assert link.public_key == secp256k1.compress(secp256k1.public_key(priv))
+
+
+@given(st.lists(labels, max_size=6))
+def test_branch_roundtrip(ls):
+    assert enrtree.parse_branch(enrtree.format_branch(ls)) == ls

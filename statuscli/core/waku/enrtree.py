@@ -113,3 +113,27 @@ def classify(text: str) -> str:
     if t.startswith("enr:"):
         return "enr"
     raise DecodeError("not an EIP-1459 tree record")
+
+
+# --- writing (for building trees and for tests) -----------------------------------------------
+def format_link(public_key: bytes, domain: str) -> str:
+    return f"{LINK_PREFIX}{b32_encode_nopad(secp256k1.compress(public_key))}@{domain}"
+
+
+def sign_root(enr_root: str, link_root: str, seq: int, private_key: bytes) -> Root:
+    """A root record signed with the tree's key."""
+    from statuscli.core.encoding import b64url_encode
+
+    signed = f"{ROOT_PREFIX} e={enr_root} l={link_root} seq={seq}"
+    sig = secp256k1.sign(keccak256(signed.encode("utf-8")), private_key)
+    return parse_root(f"{signed} sig={b64url_encode(sig)}")
+
+
+def format_root(root: Root) -> str:
+    from statuscli.core.encoding import b64url_encode
+
+    return f"{root.signed_text} sig={b64url_encode(root.signature)}"
+
+
+def format_branch(labels: list[str]) -> str:
+    return BRANCH_PREFIX + ",".join(labels)
