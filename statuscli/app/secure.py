@@ -199,7 +199,7 @@ def encrypt_for_peer(account, peer_pub: bytes, plaintext: bytes, *, now_ms: int,
     peer65 = secp256k1.decompress(peer_pub)
     peer33 = secp256k1.compress(peer65)
     conn = account.db
-    ensure_schema(conn)
+    agreed_cache = ensure_schema(conn)
     with transaction(conn):
         entries: dict[str, EncryptedMessage] = {}
         paths: dict[str, str] = {}
@@ -229,7 +229,10 @@ def encrypt_for_peer(account, peer_pub: bytes, plaintext: bytes, *, now_ms: int,
         message = ProtocolMessage(account.installation_id, (bundle,), entries).encode()
         outbox_id = sessions.record_outgoing(conn, peer33, message, now_ms)
         targets = [k for k in entries if k != NO_INSTALLATION]
-        agreed = peers.secret_agreed(conn, peer33, targets)
+        known = bool(targets) and all((peer33, t) in agreed_cache for t in targets)
+        agreed = known or peers.secret_agreed(conn, peer33, targets)
+    if agreed and not known:
+        agreed_cache.update((peer33, t) for t in targets)  # agreement rows are never removed
     return EncryptResult(message, peer65, targets, paths, agreed, outbox_id, rotated)
 
 
