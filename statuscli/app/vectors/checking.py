@@ -21,9 +21,23 @@ def _short(value, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _first_difference(what: str, got, want) -> tuple[str, object, object]:
+    """The innermost place where ``got`` and ``want`` differ (``messages[1].n``)."""
+    if isinstance(got, dict) and isinstance(want, dict) and got.keys() == want.keys():
+        for k in want:
+            if got[k] != want[k]:
+                return _first_difference(f"{what}.{k}", got[k], want[k])
+    if isinstance(got, (list, tuple)) and isinstance(want, (list, tuple)) and len(got) == len(want):
+        for i, (g, w) in enumerate(zip(got, want)):
+            if g != w:
+                return _first_difference(f"{what}[{i}]", g, w)
+    return what, got, want
+
+
 def expect(what: str, got, want) -> None:
     if got != want:
-        raise Mismatch(f"{what}: got {_short(got)}, expected {_short(want)}")
+        where, g, w = _first_difference(what, got, want)
+        raise Mismatch(f"{where}: got {_short(g)}, expected {_short(w)}")
 
 
 def expect_true(what: str, condition: bool) -> None:

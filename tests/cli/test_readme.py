@@ -1,0 +1,58 @@
+"""The README stays true: two set-up commands, and the cookbook recipes run as written."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _section(title: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"## {title}")
+    end = text.find("\n## ", start + 1)
+    return text[start:] if end < 0 else text[start:end]
+
+
+def _blocks(section: str) -> list[str]:
+    return re.findall(r"```sh\n(.*?)```", section, re.S)
+
+
+def test_setup_section_has_exactly_two_commands():
+    (block,) = _blocks(_section("Set-up on a fresh machine"))
+    commands = [line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert len(commands) == 2 and all(c.startswith("scripts/dev ") for c in commands)
+
+
+def test_tour_shows_only_commands_that_exist():
+    from statuscli.cli.registry import COMMANDS
+
+    (block,) = _blocks(_section("A one-screen tour"))
+    used = {m.group(1) for m in re.finditer(r"^statuscli (?:--\S+ \S+ )*([a-z-]+)", block, re.M)}
+    assert used and used <= set(COMMANDS)
+    for name in used:
+        assert (Path(__file__).resolve().parents[2] / "statuscli" / "cli" / "commands" / f"{name}.py").is_file(), name
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="the recipes use jq")
+def test_cookbook_recipes_run(tmp_path):
+    script = "\n".join(_blocks(_section("Cookbook")))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STATUSCLI_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["TMPDIR"] = str(tmp_path)  # mktemp -d lands under the test's folder
+    r = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    out = r.stdout
+    assert "message: hello bob" in out and "path: x3dh" in out
+    assert "message: hi alice" in out and "path: double-ratchet" in out
+    assert '"code": "decryption-failed"' in out  # the replay
+    assert "text: over waku" in out and "signer_compressed" not in r.stderr
+    assert "stopped: no key opened it" in out  # --no-account
+    assert "exit 4" in out
+    assert '"failed": 0' in out and '"ok": true' in out and r.returncode == 0, r.stderr[-2000:]
