@@ -62,6 +62,12 @@ P15 Handler crashes. ``BasicHost`` awaits each stream handler in the swarm's tas
     as upstream treats a parse error (reset, forget the peer, count it), and
     :func:`guard_stream_handlers` wraps the host's stream dispatch so that no handler error can
     take the node down (logged and counted instead).
+P16 Yamux window updates. ``YamuxStream._auto_tune_and_send_window_update`` sends a
+    WINDOW_UPDATE frame after nearly every read (its "partial slack" branch fires whenever any
+    credit is outstanding), and pubsub reads each length varint one byte at a time: about five
+    encrypted frames go back per relayed message, which halved relay throughput.
+    :func:`batch_yamux_window_updates` restores go-yamux's rule (process-wide): credit is returned
+    once at least half the window has been consumed, with the same auto-tuning.
 
 Import cost: this module imports libp2p (1.5–3 s). Import it only inside a running node.
 """
@@ -88,6 +94,7 @@ from libp2p.pubsub.rpc_queue import RpcQueue
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
 from libp2p.stream_muxer.mplex.mplex import MPLEX_PROTOCOL_ID, Mplex
+from libp2p.stream_muxer.yamux import yamux as _yamux_mod
 from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_PROTOCOL_ID
 from libp2p.stream_muxer.yamux.yamux import Yamux
 
@@ -361,8 +368,29 @@ def guard_stream_handlers(host, on_error: Callable[[object, BaseException], None
     host.get_network().set_stream_handler(guarded)
 
 
+async def _batched_window_update(self, *, bytes_read: int = 0) -> None:
+    """go-yamux credit return: one WINDOW_UPDATE per half window consumed (P16)."""
+    async with self.window_lock:
+        if bytes_read > 0:
+            self._pending_recv_release += bytes_read
+        pending = self._pending_recv_release
+        if pending <= 0 or pending < max(1, self.target_recv_window // 2):
+            return
+        self._pending_recv_release = 0
+        self.recv_window += pending
+        buffered = len(self.conn.stream_buffers.get(self.stream_id, b""))
+        delta = pending + self._apply_autotune_epoch(buffered)
+    await self.send_window_update(delta, skip_lock=True)
+
+
+def batch_yamux_window_updates() -> None:
+    """Return yamux credit per half window, not per read (P16, process-wide)."""
+    _yamux_mod.YamuxStream._auto_tune_and_send_window_update = _batched_window_update
+
+
 def apply_process_patches(agent: str, libp2p_log_level: int = logging.WARNING) -> None:
-    """The process-wide patches (P9, P10, P12); the rest are per instance."""
+    """The process-wide patches (P9, P10, P12, P16); the rest are per instance."""
+    batch_yamux_window_updates()
     patch_dial_delay()
     set_agent_version(agent)
     route_libp2p_logs(libp2p_log_level)

@@ -294,3 +294,50 @@ def test_p15_handler_errors_reach_the_swarm_upstream():
     assert "self._network.set_stream_handler(self._swarm_stream_handler)" in source(BasicHost.__init__)
     assert source(BasicHost._swarm_stream_handler).rstrip().endswith("await handler(net_stream)")
     assert list(params(swarm_mod.Swarm.set_stream_handler)) == ["self", "stream_handler"]
+
+
+# --- P16: yamux window updates -----------------------------------------------------------------------
+def test_p16_yamux_window_update_internals():
+    import os
+
+    from libp2p.stream_muxer.yamux import yamux
+
+    module_src = inspect.getsource(yamux)
+    upstream = module_src.split("async def _auto_tune_and_send_window_update", 1)[1].split("def _log_perf_yamux_summary", 1)[0]
+    assert "elif 0 < delta < threshold and bytes_read > 0:" in upstream  # the per-read update branch
+    assert "PY_YAMUX_RELEASE_ON_READ" in os.environ or yamux._yamux_release_on_read()
+    assert "await self._auto_tune_and_send_window_update(bytes_read=len(data))" in source(yamux.YamuxStream.read)
+    assert list(params(yamux.YamuxStream.send_window_update)) == ["self", "increment", "skip_lock"]
+    assert list(params(yamux.YamuxStream._apply_autotune_epoch)) == ["self", "buffered"]
+    init_src = source(yamux.YamuxStream.__init__)
+    for attr in ("self.window_lock", "self.recv_window", "self.target_recv_window", "self._pending_recv_release"):
+        assert attr in init_src, attr
+    assert "stream.recv_window -= len(" in module_src or ".recv_window -= len(" in module_src
+    compat.batch_yamux_window_updates()
+    assert yamux.YamuxStream._auto_tune_and_send_window_update is compat._batched_window_update
+
+
+@trio_test(30)
+async def test_p16_bulk_transfer_still_flows_with_batched_credit():
+    """300 KB each way through yamux (more than one window) with the batched credit return."""
+    from statuscli.net.streams import frame, read_frame
+    from tests.net.conftest import make_node
+
+    a, b = make_node("light", listen=["/ip4/127.0.0.1/tcp/0"]), make_node("light")
+    blob = bytes(range(256)) * 1200  # 307 200 bytes
+
+    async def echo(stream):
+        data = await read_frame(stream, 1 << 20)
+        await stream.write(frame(data))
+        await stream.close()
+
+    a.host.set_handler("/test/echo/1.0.0", echo)
+    async with a, b:
+        pid = await b.connect(a.multiaddrs[0])
+        for _ in range(3):
+            from statuscli.net.streams import open_stream
+
+            s = await open_stream(b.host.host, pid, "/test/echo/1.0.0")
+            await s.write(frame(blob))
+            assert await read_frame(s, 1 << 20) == blob
+            await s.close()
