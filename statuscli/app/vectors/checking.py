@@ -16,6 +16,10 @@ class Mismatch(Exception):
     """Our implementation disagrees with the vector."""
 
 
+class NotChecked(Exception):
+    """This vector is of a kind statuscli cannot check (reported as skipped, with the reason)."""
+
+
 def _short(value, limit: int = 70) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -57,9 +57,11 @@ def gen_mvds(ent: Entropy, count: int) -> Iterator[Vector]:
         if kind == 0:
             raw, why = b"", "an empty payload (status-go does not treat it as MVDS)"
         elif kind == 1:
-            good = bytes.fromhex(compute_mvds({"public_key_1": "0x" + secp256k1.public_key(ent.private_key(f"bad/{j}/a")).hex(),
-                                               "public_key_2": "0x" + secp256k1.public_key(ent.private_key(f"bad/{j}/b")).hex(),
-                                               "messages": [{"timestamp": 1, "body": ent.bytes(f"bad/{j}/body", 40).hex()}]})["payload_protobuf"])
+            good = bytes.fromhex(compute_mvds({
+                "public_key_1": "0x" + secp256k1.public_key(ent.private_key(f"bad/{j}/a")).hex(),
+                "public_key_2": "0x" + secp256k1.public_key(ent.private_key(f"bad/{j}/b")).hex(),
+                "messages": [{"timestamp": 1, "body": ent.bytes(f"bad/{j}/body", 40).hex()}],
+            })["payload_protobuf"])  # fmt: skip
             raw, why = good[: ent.int(f"bad/{j}/cut", 4, len(good) - 1)], "a payload cut inside a message"
         else:
             raw, why = b"\xc8\xb8\x02\x05", "an acks field (5001) with the varint wire type"

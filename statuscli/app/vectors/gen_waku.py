@@ -118,12 +118,13 @@ def compute_message(inputs: dict) -> dict:
 def gen_waku_message(ent: Entropy, count: int) -> Iterator[Vector]:
     for i in range(count):
         topic = ent.bytes(f"{i}/topic", 4).hex()
+        ts = ent.int(f"{i}/ts", 1_600_000_000, 2_000_000_000) * 10**9 + ent.int(f"{i}/ns", 0, 10**9 - 1)
         inputs = {
             "pubsub_topic": ent.choice(f"{i}/pubsub", ("/waku/2/rs/16/32", "/waku/2/rs/16/64", f"/waku/2/rs/1/{ent.int(f'{i}/shard', 0, 7)}")),
             "payload": ent.bytes(f"{i}/payload", ent.int(f"{i}/len", 0, 400)).hex(),
             "content_topic": ent.choice(f"{i}/ct", (f"/waku/1/0x{topic}/rfc26", f"/{ent.word(f'{i}/app')}/1/{ent.word(f'{i}/name')}/proto")),
             "version": ent.choice(f"{i}/version", (None, 0, 1)),
-            "timestamp": ent.choice(f"{i}/has_ts", (None, ent.int(f"{i}/ts", 1_600_000_000, 2_000_000_000) * 10**9 + ent.int(f"{i}/ns", 0, 10**9 - 1))),
+            "timestamp": ent.choice(f"{i}/has_ts", (None, ts)),
             "meta": ent.choice(f"{i}/has_meta", (None, ent.bytes(f"{i}/meta", ent.int(f"{i}/metalen", 0, 64)).hex())),
             "ephemeral": ent.choice(f"{i}/eph", (None, False, True)),
         }
@@ -163,6 +164,7 @@ def compute_enr(inputs: dict) -> dict:
 def gen_enr(ent: Entropy, count: int) -> Iterator[Vector]:
     for i in range(count):
         flags = [f for k, f in enumerate(FLAGS) if ent.int(f"{i}/flag/{k}", 0, 1)]
+        shards = sorted({ent.int(f"{i}/s/{k}", 0, 1023) for k in range(ent.int(f"{i}/ns", 1, 8))})
         inputs = {
             "private_key": ent.private_key(f"{i}/key").hex(),
             "seq": ent.int(f"{i}/seq", 1, 2**32),
@@ -172,8 +174,7 @@ def gen_enr(ent: Entropy, count: int) -> Iterator[Vector]:
             "waku2": flags,
             "multiaddrs": [f"/dns4/{ent.word(f'{i}/host/{k}')}.example.org/tcp/{ent.int(f'{i}/port/{k}', 1, 65535)}/wss"
                            for k in range(ent.int(f"{i}/nma", 0, 2))],
-            "rs": ent.choice(f"{i}/has_rs", (None, {"cluster_id": ent.int(f"{i}/cluster", 0, 65535),
-                                                     "shards": sorted({ent.int(f"{i}/s/{k}", 0, 1023) for k in range(ent.int(f"{i}/ns", 1, 8))})})),
+            "rs": ent.choice(f"{i}/has_rs", (None, {"cluster_id": ent.int(f"{i}/cluster", 0, 65535), "shards": shards})),
         }
         yield case(f"Waku node record: {'+'.join(flags) or 'no capabilities'}, {len(inputs['multiaddrs'])} multiaddr(s)"
                    f"{', relay shards' if inputs['rs'] else ''}", inputs, compute_enr(inputs))

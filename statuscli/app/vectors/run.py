@@ -87,7 +87,7 @@ def _lookup(loaded: LoadedFile, entry: Entry) -> tuple[Callable | None, str | No
 
 
 def check_entry(loaded: LoadedFile, entry: Entry) -> Result:
-    from statuscli.app.vectors.checking import Mismatch
+    from statuscli.app.vectors.checking import Mismatch, NotChecked
     from statuscli.core.errors import StatusCliError
 
     def result(status: str, reason: str | None = None) -> Result:
@@ -100,6 +100,8 @@ def check_entry(loaded: LoadedFile, entry: Entry) -> Result:
         fn(entry.vector)
     except Mismatch as e:
         return result(FAIL, str(e))
+    except NotChecked as e:
+        return result(SKIP, str(e))
     except StatusCliError as e:
         return result(FAIL, f"refused with {e.code}: {e.message}")
     except Exception as e:  # a malformed vector (missing field, wrong type) is a failure, never a crash

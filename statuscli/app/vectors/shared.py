@@ -9,14 +9,13 @@ from collections.abc import Callable
 NOT_IMPLEMENTED: dict[tuple[str, str], str] = {
     ("rln", "*"): "RLN (rate-limit nullifiers) is not implemented by statuscli",
     ("sds_mvds", "*"): "SDS (js-waku's scalable data sync) is not implemented; statuscli speaks status-go's MVDS",
-    ("protobuf", "protobuf_rpc"): "the node's RPC codecs (filter, lightpush, store, metadata, peer exchange) are not checked by 'vectors verify' yet",
 }
 
 
 def _tables() -> list[dict]:
-    from statuscli.app.vectors import shared_identity, shared_status, shared_waku
+    from statuscli.app.vectors import shared_identity, shared_rpc, shared_status, shared_waku
 
-    return [shared_identity.CHECKS, shared_status.CHECKS, shared_waku.CHECKS]
+    return [shared_identity.CHECKS, shared_status.CHECKS, shared_waku.CHECKS, shared_rpc.CHECKS]
 
 
 def lookup(category: str, subcategory: str | None) -> tuple[Callable | None, str | None]:
