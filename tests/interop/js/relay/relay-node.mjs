@@ -73,7 +73,10 @@ node.relay.subscribe([decoder], (msg) => {
     payload,
     content_topic: msg.contentTopic,
     pubsub_topic: msg.pubsubTopic,
-    hash: toHex(messageHash(msg.pubsubTopic, msg))
+    // The hash of the message as received. Hashing the DecodedMessage itself would use its
+    // timestamp getter, a Date: whole milliseconds only (see docs/interop.md).
+    hash: toHex(messageHash(msg.pubsubTopic, msg.proto)),
+    hash_of_decoded: toHex(messageHash(msg.pubsubTopic, msg))
   }
   result.received.push(entry)
   progress('received', entry)
