@@ -68,6 +68,9 @@ P16 Yamux window updates. ``YamuxStream._auto_tune_and_send_window_update`` send
     encrypted frames go back per relayed message, which halved relay throughput.
     :func:`batch_yamux_window_updates` restores go-yamux's rule (process-wide): credit is returned
     once at least half the window has been consumed, with the same auto-tuning.
+P17 Listen failures. ``Swarm.listen`` returns False (and logs) when a bind fails and
+    ``BasicHost.run`` ignores it, so a node whose port is taken would run listening on nothing.
+    :func:`missing_listeners` lets the host refuse to start instead.
 
 Import cost: this module imports libp2p (1.5–3 s). Import it only inside a running node.
 """
@@ -386,6 +389,12 @@ async def _batched_window_update(self, *, bytes_read: int = 0) -> None:
 def batch_yamux_window_updates() -> None:
     """Return yamux credit per half window, not per read (P16, process-wide)."""
     _yamux_mod.YamuxStream._auto_tune_and_send_window_update = _batched_window_update
+
+
+def missing_listeners(host, wanted) -> list[str]:
+    """The requested listen addresses that have no listener after ``host.run()`` (P17)."""
+    have = host.get_network().listeners
+    return [str(m) for m in wanted if str(m) not in have]
 
 
 def apply_process_patches(agent: str, libp2p_log_level: int = logging.WARNING) -> None:

@@ -116,7 +116,10 @@ class ControlServer:
                         await self._dispatch(conn, line)
                 finally:
                     for sub in conn.subs.values():
-                        sub.close()
+                        if hasattr(sub, "unsubscribe"):  # a filter subscription: tell the service
+                            self._nursery.start_soon(self._unsubscribe_quietly, sub)
+                        else:
+                            sub.close()
                     nursery.cancel_scope.cancel()
         except (trio.BrokenResourceError, trio.ClosedResourceError, InvalidInput):
             pass
@@ -213,6 +216,13 @@ class ControlServer:
         else:
             sub.close()
         return {"unsubscribed": True}
+
+    async def _unsubscribe_quietly(self, sub) -> None:
+        with trio.move_on_after(5):
+            try:
+                await sub.unsubscribe()
+            except Exception as e:
+                log.debug("filter unsubscribe on disconnect: %s", e)
 
     async def _forward(self, conn, sid: int, sub) -> None:
         async for m in sub:

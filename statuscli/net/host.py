@@ -148,11 +148,20 @@ class WakuHost:
         try:
             async with self.host.run(listen_addrs=self.listen):
                 try:
+                    self._check_listening()
                     yield self
                 finally:
                     await compat.close_swarm(self.host)
         except OSError as e:
             raise NetworkError(f"cannot listen on {', '.join(map(str, self.listen))}: {e}") from e
+
+    def _check_listening(self) -> None:
+        missing = compat.missing_listeners(self.host, self.listen)
+        if missing:
+            raise NetworkError(
+                f"cannot listen on {', '.join(missing)}",
+                hint="is the port already in use? use another --listen port, or tcp/0 for a free one",
+            )
 
     # -- what we are -----------------------------------------------------------------------
     def multiaddrs(self) -> list[str]:

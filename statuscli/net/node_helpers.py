@@ -30,7 +30,9 @@ def build_enr_for(node) -> bytes:
     cfg = node.config
     ip = tcp = None
     ws: list[str] = []
-    for a in node.host.multiaddrs():
+    # a routable address first: 127.0.0.1 only when the node listens nowhere else
+    addrs = sorted(node.host.multiaddrs(), key=lambda a: a.startswith("/ip4/127."))
+    for a in addrs:
         base = a.rsplit("/p2p/", 1)[0]
         parts = base.split("/")
         if len(parts) >= 5 and parts[1] == "ip4" and parts[3] == "tcp":

@@ -341,3 +341,30 @@ async def test_p16_bulk_transfer_still_flows_with_batched_credit():
             await s.write(frame(blob))
             assert await read_frame(s, 1 << 20) == blob
             await s.close()
+
+
+# --- P17: listen failures ----------------------------------------------------------------------------
+def test_p17_listen_failures_are_swallowed_upstream():
+    from libp2p.host.basic_host import BasicHost
+
+    src = source(swarm_mod.Swarm.listen)
+    assert "return any(ok for _, ok in results)" in src and "self.listeners[str(maddr)] = listener" in src
+    assert "await network.listen(*listen_addrs)" in source(BasicHost.run)  # result ignored
+
+
+@trio_test(20)
+async def test_p17_a_node_whose_port_is_taken_does_not_start():
+    from statuscli.core.errors import NetworkError
+    from statuscli.net.host import WakuHost
+    from statuscli.net.runner import unwrap
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        h = WakuHost(b"\x08" * 32, [f"/ip4/127.0.0.1/tcp/{port}"], agent="drift", libp2p_log_level=50)
+        with pytest.raises(BaseException) as e:  # trio may wrap it in an exception group
+            async with h.run():
+                pass
+        err = unwrap(e.value)
+        assert isinstance(err, NetworkError) and "cannot listen" in err.message
