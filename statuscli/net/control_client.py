@@ -110,10 +110,15 @@ class ControlClient:
                 return msg.get("result")
 
     def subscribe(self, params: dict | None = None) -> Iterator[dict]:
-        """Subscribe, then yield each message notification's params (blocks between messages)."""
-        self.sock.settimeout(None)
+        """Subscribe now (errors are raised here); iterate the result for each message
+        notification's params (blocking between messages)."""
         sid = self.call("subscribe", params)["subscription"]
-        while True:
-            msg = self._read()
-            if msg.get("method") == "message" and msg.get("params", {}).get("subscription") == sid:
-                yield msg["params"]
+        self.sock.settimeout(None)
+
+        def messages() -> Iterator[dict]:
+            while True:
+                msg = self._read()
+                if msg.get("method") == "message" and msg.get("params", {}).get("subscription") == sid:
+                    yield msg["params"]
+
+        return messages()

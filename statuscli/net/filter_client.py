@@ -6,6 +6,10 @@ or with an undecodable message is dropped, counted (``dropped.filter-client.*``)
 js-waku does. Pushes reach only the local subscriptions made with that service whose (pubsub,
 content) topics match; duplicates (same message hash) are delivered once per subscription.
 
+Subscriptions are kept alive: every ``ping_interval`` (60 s, as js-waku) the client pings each
+service it has subscriptions with; a 404 (the service forgot us, e.g. it restarted) re-subscribes,
+a failure is logged and counted (``filter-client.ping-failed``) and retried at the next round.
+
 Usage (any node mode, e.g. ``light``)::
 
     sub = await node.filter_subscribe(service_multiaddr, "/waku/2/rs/16/32", ["/app/1/chat/proto"])
@@ -87,10 +91,37 @@ class FilterSubscription:
 
 
 class FilterClient:
-    def __init__(self, host, counters) -> None:
+    def __init__(self, host, counters, *, ping_interval: float = 60.0) -> None:
         self.host = host  # WakuHost
         self.counters = counters
+        self.ping_interval = ping_interval
         self.subscriptions: list[FilterSubscription] = []
+
+    async def keepalive(self) -> None:
+        """Run forever: ping services, re-subscribe where they forgot us."""
+        while True:
+            await trio.sleep(self.ping_interval)
+            for peer in {s.peer_id for s in self.subscriptions}:
+                try:
+                    await self.request(peer, T.SUBSCRIBER_PING)
+                    self.counters.inc("filter-client.pings")
+                except ServiceRefused as e:
+                    if e.status != 404:
+                        self._ping_failed(peer, e.message)
+                        continue
+                    log.info("filter service %s forgot our subscriptions; subscribing again", peer)
+                    for sub in [s for s in self.subscriptions if s.peer_id == peer]:
+                        try:
+                            await self.request(peer, T.SUBSCRIBE, sub.pubsub_topic, sorted(sub.content_topics))
+                            self.counters.inc("filter-client.resubscribed")
+                        except StatusCliError as e2:
+                            self._ping_failed(peer, e2.message)
+                except StatusCliError as e:
+                    self._ping_failed(peer, e.message)
+
+    def _ping_failed(self, peer, why: str) -> None:
+        self.counters.inc("filter-client.ping-failed")
+        log.warning("filter keep-alive with %s failed: %s (retrying in %.0f s)", peer, why, self.ping_interval)
 
     async def request(self, peer_id, kind: int, pubsub_topic: str | None = None, content_topics=(), *, wait: bool = True, timeout: float = 10.0) -> None:
         """Send one filter-subscribe request; raise ``ServiceRefused`` unless the answer is 2xx."""

@@ -6,7 +6,9 @@ Service rules (spec §4):
   200 OK · 400 BAD_REQUEST (undecodable request → request_id "N/A", missing message or topic) ·
   413 PAYLOAD_TOO_LARGE · 420 INVALID_MESSAGE (relay validation failed) ·
   421 UNSUPPORTED_PUBSUB_TOPIC (a topic this node does not relay) · 500 INTERNAL_SERVER_ERROR ·
-  505 NO_PEERS_TO_RELAY (nobody got it: no relay peer and nothing kept it locally).
+  505 NO_PEERS_TO_RELAY (nobody got it: no relay peer and nothing kept it locally). A message
+  kept only locally (archived, or pushed to filter subscribers) is a 200 with relay_peer_count 0,
+  which nwaku's client — unlike js-waku's — reads as 505.
   A missing pubsub topic is 400 (this node uses static sharding; nwaku answers 420 there).
 * v2 (``/vac/waku/lightpush/2.0.0-beta1``): ``PushRpc{request_id, request{pubsub_topic, message}}``
   → ``PushRpc{request_id, response{is_success, info}}``; ``is_success`` is always written

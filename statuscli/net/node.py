@@ -108,7 +108,7 @@ class WakuNode(NodeClientMixin):
         self.archive = config.archive if config.serves else None
         self.metadata = MetadataService(config.cluster_id, config.shards if config.mode != "light" else [], self.counters)
         self.enr_cache = EnrCache(config.cluster_id)
-        self.filter_client = FilterClient(self.host, self.counters)
+        self.filter_client = FilterClient(self.host, self.counters, ping_interval=config.filter_ping_interval)
         self.relay: WakuRelay | None = None
         self.filter: FilterService | None = None
         self._subscriptions: set[Subscription] = set()
@@ -156,6 +156,7 @@ class WakuNode(NodeClientMixin):
             self._nursery = nursery
             self._enr_raw = build_enr_for(self)
             nursery.start_soon(self._connection_events, self._events_recv)
+            nursery.start_soon(self.filter_client.keepalive)
             if self.filter is not None:
                 await self.filter.run(nursery)
             if self.archive is not None:

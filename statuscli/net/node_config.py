@@ -54,6 +54,8 @@ class NodeConfig:
     maintenance_interval: float = 10.0
     #: How often the archive retention runs (seconds).
     prune_interval: float = 600.0
+    #: How often our filter subscriptions are pinged (js-waku: 60 s; services forget after 5 min).
+    filter_ping_interval: float = 60.0
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

@@ -89,8 +89,7 @@ async def test_subscribe_streams_messages_relay_and_filter(tmp_path):
 
         relay_events: list = []
         nursery.start_soon(run_listener, {"pubsub_topic": TOPIC, "content_topics": [CT]}, relay_events)
-        await ready.wait()
-        await trio.sleep(0.1)  # the subscription is registered once the call returned
+        await ready.wait()  # subscribe() returned: the node has registered the subscription
         await other.publish(TOPIC, waku_message(0, content_topic="/not/1/this/proto"))
         for i in range(3):
             await other.publish(TOPIC, waku_message(i))
@@ -105,7 +104,6 @@ async def test_subscribe_streams_messages_relay_and_filter(tmp_path):
         filter_events: list = []
         nursery.start_soon(run_listener, {"peer": other.multiaddrs[0], "pubsub_topic": TOPIC, "content_topics": [CT]}, filter_events)
         await ready.wait()
-        await trio.sleep(0.2)
         for i in range(3):
             await other.publish(TOPIC, waku_message(10 + i))
         with trio.fail_after(10):

@@ -166,3 +166,17 @@ async def test_filter_subscriber_that_goes_away_is_dropped_and_counted():
         await a.publish(TOPIC, waku_message(2))  # still relaying and storing
         page = await a.store_query(None, pubsub_topic=TOPIC, content_topics=[CT])
         assert len(page.messages) == 2
+
+
+@trio_test(30)
+async def test_filter_keepalive_resubscribes_after_the_service_forgets():
+    service, light = make_node("full"), make_node("light", filter_ping_interval=0.3)
+    async with service, light:
+        sub = await light.filter_subscribe(service.multiaddrs[0], TOPIC, [CT])
+        await wait_until(lambda: light.counters.get("filter-client.pings") >= 1)
+        service.filter._remove(light.host.peer_id)  # as after a restart of the service
+        await wait_until(lambda: light.counters.get("filter-client.resubscribed") == 1)
+        await service.publish(TOPIC, waku_message(5))
+        with trio.fail_after(5):
+            m = await sub.receive()
+        assert m.message.payload == b"message 5"
