@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "send": ("statuscli.cli.commands.send", "Send a message (1:1, public channel or private group)."),
     "listen": ("statuscli.cli.commands.listen", "Receive messages as NDJSON events."),
     "mailserver": ("statuscli.cli.commands.mailserver", "Fetch history from a store node."),
+    "group": ("statuscli.cli.commands.group", "Private group chats: create, add members, list, show."),
     "demo": ("statuscli.cli.commands.demo", "Walk through the life of a message on an embedded node."),
     "vectors": ("statuscli.cli.commands.vectors", "Generate and verify test vectors."),
     "completion": ("statuscli.cli.commands.completion", "Print a shell completion script."),

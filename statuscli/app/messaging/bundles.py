@@ -1,0 +1,84 @@
+"""Bundles over the network: our contact-code advertisement, and a peer's bundle from the store.
+
+* :func:`advertisement` — what status-go publishes on the contact-code topic (every 6 h): an
+  ApplicationMetadataMessage CONTACT_CODE_ADVERTISEMENT (an empty ContactCodeAdvertisement) in
+  ``ProtocolMessage.public_message`` with our bundle attached, sealed with PBKDF2 of
+  ``0x04…-contact-code`` and signed with the chat key.
+* :func:`fetch` — the newest advertisement of a peer that the store holds: opened with the
+  peer's contact-code key, signed by that peer, its bundle verified and stored (``handle_bundle``).
+  Nothing found is :class:`NotFound` (exit 7).
+"""
+
+from __future__ import annotations
+
+from statuscli.app.messaging import topics
+from statuscli.app.messaging.content import wrap
+from statuscli.app.messaging.waku_layer import Envelope, open_payload, seal_all
+from statuscli.core.crypto import secp256k1
+from statuscli.core.errors import NotFound, StatusCliError
+from statuscli.core.payloads import message_types
+from statuscli.store import messages as msg_store
+from statuscli.store.db import transaction
+
+CONTACT_CODE_ADVERTISEMENT = message_types.BY_NAME["CONTACT_CODE_ADVERTISEMENT"]
+PUBLISHED_MARK = "bundle_published_ms"
+REPUBLISH_MS = 6 * 3600 * 1000  # publisher.go publishInterval
+
+
+def advertisement(messenger) -> list[Envelope]:
+    from statuscli.app.secure import our_bundle
+    from statuscli.core.encryption import ProtocolMessage
+
+    acct, now = messenger.account, messenger.now_ms()
+    wrapped, _ = wrap(b"", CONTACT_CODE_ADVERTISEMENT, acct.chat_private_key, acct.chat_public_key)
+    bundle = our_bundle(acct, now_ms=now, rng=messenger.rng)
+    pm = ProtocolMessage(acct.installation_id, (bundle,), {}, wrapped).encode()
+    topic = topics.contact_code(acct.db, acct.chat_public_key)
+    return seal_all(pm, topic, signing_key=acct.chat_private_key, now_ns=messenger.now_ns(), rng=messenger.rng)
+
+
+def publish(messenger, transport) -> dict:
+    envs = advertisement(messenger)
+    results = [transport.publish(e) for e in envs]
+    messenger.published(envs)
+    with transaction(messenger.account.db):
+        msg_store.set_mark(messenger.account.db, PUBLISHED_MARK, messenger.now_ms())
+    return {"content_topic": envs[0].content_topic, "envelopes": [e.to_json() for e in envs], "results": results,
+            "transport": getattr(transport, "description", transport.kind)}  # fmt: skip
+
+
+def due(messenger) -> bool:
+    last = msg_store.get_mark(messenger.account.db, PUBLISHED_MARK)
+    return last is None or messenger.now_ms() - last >= REPUBLISH_MS
+
+
+def fetch(messenger, transport, peer: bytes, *, peer_node: str | None = None, limit: int = 20):
+    """The peer's newest verified bundle from the store; stored, and returned as BundleInfo."""
+    from statuscli.app.secure import handle_bundle
+    from statuscli.core.encryption import ProtocolMessage
+    from statuscli.core.waku import message as wm
+
+    acct = messenger.account
+    peer = secp256k1.decompress(peer)
+    topic = topics.contact_code(acct.db, peer)
+    items, _ = transport.store_query([topic.content_topic], pubsub_topic=topic.pubsub_topic, limit=limit, forward=False, peer=peer_node)
+    problems = []
+    for r in items:
+        try:
+            msg = wm.decode(r.data)
+            opened, _ = open_payload(msg, [topic], acct.chat_private_key)
+            if opened.signer != peer:
+                problems.append("signed by someone else")
+                continue
+            pm = ProtocolMessage.decode(opened.data)
+            bundles = [b for b in pm.bundles if b.verify() == peer]
+            if not bundles:
+                problems.append("no bundle of that peer in it")
+                continue
+            infos = handle_bundle(acct, bundles[0], now_ms=messenger.now_ms())
+            return infos[0], msg
+        except StatusCliError as e:
+            problems.append(e.message)
+    why = f" ({len(items)} message(s) on the topic: {'; '.join(sorted(set(problems)))})" if items else ""
+    raise NotFound(f"no bundle of this peer in the store{why}",
+                   hint="the peer publishes it with 'statuscli bundle publish' (listen does it every 6 hours)")  # fmt: skip

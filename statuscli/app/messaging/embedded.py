@@ -1,0 +1,211 @@
+"""A Waku node of our own, running under trio in a background thread, behind the blocking
+transport interface of :mod:`statuscli.app.messaging.transport`.
+
+* :meth:`EmbeddedTransport.client` — a light client of a service node (lightpush to publish,
+  filter to receive, store for history), or with ``relay=True`` a relay node joining the mesh
+  through that peer. Used by ``send``/``listen``/``mailserver fetch`` when no node is running.
+* :meth:`EmbeddedTransport.server` — a full node (relay, lightpush, filter, store on SQLite) with
+  a control socket, for ``statuscli demo``: the demo's accounts talk to it through the socket.
+
+Starting py-libp2p takes 1.5–3 s; every call into the node crosses threads with
+``trio.from_thread`` and received messages come back through a ``queue.Queue``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import queue
+import threading
+
+from statuscli.app.messaging.transport import STORE_TOPICS_PER_QUERY, Received
+from statuscli.core.errors import NetworkError, PeerUnreachable, ProtocolRefused, StatusCliError, TimeoutExpired
+
+log = logging.getLogger("statuscli.messaging")
+
+FILTER_TOPICS_PER_SUBSCRIPTION = 100
+
+
+class EmbeddedTransport:
+    def __init__(self, config, *, service_peer: str | None = None, control_socket: str | None = None,
+                 ready_timeout: float = 45.0) -> None:  # fmt: skip
+        self.config = config
+        self.service_peer = service_peer
+        self.control_socket = control_socket
+        self.kind = {"light": "light-client", "relay": "relay", "full": "embedded-node"}[config.mode]
+        self.filters_topics = config.mode == "light"
+        self._queue: queue.Queue = queue.Queue()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._subs: list = []
+        self.node = None
+        self._thread = threading.Thread(target=self._run, name="statuscli-node", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(ready_timeout):
+            raise TimeoutExpired(f"our Waku node did not start within {ready_timeout:g} s")
+        if self._error is not None:
+            raise self._error
+
+    # --- constructors ------------------------------------------------------------------------
+    @classmethod
+    def client(cls, peer: str, *, relay: bool = False, verbose: int = 0, quiet: bool = False) -> EmbeddedTransport:
+        from statuscli.net.node_config import NodeConfig
+
+        level = logging.DEBUG if verbose >= 2 else logging.CRITICAL
+        if relay:
+            cfg = NodeConfig(mode="relay", listen=["/ip4/0.0.0.0/tcp/0"], peers=[peer], shards=[32, 64], libp2p_log_level=level)
+        else:
+            cfg = NodeConfig(mode="light", listen=[], shards=[], libp2p_log_level=level)
+        return cls(cfg, service_peer=peer)
+
+    @classmethod
+    def server(cls, *, store_path: str, control_socket: str | None = None, listen: str = "/ip4/127.0.0.1/tcp/0") -> EmbeddedTransport:
+        from statuscli.net.node_config import NodeConfig
+        from statuscli.store.archive import Archive
+
+        cfg = NodeConfig(mode="full", listen=[listen], archive=Archive(store_path), libp2p_log_level=logging.CRITICAL,
+                         maintenance_interval=2.0)  # fmt: skip
+        return cls(cfg, control_socket=control_socket)
+
+    @property
+    def description(self) -> str:
+        if self.config.mode == "light":
+            return f"light client of {self.service_peer}"
+        if self.config.mode == "relay":
+            return f"relay node joined through {self.service_peer}"
+        return "embedded full node"
+
+    # --- the trio side -------------------------------------------------------------------------
+    def _run(self) -> None:
+        import trio
+
+        from statuscli.net.runner import unwrap
+
+        try:
+            trio.run(self._main)
+        except BaseException as e:  # noqa: BLE001 - reported to the caller's thread
+            err = unwrap(e) if isinstance(e, BaseExceptionGroup) else e
+            if isinstance(err, trio.TooSlowError):
+                err = PeerUnreachable(f"could not reach {self.service_peer} in time")
+            elif not isinstance(err, StatusCliError):
+                err = NetworkError(f"our Waku node failed: {type(err).__name__}: {err}")
+            self._error = err
+        finally:
+            self._ready.set()
+
+    async def _main(self) -> None:
+        import trio
+
+        from statuscli.net.node import WakuNode
+
+        self._stop = trio.Event()
+        async with WakuNode(self.config) as node:
+            self.node = node
+            self._token = trio.lowlevel.current_trio_token()
+            async with trio.open_nursery() as nursery:
+                self._nursery = nursery
+                if self.control_socket:
+                    from statuscli.net.control_server import ControlServer
+
+                    await nursery.start(ControlServer(node, self.control_socket, on_stop=self._stop.set).serve)
+                if self.service_peer:
+                    with trio.fail_after(15):
+                        await node.connect(self.service_peer)
+                    if self.config.mode == "relay":
+                        with trio.move_on_after(10):
+                            await node.relay.wait_for_mesh(self.config.pubsub_topics[0], 1)
+                self._ready.set()
+                await self._stop.wait()
+                nursery.cancel_scope.cancel()
+
+    def _call(self, fn, *args, **kwargs):
+        import trio
+
+        try:
+            return trio.from_thread.run(functools.partial(fn, *args, **kwargs), trio_token=self._token)
+        except BaseExceptionGroup as eg:
+            from statuscli.net.runner import unwrap
+
+            raise unwrap(eg) from eg
+        except trio.TooSlowError:
+            raise TimeoutExpired("the Waku node did not answer in time") from None
+
+    def _sync(self, fn, *args):
+        import trio
+
+        return trio.from_thread.run_sync(functools.partial(fn, *args), trio_token=self._token)
+
+    # --- the transport interface ---------------------------------------------------------------
+    @property
+    def multiaddrs(self) -> list[str]:
+        return list(self.node.multiaddrs) if self.node is not None else []
+
+    def info(self) -> dict:
+        return self._sync(self.node.info)
+
+    def publish(self, env) -> dict:
+        if self.config.mode == "light":
+            res = self._call(self.node.lightpush_publish, self.service_peer, env.pubsub_topic, env.data)
+            if not res.ok:
+                raise ProtocolRefused(f"lightpush refused by {self.service_peer}: {res.status_code} {res.status_desc}")
+            return res.to_json()
+        return self._call(self.node.publish, env.pubsub_topic, env.data).to_json()
+
+    def subscribe(self, content_topics: list[str] | None = None) -> None:
+        old, self._subs = self._subs, []
+        if self.config.mode == "light":
+            cts = sorted(content_topics or [])
+            if not cts:
+                return
+            for i in range(0, len(cts), FILTER_TOPICS_PER_SUBSCRIPTION):
+                sub = self._call(self.node.filter_subscribe, self.service_peer, "/waku/2/rs/16/32", cts[i : i + FILTER_TOPICS_PER_SUBSCRIPTION])
+                self._subs.append(sub)
+                self._sync(self._nursery.start_soon, self._forward, sub)
+        else:
+            sub = self._sync(self.node.subscribe, None, content_topics or None)
+            self._subs.append(sub)
+            self._sync(self._nursery.start_soon, self._forward, sub)
+        for sub in old:
+            self._close_sub(sub)
+
+    def _close_sub(self, sub) -> None:
+        try:
+            if hasattr(sub, "unsubscribe"):
+                self._call(sub.unsubscribe)
+            else:
+                self._sync(sub.close)
+        except StatusCliError:
+            pass
+
+    async def _forward(self, sub) -> None:
+        async for m in sub:
+            self._queue.put(Received(m.data, m.pubsub_topic, m.hash))
+
+    def receive(self, timeout: float, max_items: int = 1000) -> list[Received]:
+        out = []
+        try:
+            out.append(self._queue.get(timeout=max(timeout, 0.0)))
+        except queue.Empty:
+            return out
+        while len(out) < max_items:
+            try:
+                out.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return out
+
+    def store_query(self, content_topics: list[str], *, pubsub_topic: str, time_start: int | None = None, time_end: int | None = None,
+                    cursor: bytes | None = None, limit: int = 100, forward: bool = True, peer: str | None = None):  # fmt: skip
+        target = peer or (self.service_peer if self.config.mode != "full" else None)
+        page = self._call(self.node.store_query, target, pubsub_topic=pubsub_topic, content_topics=list(content_topics[:STORE_TOPICS_PER_QUERY]),
+                          time_start=time_start, time_end=time_end, cursor=cursor, limit=limit, forward=forward)  # fmt: skip
+        out = [Received(m.data, m.pubsub_topic or pubsub_topic, m.hash) for m in page.messages if m.data is not None]
+        return out, page.cursor
+
+    def close(self) -> None:
+        if self._thread.is_alive() and self.node is not None:
+            try:
+                self._sync(self._stop.set)
+            except Exception:  # noqa: BLE001 - the loop may already be gone
+                pass
+        self._thread.join(timeout=15)

@@ -1,0 +1,208 @@
+"""``listen``: one loop that receives, decrypts, answers and prints — and can be restarted.
+
+Order of work (each step's events are already stored, with their cursors, when printed):
+
+1. subscribe (everything through a control socket; our content topics through a filter service);
+2. ``since`` given: replay the stored events after that cursor (what a killed listener stored
+   but may not have printed);
+3. catch up from the store from the checkpoint (minus a margin) to now: what arrived while no
+   listener ran; duplicates are skipped by envelope hash and message id;
+4. publish our bundle on the contact-code topic when the last one is 6 hours old;
+5. loop: handle what arrives; publish replies (bundle advertisements) and the MVDS payloads now
+   due (acks, retransmissions with status-go's backoff); when new peers or channels appear (also
+   added by another process, e.g. ``send``), reload the topics — and with a filter service,
+   resubscribe and catch up on the new topics; advance the checkpoint every second.
+
+Stops after ``count`` messages (``message``/``contact_request`` events that pass the filter), after
+``timeout`` seconds (a :class:`TimeoutExpired` when ``count`` was not reached), or when
+:meth:`Listener.stop` is called (SIGTERM/SIGINT: the envelope in hand is finished first).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from statuscli.app.messaging import bundles, history
+from statuscli.app.messaging.events import MESSAGE_TYPES
+from statuscli.app.messaging.incoming import Receiver
+from statuscli.core.errors import StatusCliError, TimeoutExpired
+from statuscli.core.mvds.node import EPOCH_MS
+from statuscli.store import messages as msg_store
+from statuscli.store import mvds_state
+
+CHECKPOINT_EVERY_S = 1.0
+POLL_S = 0.25
+
+
+@dataclass
+class ChatFilter:
+    kind: str  # one-to-one | public | group
+    id: str
+
+    def matches(self, ev: dict) -> bool:
+        t = ev.get("type")
+        if t == "undecryptable":
+            return True  # cannot be attributed to a chat: never hidden
+        chat = ev.get("chat") or {}
+        if chat:
+            return chat.get("kind") == self.kind and chat.get("id") == self.id
+        if self.kind == "one-to-one":
+            return self.id in (ev.get("to"), ev.get("from"))
+        if self.kind == "group" and t == "group":
+            return (ev.get("group") or {}).get("chat_id") == self.id
+        return False
+
+
+@dataclass
+class ListenOptions:
+    count: int | None = None
+    timeout: float | None = None
+    since: int | None = None
+    chat: ChatFilter | None = None
+    channels: tuple[str, ...] = ()
+    catch_up: bool = True
+    publish_bundle: bool = True
+
+
+class Listener:
+    def __init__(self, messenger, transport, opts: ListenOptions, emit: Callable[[dict], None],
+                 note: Callable[[str], None] = lambda s: None) -> None:  # fmt: skip
+        self.m = messenger
+        self.t = transport
+        self.opts = opts
+        self.emit = emit
+        self.note = note
+        self.receiver = Receiver(messenger, extra_channels=opts.channels)
+        self.counted = 0
+        self._stopping = False
+
+    def stop(self) -> None:
+        self._stopping = True
+
+    # --- output ------------------------------------------------------------------------------
+    def _out(self, ev: dict) -> bool:
+        """Print one event; True when ``count`` is reached."""
+        if self.opts.chat is not None and not self.opts.chat.matches(ev):
+            return False
+        self.emit(ev)
+        if ev.get("type") in MESSAGE_TYPES:
+            self.counted += 1
+        return self.opts.count is not None and self.counted >= self.opts.count
+
+    def _publish(self, envelopes) -> None:
+        for env in envelopes:
+            try:
+                self.t.publish(env)
+            except StatusCliError as e:
+                self.note(f"publishing {env.hash.hex()[:10]}… failed: {e.message} (MVDS will retry)")
+        self.m.published(envelopes)
+
+    # --- the run -----------------------------------------------------------------------------
+    def run(self) -> int:
+        """Listen until a stop condition; returns the number of messages printed."""
+        start = time.monotonic()
+        deadline = start + self.opts.timeout if self.opts.timeout is not None else None
+        self.t.subscribe(self._subscription_topics())
+        subscribed_ns = self.m.now_ns()
+        reached = False
+        try:
+            reached = self._replay() or self._catch_up(history.checkpoint(self.m.account))
+            if not reached:
+                self._maybe_publish_bundle()
+                history.advance_checkpoint(self.m.account, subscribed_ns)
+                reached = self._loop(deadline)
+        finally:
+            try:
+                self._tick(final=True)  # acks owed for what we just handled go out before we leave
+                history.advance_checkpoint(self.m.account, self.m.now_ns() - 2_000_000_000)
+            except StatusCliError as e:
+                self.note(f"while stopping: {e.message}")
+        if self.opts.count is not None and not reached and not self._stopping:
+            raise TimeoutExpired(f"{self.counted} of {self.opts.count} message(s) arrived within {self.opts.timeout:g} s")
+        return self.counted
+
+    def _loop(self, deadline: float | None) -> bool:
+        last_checkpoint = time.monotonic()
+        while not self._stopping:
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                return False
+            wait = POLL_S if deadline is None else max(0.0, min(POLL_S, deadline - now))
+            for r in self.t.receive(min(wait, self._until_due())):
+                handled = self.receiver.handle(r.data, r.pubsub_topic)
+                self._publish(handled.replies)
+                for ev in handled.events:
+                    if self._out(ev):
+                        return True
+                if self._stopping:
+                    break
+            if self._tick():
+                return True
+            if self.receiver.refresh() and self.t.filters_topics:
+                self.t.subscribe(self._subscription_topics())
+                if self._catch_up(self.m.now_ns()):
+                    return True
+            if time.monotonic() - last_checkpoint >= CHECKPOINT_EVERY_S:
+                history.advance_checkpoint(self.m.account, self.m.now_ns() - 2_000_000_000)
+                last_checkpoint = time.monotonic()
+            self._maybe_publish_bundle()
+        return False
+
+    def _maybe_publish_bundle(self) -> None:
+        if self.opts.publish_bundle and bundles.due(self.m):
+            try:
+                bundles.publish(self.m, self.t)
+            except StatusCliError as e:
+                self.note(f"could not publish our bundle: {e.message}")
+
+    def _subscription_topics(self) -> list[str] | None:
+        return self.receiver.topics.content_topics if self.t.filters_topics else None
+
+    def _replay(self) -> bool:
+        if self.opts.since is None:
+            return False
+        conn = self.m.account.db
+        cursor = self.opts.since
+        while True:
+            batch = msg_store.events_after(conn, cursor, 500)
+            if not batch:
+                return False
+            for seq, ev in batch:
+                ev["cursor"] = seq
+                if self._out(ev):
+                    return True
+                cursor = seq
+
+    def _catch_up(self, since_ns: int | None) -> bool:
+        """Events from the store since ``since_ns`` (minus the margin); True when ``count`` is reached."""
+        if not self.opts.catch_up or since_ns is None:
+            return False
+        done = False
+
+        def emit(ev: dict) -> None:
+            nonlocal done
+            if not done and self._out(ev):
+                done = True
+
+        try:
+            history.fetch(self.m, self.receiver, self.t, content_topics=self.receiver.topics.content_topics,
+                          since_ns=since_ns - history.CATCH_UP_MARGIN_NS, until_ns=None, emit=emit, send_acks=False)  # fmt: skip
+        except StatusCliError as e:
+            self.note(f"no catch-up from the store: {e.message}")
+        return done
+
+    def _until_due(self) -> float:
+        nd = mvds_state.next_due(self.m.account.db)
+        if nd is None:
+            return POLL_S
+        return max(0.0, (nd * EPOCH_MS - self.m.now_ms()) / 1000)
+
+    def _tick(self, final: bool = False) -> bool:
+        envs, expired = self.m.tick()
+        self._publish(envs)
+        for ev in history._log(self.m, expired):
+            if not final and self._out(ev):
+                return True
+        return False

@@ -1,0 +1,193 @@
+"""The outgoing side: one account's messages turned into Waku envelopes (spec §4.1).
+
+    m = Messenger(account)                                   # clock and entropy are injectable
+    r = m.send_direct(peer, Content(text="hi"))              # -> Sent(message_id, envelopes, …)
+    r = m.send_public("status", Content(text="hi"))
+    r = m.send_group(group_chat_id, Content(text="hi"))
+    envelopes = m.tick()                                     # MVDS retransmissions and acks now due
+
+1:1 path: ChatMessage → ApplicationMetadataMessage (signed with the chat key; message id =
+keccak256(pub ‖ wrapper)) → MVDS (batch mode, 1:1 group id; persisted) → ``encrypt_for_peer``
+(X3DH/Double Ratchet, or DH when no bundle is known; our bundle attached) → payload v1 (signed;
+ECIES to the partitioned topic, or AES-GCM on the negotiated topic once the secret is agreed)
+→ WakuMessage on ``/waku/2/rs/16/32``.
+
+Public channels: the wrapper goes into ``ProtocolMessage.public_message`` with our bundle (what
+status-go's ``SendPublic`` does unless a message skips the protocol layer), sealed with the
+channel key. Private groups: a MembershipUpdateMessage (every event + the ChatMessage, type
+MEMBERSHIP_UPDATE_MESSAGE) sent pairwise to each member through the 1:1 path.
+
+Nothing here touches the network: the caller publishes ``envelopes`` (or prints them for
+``--dry-run``) and calls :meth:`Messenger.published` so echoes of our own envelopes are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+from statuscli.app.messaging import mvds_link, topics
+from statuscli.app.messaging.content import Content, chat_message, wrap
+from statuscli.app.messaging.waku_layer import Envelope, seal_all
+from statuscli.core.crypto import secp256k1
+from statuscli.core.errors import InvalidInput
+from statuscli.core.payloads import chat as chat_payload
+from statuscli.core.payloads import message_types
+from statuscli.core.payloads.clock import next_clock
+from statuscli.store import chats as chat_store
+from statuscli.store import messages as msg_store
+from statuscli.store import mvds_state
+from statuscli.store.db import transaction
+
+
+@dataclass
+class Sent:
+    message_id: bytes
+    chat_kind: str
+    chat_id: str
+    envelopes: list[Envelope] = field(default_factory=list)
+    recipients: list[dict] = field(default_factory=list)  # per peer: how it went
+
+    def to_json(self) -> dict:
+        return {
+            "id": "0x" + self.message_id.hex(),
+            "chat": {"kind": self.chat_kind, "id": self.chat_id},
+            "recipients": self.recipients,
+            "envelopes": [e.to_json() for e in self.envelopes],
+        }
+
+
+def key_text(pub: bytes) -> str:
+    return "0x" + secp256k1.decompress(pub).hex()
+
+
+class Messenger:
+    def __init__(self, account, *, clock=None, rng=None) -> None:
+        self.account = account
+        self.clock = clock or time.time_ns
+        self.rng = rng or os.urandom
+        conn = account.db
+        msg_store.ensure(conn)
+        chat_store.ensure(conn)
+        mvds_state.ensure(conn)
+
+    # --- time ------------------------------------------------------------------------------
+    def now_ns(self) -> int:
+        return int(self.clock())
+
+    def now_ms(self) -> int:
+        return self.now_ns() // 1_000_000
+
+    # --- 1:1 ---------------------------------------------------------------------------------
+    def send_direct(self, peer: bytes, content: Content) -> Sent:
+        peer = secp256k1.decompress(peer)
+        if peer == self.account.chat_public_key:
+            raise InvalidInput("that is this account's own key", hint="send to another account's key or contact name")
+        chat_id = key_text(peer)
+        now = self.now_ms()
+
+        def payload(clock: int) -> bytes:
+            return chat_message(content, chat_id=chat_id, message_type=chat_payload.ONE_TO_ONE, clock=clock, timestamp=now)
+
+        return self._send_pairwise([peer], "one-to-one", chat_id, payload, message_types.CHAT_MESSAGE, content.text)
+
+    def _send_pairwise(self, peers: list[bytes], chat_kind: str, chat_id: str, payload_for_clock, amm_type: int, text: str) -> Sent:
+        conn, acct, now = self.account.db, self.account, self.now_ms()
+        queued = []
+        with transaction(conn):
+            clock, _ = next_clock(chat_store.last_clock(conn, chat_id), now)
+            chat_store.set_clock(conn, chat_id, clock)
+            wrapped, mid = wrap(payload_for_clock(clock), amm_type, acct.chat_private_key, acct.chat_public_key)
+            msg_store.add_message(conn, message_id=mid, direction="out", chat_kind=chat_kind, chat_id=chat_id,
+                                  sender=acct.chat_public_key, amm_type=amm_type, clock=clock, timestamp_ms=now, text=text,
+                                  envelope=None, now_ms=now)  # fmt: skip
+            for peer in peers:
+                chat_store.touch_peer(conn, peer, now)
+                mvds_id, payloads = mvds_link.append(conn, acct, peer, wrapped, mid, now, self.rng)
+                queued.append((peer, mvds_id, payloads))
+        sent = Sent(mid, chat_kind, chat_id)
+        for peer, mvds_id, payloads in queued:
+            info = {"peer": key_text(peer), "mvds_id": "0x" + mvds_id.hex()}
+            for data in payloads:
+                envs, how = self.encrypt_direct(peer, data)
+                sent.envelopes.extend(envs)
+                info.update(how)
+            sent.recipients.append(info)
+        return sent
+
+    def encrypt_direct(self, peer: bytes, data: bytes) -> tuple[list[Envelope], dict]:
+        """Ratchet-encrypt ``data`` (an MVDS payload) for ``peer`` and seal it on the right topic."""
+        from statuscli.app.secure import encrypt_for_peer
+
+        res = encrypt_for_peer(self.account, peer, data, now_ms=self.now_ms(), rng=self.rng)
+        topic = topics.for_direct(self.account, peer, res.shared_secret_agreed)
+        envs = seal_all(res.message, topic, signing_key=self.account.chat_private_key, now_ns=self.now_ns(), rng=self.rng)
+        return envs, {"topic": topic.kind, "content_topic": topic.content_topic, "paths": res.paths}
+
+    # --- public channels ---------------------------------------------------------------------
+    def send_public(self, channel: str, content: Content) -> Sent:
+        from statuscli.app.secure import our_bundle
+        from statuscli.core.encryption import ProtocolMessage
+
+        if content.contact_request:
+            raise InvalidInput("contact requests are 1:1 messages")
+        conn, acct, now = self.account.db, self.account, self.now_ms()
+        topic = topics.public(conn, channel)
+        with transaction(conn):
+            clock, _ = next_clock(chat_store.last_clock(conn, channel), now)
+            chat_store.set_clock(conn, channel, clock)
+            chat_store.join_public(conn, channel, now)
+            body = chat_message(content, chat_id=channel, message_type=chat_payload.PUBLIC_GROUP, clock=clock, timestamp=now)
+            wrapped, mid = wrap(body, message_types.CHAT_MESSAGE, acct.chat_private_key, acct.chat_public_key)
+            msg_store.add_message(conn, message_id=mid, direction="out", chat_kind="public", chat_id=channel,
+                                  sender=acct.chat_public_key, amm_type=message_types.CHAT_MESSAGE, clock=clock,
+                                  timestamp_ms=now, text=content.text, envelope=None, now_ms=now)  # fmt: skip
+        bundle = our_bundle(acct, now_ms=now, rng=self.rng)
+        pm = ProtocolMessage(acct.installation_id, (bundle,), {}, wrapped).encode()
+        envs = seal_all(pm, topic, signing_key=acct.chat_private_key, now_ns=self.now_ns(), rng=self.rng)
+        return Sent(mid, "public", channel, envs, [{"channel": channel, "topic": "public", "content_topic": topic.content_topic}])
+
+    # --- private groups ----------------------------------------------------------------------
+    def send_group(self, chat_id: str, content: Content) -> Sent:
+        from statuscli.app.messaging import groups
+
+        if content.contact_request:
+            raise InvalidInput("contact requests are 1:1 messages")
+        group = groups.load(self.account, chat_id)
+        now = self.now_ms()
+
+        def payload(clock: int) -> bytes:
+            body = chat_message(content, chat_id=chat_id, message_type=chat_payload.PRIVATE_GROUP, clock=clock, timestamp=now)
+            return groups.encode_update(self.account, group, chat_message=body)
+
+        members = groups.recipients(self.account, group)
+        return self._send_pairwise(members, "group", chat_id, payload, message_types.MEMBERSHIP_UPDATE_MESSAGE, content.text)
+
+    def send_membership(self, chat_id: str, members: list[bytes]) -> Sent:
+        """The group's events (no message) to ``members`` — after creating a group or adding people."""
+        from statuscli.app.messaging import groups
+
+        group = groups.load(self.account, chat_id)
+        return self._send_pairwise(members, "group", chat_id, lambda clock: groups.encode_update(self.account, group),
+                                   message_types.MEMBERSHIP_UPDATE_MESSAGE, "")  # fmt: skip
+
+    # --- MVDS ----------------------------------------------------------------------------------
+    def tick(self) -> tuple[list[Envelope], list[dict]]:
+        """Envelopes for MVDS records and acks due now, and ``expired`` events."""
+        due, expired = mvds_link.due(self.account, self.now_ms(), self.rng)
+        out: list[Envelope] = []
+        for peer, data in due:
+            envs, _ = self.encrypt_direct(peer, data)
+            out.extend(envs)
+        return out, expired
+
+    # --- bookkeeping -------------------------------------------------------------------------
+    def published(self, envelopes: list[Envelope]) -> None:
+        """Remember our own envelopes so their echoes are not processed as incoming."""
+        if not envelopes:
+            return
+        conn, now = self.account.db, self.now_ms()
+        with transaction(conn):
+            for e in envelopes:
+                msg_store.mark_envelope(conn, e.hash, e.timestamp_ns, now, "out")

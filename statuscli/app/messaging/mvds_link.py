@@ -1,0 +1,95 @@
+"""MVDS between us and each 1:1 peer (batch mode, status-go's 1:1 group id), persisted per group.
+
+Rules (spec §6; the state machine is :class:`statuscli.core.mvds.node.MvdsNode`):
+
+* ``append`` — inside the caller's transaction: queue a wrapper for the peer, remember which
+  application message the MVDS id belongs to, make the new record due in the current epoch
+  (status-go would send it at the next 300 ms tick; ``send`` transmits at once) and tick.
+* ``due`` — for every group whose ``next_due`` epoch has come (retransmissions with status-go's
+  backoff, owed acks), tick it in its own transaction; records given up after 16 sends are
+  reported as ``expired`` events.
+* ``receive`` — inside the caller's transaction: acks become ``delivered`` (application message
+  ids), messages become wrapper bodies to dispatch; the acks we owe go out at the next ``due``.
+
+Payload encryption and publishing happen after the MVDS state committed: a crash in between only
+delays a record until its next retransmission, which is what MVDS is for.
+"""
+
+from __future__ import annotations
+
+from statuscli.core.crypto import secp256k1
+from statuscli.core.mvds import codec
+from statuscli.core.mvds.node import EPOCH_MS, Acked, MessageReceived  # noqa: F401
+from statuscli.store import messages as msg_store
+from statuscli.store import mvds_state
+from statuscli.store.db import transaction
+
+
+def rand_below(rng):
+    def below(n: int) -> int:
+        return int.from_bytes(rng(4), "big") % n if n > 0 else 0
+
+    return below
+
+
+def group_id(account, peer: bytes) -> bytes:
+    return codec.one_to_one_group_id(account.chat_public_key, peer)
+
+
+def append(conn, account, peer: bytes, body: bytes, message_id: bytes, now_ms: int, rng) -> tuple[bytes, list[bytes]]:
+    """Queue ``body`` for ``peer`` (inside a transaction); returns (MVDS id, payloads to send now)."""
+    mvds_state.ensure(conn)
+    gid = group_id(account, peer)
+    node = mvds_state.load(conn, gid, account.chat_public_key, peer)
+    node.add_peer(gid, peer)
+    mid = node.append_message(gid, body, now_ms)
+    msg_store.add_outgoing(conn, mid, peer, message_id)
+    record = node.records.get((mid, peer))
+    if record is not None and record.send_count == 0:
+        record.send_epoch = node.epoch  # due now rather than at the next 300 ms epoch
+    payloads = [p for _, p in node.tick(now_ms, rand_below(rng))]
+    mvds_state.save(conn, gid, peer, node, now_ms)
+    return mid, payloads
+
+
+def due(account, now_ms: int, rng) -> tuple[list[tuple[bytes, bytes]], list[dict]]:
+    """Payloads due now ``[(peer, payload)]`` and events for records that expired."""
+    conn = account.db
+    mvds_state.ensure(conn)
+    msg_store.ensure(conn)
+    epoch = now_ms // EPOCH_MS
+    out: list[tuple[bytes, bytes]] = []
+    expired: list[dict] = []
+    for gid, peer in mvds_state.due(conn, epoch):
+        with transaction(conn):
+            node = mvds_state.load(conn, gid, account.chat_public_key, peer)
+            payloads = node.tick(now_ms, rand_below(rng))
+            for rec in node.expired:
+                expired.append({"type": "expired", "mvds_id": "0x" + rec.message_id.hex(), "to": "0x" + rec.peer.hex(),
+                                "reason": "no acknowledgement after 16 transmissions"})  # fmt: skip
+            mvds_state.save(conn, gid, peer, node, now_ms)
+        out.extend((p, data) for p, data in payloads)
+    return out, expired
+
+
+def receive(conn, account, sender: bytes, payload: codec.Payload, now_ms: int) -> tuple[list[bytes], list[bytes], list[bytes]]:
+    """Process an MVDS payload (inside a transaction).
+
+    Returns (wrapper bodies received — duplicates included, application ids newly delivered,
+    MVDS ids of the bodies)."""
+    mvds_state.ensure(conn)
+    sender = secp256k1.decompress(sender)
+    gid = group_id(account, sender)
+    node = mvds_state.load(conn, gid, account.chat_public_key, sender)
+    events = node.receive_payload(payload, sender, now_ms)
+    bodies, ids, delivered = [], [], []
+    for ev in events:
+        if isinstance(ev, MessageReceived):
+            bodies.append(ev.message.body)
+            ids.append(ev.message_id)
+        elif isinstance(ev, Acked):
+            app_id = msg_store.delivered(conn, ev.message_id, ev.peer)
+            if app_id is not None:
+                delivered.append(app_id)
+    mvds_state.save(conn, gid, sender, node, now_ms)
+    return bodies, delivered, ids

@@ -1,0 +1,152 @@
+"""Which content topics an account sends on and listens to, and the key of each (spec §2.2, §3.6).
+
+Sending to a peer: the **negotiated** topic (symmetric, PBKDF2(hex(ECDH secret))) once the shared
+secret is agreed (``EncryptResult.shared_secret_agreed``), else the peer's **partitioned** topic
+(ECIES to the peer's identity key). Public channels: the channel's topic and PBKDF2(name).
+Contact code: ``0x04…-contact-code`` with PBKDF2 of that string.
+
+Listening (:func:`listen_set`): our partitioned and personal topics (opened with our private key),
+the negotiated and contact-code topics of every 1:1 peer and named contact, every joined
+public channel. Private groups have no topic of their own: they are pairwise 1:1.
+
+PBKDF2 keys cost 65 356 rounds each: they are computed once per chat-id string and kept in the
+account database (``chat_topic_keys``), as status-go keeps them in ``waku_keys``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from statuscli.core.crypto import secp256k1
+from statuscli.core.topics import chat, wire
+from statuscli.store import chats as chat_store
+from statuscli.store.db import transaction
+
+PUBSUB_TOPIC = "/waku/2/rs/16/32"
+
+
+@dataclass(frozen=True)
+class TopicKey:
+    """One way to open (or seal) messages on a content topic."""
+
+    kind: str  # partitioned | personal | negotiated | contact-code | public
+    name: str  # the chat-id string hashed into the topic
+    content_topic: str
+    sym_key: bytes | None = None  # None: ECIES (opened with our chat key / sealed to ``recipient``)
+    peer: bytes | None = None  # 65-byte key of the peer a negotiated/contact-code/partitioned topic belongs to
+    channel: str | None = None  # public channel name
+    pubsub_topic: str = PUBSUB_TOPIC
+
+    @property
+    def symmetric(self) -> bool:
+        return self.sym_key is not None
+
+    def to_json(self) -> dict:
+        out = {"kind": self.kind, "content_topic": self.content_topic, "pubsub_topic": self.pubsub_topic,
+               "encryption": "symmetric" if self.symmetric else "asymmetric"}  # fmt: skip
+        if self.channel is not None:
+            out["channel"] = self.channel
+        if self.peer is not None:
+            out["peer"] = "0x" + self.peer.hex()
+        return out
+
+
+def _content_topic(name: str) -> str:
+    return wire.content_topic(wire.to_topic(name))
+
+
+def sym_key(conn, name: str) -> bytes:
+    """PBKDF2 key of a chat-id string, cached in the account database."""
+    chat_store.ensure(conn)
+    key = chat_store.topic_key(conn, name)
+    if key is None:
+        from statuscli.core.crypto.symmetric import symkey_from_password
+
+        key = symkey_from_password(name)
+        with transaction(conn):
+            chat_store.set_topic_key(conn, name, key)
+    return key
+
+
+# --- single topics ---------------------------------------------------------------------------
+def partitioned(peer: bytes) -> TopicKey:
+    name = chat.partitioned_chat_id(peer)
+    return TopicKey("partitioned", name, _content_topic(name), peer=secp256k1.decompress(peer))
+
+
+def personal(peer: bytes) -> TopicKey:
+    name = chat.personal_chat_id(peer)
+    return TopicKey("personal", name, _content_topic(name), peer=secp256k1.decompress(peer))
+
+
+def negotiated(account, peer: bytes) -> TopicKey:
+    name = chat.negotiated_chat_id(chat.negotiated_secret(account.chat_private_key, peer))
+    return TopicKey("negotiated", name, _content_topic(name), sym_key(account.db, name), peer=secp256k1.decompress(peer))
+
+
+def contact_code(conn, peer: bytes) -> TopicKey:
+    name = chat.contact_code_chat_id(peer)
+    return TopicKey("contact-code", name, _content_topic(name), sym_key(conn, name), peer=secp256k1.decompress(peer))
+
+
+def public(conn, channel: str) -> TopicKey:
+    name = chat.public_chat_id(channel)
+    return TopicKey("public", name, _content_topic(name), sym_key(conn, name), channel=channel)
+
+
+def for_direct(account, peer: bytes, agreed: bool) -> TopicKey:
+    """Where a 1:1 message to ``peer`` goes: negotiated when the secret is agreed, else partitioned."""
+    return negotiated(account, peer) if agreed else partitioned(peer)
+
+
+# --- the listening set -----------------------------------------------------------------------
+@dataclass
+class TopicSet:
+    """content topic → the keys that may open a message on it."""
+
+    by_topic: dict[str, list[TopicKey]] = field(default_factory=dict)
+
+    def add(self, key: TopicKey) -> None:
+        keys = self.by_topic.setdefault(key.content_topic, [])
+        if key not in keys:
+            keys.append(key)
+
+    def get(self, content_topic: str) -> list[TopicKey]:
+        return self.by_topic.get(content_topic, [])
+
+    @property
+    def content_topics(self) -> list[str]:
+        return sorted(self.by_topic)
+
+    def to_json(self) -> list[dict]:
+        return [k.to_json() for ct in self.content_topics for k in self.by_topic[ct]]
+
+
+def known_peers(account) -> list[bytes]:
+    """1:1 peers and named contacts (65-byte keys), each once."""
+    from statuscli.store import peers as peer_store
+
+    conn = account.db
+    chat_store.ensure(conn)
+    peer_store.ensure(conn)
+    out = {p: None for p in chat_store.peers(conn)}
+    for _name, key in peer_store.contacts(conn):
+        out.setdefault(secp256k1.decompress(key), None)
+    out.pop(account.chat_public_key, None)
+    return list(out)
+
+
+def listen_set(account, *, extra_channels=()) -> TopicSet:
+    """Every topic the account needs to hear (see the module docstring)."""
+    conn = account.db
+    chat_store.ensure(conn)
+    me = account.chat_public_key
+    ts = TopicSet()
+    ts.add(partitioned(me))
+    ts.add(personal(me))
+    for peer in known_peers(account):
+        ts.add(negotiated(account, peer))
+        ts.add(contact_code(conn, peer))
+    for name in list(chat_store.public_channels(conn)) + list(extra_channels):
+        ts.add(public(conn, name))
+    return ts

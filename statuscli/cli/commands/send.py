@@ -1,0 +1,149 @@
+"""statuscli send — send a message to a peer, a public channel or a private group."""
+
+from __future__ import annotations
+
+import click
+
+from statuscli.cli.context import AppContext, pass_app
+from statuscli.cli.messaging_common import transport_options
+from statuscli.cli.output import emit, info, write_stdout
+from statuscli.cli.secure_common import NOW_HELP, SEED_HELP
+
+EPILOG = """\b
+Output: the message id (0x…) on stdout; with --json one object: id, chat, recipients (per peer:
+topic, content_topic, ratchet paths), envelopes [{hash, content_topic, envelope, …}], published.
+With --dry-run the WakuMessage(s) are printed as hex, one per line (the id goes to stderr), and
+nothing is published — the message still counts as sent: the ratchet advances and MVDS will
+retransmit it from 'listen' until the peer acknowledges it.
+\b
+Exit codes: 3 bad input (unknown peer text, empty message, unreadable file), 5 keystore,
+6 no node reachable or the node refused the message, 7 unknown group.
+"""
+
+
+def _content(message: str | None, sticker, emoji, image, audio, duration, reply_to, contact_request):
+    from statuscli.app.messaging.content import Content
+    from statuscli.cli.inputs import read_source, text_arg
+    from statuscli.core.errors import InvalidInput
+
+    need_text = image is None and audio is None and sticker is None
+    text = text_arg(message) if (message is not None or need_text) else ""
+    st = None
+    if sticker:
+        h, _, pack = sticker.partition(":")
+        try:
+            st = (h, int(pack or 0))
+        except ValueError:
+            raise InvalidInput(f"--sticker takes HASH[:PACK], not {sticker!r}") from None
+    img = read_source(image) if image else None
+    aud = (read_source(audio), duration) if audio else None
+    c = Content(text=text, sticker=st, emoji=emoji, image=img, audio=aud, response_to=reply_to or "", contact_request=contact_request)
+    c.check()
+    return c
+
+
+@click.command(epilog=EPILOG)
+@click.argument("target", metavar="[PEER]", required=False)
+@click.argument("message", metavar="[MESSAGE|-]", required=False)
+@click.option("--public", "channel", metavar="CHANNEL", help="Send to a public channel (its topic and key come from the name).")
+@click.option("--group", metavar="GROUP", help="Send to a private group (name or chat id): pairwise to each member.")
+@click.option("--sticker", metavar="HASH[:PACK]", help="Send a sticker.")
+@click.option("--emoji", is_flag=True, help="MESSAGE is an emoji (content type EMOJI).")
+@click.option("--image", metavar="FILE|-", help="Send an image (PNG, JPEG, WEBP or GIF); MESSAGE is an optional caption.")
+@click.option("--audio", metavar="FILE|-", help="Send an audio message (AAC or AMR).")
+@click.option("--duration", type=click.IntRange(0), default=0, metavar="MS", help="Duration of --audio in milliseconds.")
+@click.option("--reply-to", metavar="ID", help="Message id (0x…) this message replies to.")
+@click.option("--contact-request", is_flag=True, help="Send MESSAGE as a contact request (1:1 only).")
+@click.option("--dry-run", is_flag=True, help="Print the WakuMessage(s) instead of publishing them.")
+@transport_options
+@click.option("--now", "now_ms", type=int, default=None, metavar="MS", help=NOW_HELP)
+@click.option("--seed", metavar="HEX", default=None, help=SEED_HELP)
+@pass_app
+def cli(app: AppContext, target, message, channel, group, sticker, emoji, image, audio, duration, reply_to, contact_request,
+        dry_run, node, relay, now_ms, seed) -> None:  # fmt: skip
+    """Send MESSAGE (or stdin) to PEER, a public channel or a private group; print the message id.
+
+    PEER is 0x04…, zQ3… or a contact name. 1:1 messages go through MVDS (retransmitted until
+    acknowledged) and the Double Ratchet: X3DH from the peer's bundle when one is known, else the
+    DH fallback that any device of the peer can read. They travel on the peer's partitioned topic
+    (ECIES) until both sides agreed on the shared secret, then on the negotiated topic (AES-GCM).
+    Public channels use the channel's topic and a key derived from its name; groups are pairwise.
+
+    The message is published through a running node's control socket, else as a light client of
+    --node / STATUSCLI_NODE, or joining the relay mesh with --relay.
+
+    \b
+    Examples:
+      statuscli send bob "hello bob"
+      echo "from a pipe" | statuscli send zQ3shZeEJqTC1xhGUjxuS4rtHSrhJ8vUYp64v6qWkLpvdy9L9 -
+      statuscli send bob "hi" --contact-request
+      statuscli send --public status "gm"
+      statuscli send --group friends "dinner at 8?"
+      statuscli send bob --image cat.png "look"
+      statuscli send bob "👍" --emoji --reply-to 0x5f1c…
+      statuscli send bob "hi" --dry-run | statuscli --account bob envelope inspect -
+      statuscli send bob "hi" --node /ip4/127.0.0.1/tcp/60000/p2p/16Uiu2HAm…
+    """
+    from statuscli.cli.messaging_common import messenger, open_transport
+    from statuscli.cli.secure_common import account
+    from statuscli.core.errors import UsageError
+
+    if channel and group:
+        raise UsageError("--public and --group exclude each other")
+    if channel or group:
+        if message is not None:
+            raise UsageError(f"with --{'public' if channel else 'group'}, give only MESSAGE (no PEER)")
+        message, target = target, None
+    elif not target:
+        raise UsageError("give PEER (or --public CHANNEL / --group GROUP)", hint="statuscli send PEER [MESSAGE|-]")
+    if channel is not None and not channel.strip():
+        raise UsageError("--public needs a channel name")
+    acct = account(app)
+    peer = None
+    if target:
+        from statuscli.app.peers import resolve_peer
+
+        peer = resolve_peer(acct, target)
+    content = _content(message, sticker, emoji, image, audio, duration, reply_to, contact_request)
+    transport = None if dry_run else open_transport(app, node, relay)  # unreachable: exit 6 before anything changes
+    try:
+        m = messenger(app, acct, seed=seed, now_ms=now_ms)
+        if channel:
+            sent = m.send_public(channel, content)
+        elif group:
+            from statuscli.app.messaging.groups import resolve
+
+            sent = m.send_group(resolve(acct, group), content)
+        else:
+            sent = m.send_direct(peer, content)
+        data = sent.to_json()
+        if dry_run:
+            _dry_run(app, data)
+            return
+        data["published"] = [transport.publish(e) for e in sent.envelopes]
+        m.published(sent.envelopes)
+        data["transport"] = getattr(transport, "description", transport.kind)
+    finally:
+        if transport is not None:
+            transport.close()
+    for e in data["envelopes"]:
+        del e["envelope"]
+    emit(app, data, text=data["id"])
+    info(app, _summary(data))
+
+
+def _summary(d: dict) -> str:
+    where = {"one-to-one": "to " + d["chat"]["id"][:12] + "…", "public": "to #" + d["chat"]["id"], "group": "to the group"}[d["chat"]["kind"]]
+    topics = sorted({r.get("topic", "") for r in d["recipients"] if r.get("topic")})
+    how = f" on the {'/'.join(topics)} topic" if topics else ""
+    return f"sent {where}{how} in {len(d['envelopes'])} envelope(s) via {d.get('transport', 'nothing')}"
+
+
+def _dry_run(app, data: dict) -> None:
+    if app.json:
+        data["dry_run"] = True
+        emit(app, data)
+        return
+    for e in data["envelopes"]:
+        write_stdout(e["envelope"])
+    info(app, f"message id: {data['id']} (dry run: {len(data['envelopes'])} envelope(s) printed, nothing published)")
