@@ -291,11 +291,18 @@ class WakuNode(NodeClientMixin):
                     self.metadata.peers.pop(peer, None)
 
     async def _check_new_peer(self, peer: ID) -> None:
-        try:
-            meta = await self.metadata.query(self.host.host, peer)
-        except StatusCliError as e:
-            log.info("metadata: %s did not answer (%s); keeping it", peer, e.message)
-            meta = None
+        # Wait for identify before asking for metadata, and don't ask a peer that already told
+        # us: js-waku answers a metadata query that races its own connection set-up with an
+        # empty record, stores us as "cluster 0, no shards" and then refuses to use us.
+        speaks_metadata = await self._speaks(peer, codecs.METADATA)
+        meta = self.metadata.peers.get(peer)
+        if meta is None and speaks_metadata:
+            try:
+                meta = await self.metadata.query(self.host.host, peer)
+            except StatusCliError as e:
+                log.info("metadata: %s did not answer (%s); keeping it", peer, e.message)
+        elif meta is None:
+            log.info("metadata: %s does not serve %s; keeping it", peer, codecs.METADATA)
         if meta is not None and self.config.mode != "light":
             why = self.metadata.compatible(meta)
             if why is not None:

@@ -181,7 +181,14 @@ def serve(name: str, fn, counters, *, limit: int = MAX_FRAME):
         counters.inc(f"{name}.requests")
         try:
             with trio.fail_after(SERVE_TIMEOUT):
-                data = await read_frame(stream, limit)
+                data = await read_frame(stream, limit, allow_eof=True)
+                if data is None:
+                    # opened and closed without a byte (js-waku pre-opens streams it may not
+                    # use): nothing was sent, so nothing is dropped
+                    counters.inc(f"{name}.unused-streams")
+                    log.debug("%s stream from %s closed unused", name, peer)
+                    await close_quietly(stream)
+                    return
                 reply = await fn(peer, data)
                 if reply is None:
                     await close_quietly(stream)

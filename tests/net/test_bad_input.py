@@ -46,6 +46,21 @@ async def test_peer_that_closes_mid_stream(caplog):
 
 
 @trio_test(30)
+async def test_a_stream_closed_unused_is_counted_but_not_a_drop(caplog):
+    node, light = make_node("full"), make_node("light")
+    async with node, light:
+        pid = await light.connect(node.multiaddrs[0])
+        with caplog.at_level(logging.WARNING, logger="statuscli"):
+            for protocol in (codecs.STORE_V3, codecs.LIGHTPUSH_V3):  # what js-waku does with spare streams
+                s = await open_stream(light.host.host, pid, protocol)
+                await s.close()
+            await wait_until(lambda: node.counters.get("store.unused-streams") and node.counters.get("lightpush.unused-streams"))
+        assert node.counters.dropped_total() == 0, node.counters.snapshot()
+        assert not any("dropped:" in r.getMessage() for r in caplog.records)
+        await still_serving(node, light)
+
+
+@trio_test(30)
 async def test_oversized_frames_are_refused_before_reading_them():
     node, light = make_node("full"), make_node("light")
     async with node, light:

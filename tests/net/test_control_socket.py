@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import stat
+import time
 import subprocess
 import sys
 
@@ -44,7 +45,13 @@ async def test_light_client_through_the_control_socket(tmp_path):
                 ]
                 out["pushes"] = pushes
                 out["store"] = c.call("store_query", {"peer": addr, "pubsub_topic": TOPIC, "content_topics": [CT], "forward": True})
-                out["peers"] = c.call("peers")
+                # metadata is exchanged after identify, asynchronously to the calls above
+                deadline = time.monotonic() + 5
+                while True:
+                    out["peers"] = c.call("peers")
+                    if out["peers"] and out["peers"][0]["cluster_id"] is not None or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.05)
                 with pytest.raises(StatusCliError) as e:
                     c.call("publish", {"message": {"payload_text": "x", "content_topic": CT}})  # a light node has no relay
                 out["relay_error"] = (e.value.code, e.value.exit_code)
