@@ -240,7 +240,7 @@ def status_payload(data: bytes, keys: Keys, *, waku_signer: bytes | None = None,
         return _mvds(payload, keys, depth)
     if amm.looks_like_amm(data):
         return application(data)
-    layer = Layer("payload", {"size": len(data), "data": _hx(data[:64]) + ("…" if len(data) > 64 else "")})
+    layer = Layer("payload", {"size": len(data), "data": _hx(data)})
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -111,8 +111,8 @@ def test_js_encrypts_envelope_inspect_opens(mode, signed):
     assert v1["signed"] is signed
     assert v1.get("signer") == (_hex(secp256k1.public_key(SIGNER)) if signed else None)
     inner = _layer(tree, "payload")
-    # (the inspector shortens long "data" hex with "…"; "text" carries the whole UTF-8 payload)
     assert inner["size"] == len(TEXT) and inner["text"] == TEXT.decode()
+    assert inner["data"] == _hex(TEXT)  # JSON output carries the full bytes, never cropped
 
 
 # --- statuscli seals, js-waku opens and verifies the signer ---------------------------------------
