@@ -121,8 +121,8 @@ class ControlServer:
                         else:
                             sub.close()
                     nursery.cancel_scope.cancel()
-        except (trio.BrokenResourceError, trio.ClosedResourceError, InvalidInput):
-            pass
+        except* (trio.BrokenResourceError, trio.ClosedResourceError, InvalidInput):
+            pass  # a client that hung up (even with notifications unread: ECONNRESET, inside the nursery's group)
         finally:
             try:
                 await stream.aclose()
