@@ -54,13 +54,14 @@ def _content(message: str | None, sticker, emoji, image, audio, duration, reply_
 @click.option("--duration", type=click.IntRange(0), default=0, metavar="MS", help="Duration of --audio in milliseconds.")
 @click.option("--reply-to", metavar="ID", help="Message id (0x…) this message replies to.")
 @click.option("--contact-request", is_flag=True, help="Send MESSAGE as a contact request (1:1 only).")
+@click.option("--each-line", is_flag=True, help="Send every non-empty line of MESSAGE (or stdin) as its own message; one id per line.")
 @click.option("--dry-run", is_flag=True, help="Print the WakuMessage(s) instead of publishing them.")
 @transport_options
 @click.option("--now", "now_ms", type=int, default=None, metavar="MS", help=NOW_HELP)
 @click.option("--seed", metavar="HEX", default=None, help=SEED_HELP)
 @pass_app
 def cli(app: AppContext, target, message, channel, group, sticker, emoji, image, audio, duration, reply_to, contact_request,
-        dry_run, node, relay, now_ms, seed) -> None:  # fmt: skip
+        each_line, dry_run, node, relay, now_ms, seed) -> None:  # fmt: skip
     """Send MESSAGE (or stdin) to PEER, a public channel or a private group; print the message id.
 
     PEER is 0x04…, zQ3… or a contact name. 1:1 messages go through MVDS (retransmitted until
@@ -83,6 +84,7 @@ def cli(app: AppContext, target, message, channel, group, sticker, emoji, image,
       statuscli send bob "👍" --emoji --reply-to 0x5f1c…
       statuscli send bob "hi" --dry-run | statuscli --account bob envelope inspect -
       statuscli send bob "hi" --node /ip4/127.0.0.1/tcp/60000/p2p/16Uiu2HAm…
+      seq 1 100 | statuscli send bob --each-line -
     """
     from statuscli.cli.messaging_common import messenger, open_transport
     from statuscli.cli.secure_common import account
@@ -104,32 +106,48 @@ def cli(app: AppContext, target, message, channel, group, sticker, emoji, image,
         from statuscli.app.peers import resolve_peer
 
         peer = resolve_peer(acct, target)
-    content = _content(message, sticker, emoji, image, audio, duration, reply_to, contact_request)
+    if each_line:
+        from statuscli.cli.inputs import text_arg
+
+        if sticker or image or audio or emoji:
+            raise UsageError("--each-line sends text lines only")
+        contents = [_content(line, None, False, None, None, 0, reply_to, contact_request) for line in text_arg(message).splitlines() if line.strip()]
+        if not contents:
+            raise UsageError("--each-line: no lines to send")
+    else:
+        contents = [_content(message, sticker, emoji, image, audio, duration, reply_to, contact_request)]
     transport = None if dry_run else open_transport(app, node, relay)  # unreachable: exit 6 before anything changes
+    results = []
     try:
         m = messenger(app, acct, seed=seed, now_ms=now_ms)
-        if channel:
-            sent = m.send_public(channel, content)
-        elif group:
-            from statuscli.app.messaging.groups import resolve
+        for content in contents:
+            if channel:
+                sent = m.send_public(channel, content)
+            elif group:
+                from statuscli.app.messaging.groups import resolve
 
-            sent = m.send_group(resolve(acct, group), content)
-        else:
-            sent = m.send_direct(peer, content)
-        data = sent.to_json()
-        if dry_run:
-            _dry_run(app, data)
-            return
-        data["published"] = [transport.publish(e) for e in sent.envelopes]
-        m.published(sent.envelopes)
-        data["transport"] = getattr(transport, "description", transport.kind)
+                sent = m.send_group(resolve(acct, group), content)
+            else:
+                sent = m.send_direct(peer, content)
+            data = sent.to_json()
+            if not dry_run:
+                data["published"] = [transport.publish(e) for e in sent.envelopes]
+                m.published(sent.envelopes)
+                data["transport"] = getattr(transport, "description", transport.kind)
+                for e in data["envelopes"]:
+                    del e["envelope"]
+            results.append(data)
     finally:
         if transport is not None:
             transport.close()
-    for e in data["envelopes"]:
-        del e["envelope"]
-    emit(app, data, text=data["id"])
-    info(app, _summary(data))
+    if dry_run:
+        _dry_run(app, results)
+    elif each_line:
+        emit(app, {"count": len(results), "messages": results}, text="\n".join(d["id"] for d in results))
+        info(app, f"{len(results)} message(s) " + _summary(results[-1]).split(" ", 1)[1])
+    else:
+        emit(app, results[0], text=results[0]["id"])
+        info(app, _summary(results[0]))
 
 
 def _summary(d: dict) -> str:
@@ -139,11 +157,14 @@ def _summary(d: dict) -> str:
     return f"sent {where}{how} in {len(d['envelopes'])} envelope(s) via {d.get('transport', 'nothing')}"
 
 
-def _dry_run(app, data: dict) -> None:
+def _dry_run(app, results: list[dict]) -> None:
     if app.json:
-        data["dry_run"] = True
-        emit(app, data)
+        for d in results:
+            d["dry_run"] = True
+        emit(app, results[0] if len(results) == 1 else {"count": len(results), "messages": results})
         return
-    for e in data["envelopes"]:
-        write_stdout(e["envelope"])
-    info(app, f"message id: {data['id']} (dry run: {len(data['envelopes'])} envelope(s) printed, nothing published)")
+    for d in results:
+        for e in d["envelopes"]:
+            write_stdout(e["envelope"])
+    n = sum(len(d["envelopes"]) for d in results)
+    info(app, f"message id(s): {' '.join(d['id'] for d in results)} (dry run: {n} envelope(s) printed, nothing published)")
