@@ -14,7 +14,7 @@ from __future__ import annotations
 COMMANDS: dict[str, tuple[str, str]] = {
     "keys": ("statuscli.cli.commands.keys", "Accounts and keys: BIP-39, the chat key, identity formats."),
     "topic": ("statuscli.cli.commands.topic", "Compute Status/Waku topics, content topics and shards."),
-    "bundle": ("statuscli.cli.commands.bundle", "X3DH prekey bundles: create, show, export, verify, import."),
+    "bundle": ("statuscli.cli.commands.bundle", "X3DH prekey bundles: create, show, export, verify, import, publish, fetch."),
     "x3dh": ("statuscli.cli.commands.x3dh", "Start an X3DH session with a peer."),
     "encrypt": ("statuscli.cli.commands.encrypt", "Encrypt a message to a peer (ProtocolMessage)."),
     "decrypt": ("statuscli.cli.commands.decrypt", "Decrypt a ProtocolMessage, advancing the session."),

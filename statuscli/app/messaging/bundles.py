@@ -82,3 +82,43 @@ def fetch(messenger, transport, peer: bytes, *, peer_node: str | None = None, li
     why = f" ({len(items)} message(s) on the topic: {'; '.join(sorted(set(problems)))})" if items else ""
     raise NotFound(f"no bundle of this peer in the store{why}",
                    hint="the peer publishes it with 'statuscli bundle publish' (listen does it every 6 hours)")  # fmt: skip
+
+
+# --- one-shot use from a command -------------------------------------------------------------------
+def publish_now(app, account, *, node: str | None = None, relay: bool = False) -> dict:
+    """Open a transport, publish our advertisement, close."""
+    from statuscli.app.messaging.messenger import Messenger
+    from statuscli.app.messaging.transport import open_transport
+
+    transport = open_transport(app, node=node, relay=relay)
+    try:
+        return publish(Messenger(account), transport)
+    finally:
+        transport.close()
+
+
+def fetch_now(app, account, peer: bytes, *, node: str | None = None, relay: bool = False, store_peer: str | None = None):
+    """Open a transport, fetch and store the peer's bundle from the store, close; (BundleInfo, WakuMessage)."""
+    from statuscli.app.messaging.messenger import Messenger
+    from statuscli.app.messaging.transport import open_transport
+
+    transport = open_transport(app, node=node, relay=relay)
+    try:
+        return fetch(Messenger(account), transport, peer, peer_node=store_peer)
+    finally:
+        transport.close()
+
+
+def network_fallback(app, account, peer: bytes, missing: StatusCliError) -> None:
+    """``x3dh init`` found no stored bundle: fetch one from the store, else re-raise ``missing`` saying why not."""
+    from statuscli.core.errors import NetworkError
+
+    try:
+        fetch_now(app, account, peer)
+    except NetworkError as e:
+        missing.hint = f"{missing.hint}; fetching it from the network failed too: {e.message}"
+        raise missing from None
+    except NotFound as e:
+        missing.message = f"{missing.message}, stored or in the network's store"
+        missing.hint = e.hint
+        raise missing from None

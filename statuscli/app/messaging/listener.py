@@ -6,7 +6,8 @@ Order of work (each step's events are already stored, with their cursors, when p
 2. ``since`` given: replay the stored events after that cursor (what a killed listener stored
    but may not have printed);
 3. catch up from the store from the checkpoint (minus a margin) to now: what arrived while no
-   listener ran; duplicates are skipped by envelope hash and message id;
+   listener ran (a first listener looks one margin back: a message sent just before it
+   subscribed is not missed); duplicates are skipped by envelope hash and message id;
 4. publish our bundle on the contact-code topic when the last one is 6 hours old;
 5. loop: handle what arrives; publish replies (bundle advertisements) and the MVDS payloads now
    due (acks, retransmissions with status-go's backoff); when new peers or channels appear (also
@@ -108,7 +109,8 @@ class Listener:
         subscribed_ns = self.m.now_ns()
         reached = False
         try:
-            reached = self._replay() or self._catch_up(history.checkpoint(self.m.account))
+            since = history.checkpoint(self.m.account)
+            reached = self._replay() or self._catch_up(since if since is not None else subscribed_ns)
             if not reached:
                 self._maybe_publish_bundle()
                 history.advance_checkpoint(self.m.account, subscribed_ns)

@@ -250,7 +250,7 @@ def open_transport(app, *, node: str | None = None, relay: bool = False, listen:
         path = _socket_path(env)
         return ControlSocketTransport(path) if path is not None else _embedded(app, env, False, listen)
     raise NetworkError(
-        f"no node to send through: {local_error.message if local_error else 'none found'}",
+        f"no node to talk to: {local_error.message if local_error else 'none found'}",
         hint="start one ('statuscli node run --detach'), or give --node MULTIADDR|SOCKET (or STATUSCLI_NODE)",
     )
 

@@ -24,6 +24,8 @@ def cli() -> None:
       statuscli bundle export > alice.bundle
       statuscli bundle verify alice.bundle
       statuscli --account bob bundle import alice.bundle --name alice
+      statuscli bundle publish              # on the network (contact-code topic)
+      statuscli bundle fetch bob            # from the network's store
     """
 
 
@@ -228,3 +230,55 @@ def import_(app: AppContext, source: str, name: str | None, now_ms: int | None) 
         return "\n".join(lines) if lines else render_text(d)
 
     emit(app, data, text=text)
+
+
+# --- over the network (statuscli.app.messaging.bundles) -------------------------------------------
+def _network_options(f):
+    from statuscli.cli.messaging_common import transport_options
+
+    return transport_options(f)
+
+
+@cli.command()
+@_network_options
+@pass_app
+def publish(app: AppContext, node, relay) -> None:
+    """Publish our bundle on our contact-code topic, where peers (and stores) find it.
+
+    What status-go publishes every 6 hours ('statuscli listen' does it too): a contact-code
+    advertisement carrying our bundle, encrypted with the contact-code topic's key, signed.
+
+    \b
+    Examples:
+      statuscli bundle publish
+      statuscli --json bundle publish --node /ip4/127.0.0.1/tcp/60000/p2p/16Uiu2HAm…
+    """
+    from statuscli.app.messaging.bundles import publish_now
+
+    data = publish_now(app, account(app), node=node, relay=relay)
+    emit(app, data, text=f"bundle published on {data['content_topic']} ({data['envelopes'][0]['hash']})")
+
+
+@cli.command()
+@click.argument("peer", metavar="PEER")
+@click.option("--peer-node", "store_peer", metavar="MULTIADDR", help="Store node to ask. [default: the node in use]")
+@_network_options
+@pass_app
+def fetch(app: AppContext, peer: str, store_peer, node, relay) -> None:
+    """Fetch PEER's bundle from the network's store (their contact-code topic), verify and store it.
+
+    Exit 7 when the store holds no bundle of PEER, 6 when no node is reachable.
+
+    \b
+    Examples:
+      statuscli bundle fetch zQ3shZeEJqTC1xhGUjxuS4rtHSrhJ8vUYp64v6qWkLpvdy9L9
+      statuscli bundle fetch bob && statuscli x3dh init bob
+    """
+    from statuscli.app.messaging.bundles import fetch_now
+
+    acct = account(app)
+    info, _msg = fetch_now(app, acct, resolve_peer(acct, peer), node=node, relay=relay, store_peer=store_peer)
+    data = info.to_json()
+    data["compressed_key"] = short_key(info.identity)
+    emit(app, data, text=f"fetched bundle of {data['compressed_key']}: {len(data['installations'])} installation(s), "
+                         f"{len(data['new_installations'])} new")  # fmt: skip

@@ -31,8 +31,9 @@ def init(app: AppContext, peer: str, bundle_src: str | None, now_ms: int | None,
     """Start a session with every installation of PEER from its bundle; print the negotiated topic.
 
     PEER is 0x04…, zQ3… or a contact name. The bundle comes from --bundle (verified and stored)
-    or from what this account already stored (bundle import, or received messages). Exit 7 when
-    no bundle is known. Existing sessions are kept.
+    or from what this account already stored (bundle import, or received messages), else it is
+    fetched from the network's store like 'bundle fetch' does. Exit 7 when no bundle is found.
+    Existing sessions are kept.
 
     \b
     Examples:
@@ -40,7 +41,7 @@ def init(app: AppContext, peer: str, bundle_src: str | None, now_ms: int | None,
       statuscli bundle export --account bob | statuscli x3dh init bob --account alice --bundle -
     """
     from statuscli.app.secure import bundles_in, x3dh_init
-    from statuscli.core.errors import UsageError
+    from statuscli.core.errors import NotFound, UsageError
 
     acct = account(app)
     bundle = None
@@ -49,7 +50,16 @@ def init(app: AppContext, peer: str, bundle_src: str | None, now_ms: int | None,
         if len(found) != 1:
             raise UsageError("--bundle must hold exactly one bundle")
         bundle = found[0]
-    result = x3dh_init(acct, resolve_peer(acct, peer), bundle=bundle, now_ms=_now(now_ms), rng=rng_from_seed(seed))
+    peer_key = resolve_peer(acct, peer)
+    try:
+        result = x3dh_init(acct, peer_key, bundle=bundle, now_ms=_now(now_ms), rng=rng_from_seed(seed))
+    except NotFound as missing:
+        if bundle is not None:
+            raise
+        from statuscli.app.messaging.bundles import network_fallback
+
+        network_fallback(app, acct, peer_key, missing)  # fetch it from the store, or re-raise with why not
+        result = x3dh_init(acct, peer_key, now_ms=_now(now_ms), rng=rng_from_seed(seed))
     data = result.to_json()
     data["compressed_key"] = short_key(result.peer)
 
