@@ -46,6 +46,10 @@ class Content:
             raise InvalidInput("empty message", hint="give MESSAGE, '-' for stdin, or --sticker/--image")
         if len(self.text) > chat_payload.MAX_TEXT_LENGTH:
             raise InvalidInput(f"message longer than {chat_payload.MAX_TEXT_LENGTH} characters")
+        if self.image is not None and not chat_payload.image_format(self.image):
+            raise InvalidInput("unsupported image (PNG, JPEG, WEBP or GIF expected)")
+        if self.audio is not None and not chat_payload.audio_type(self.audio[0]):
+            raise InvalidInput("unsupported audio (AAC or AMR expected)")
         if self.response_to and not _is_message_id(self.response_to):
             raise InvalidInput(f"--reply-to takes a message id (0x + 64 hex digits), not {self.response_to!r}")
 

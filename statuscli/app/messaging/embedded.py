@@ -152,19 +152,24 @@ class EmbeddedTransport:
         return self._call(self.node.publish, env.pubsub_topic, env.data).to_json()
 
     def subscribe(self, content_topics: list[str] | None = None) -> None:
-        old, self._subs = self._subs, []
+        """Relay: one local subscription (replaced). Light client: filter subscriptions are only ever
+        added for topics not yet covered — unsubscribing a set that overlaps the new one would make
+        the service drop topics we still want (its unsubscribe may be handled after our subscribe)."""
         if self.config.mode == "light":
-            cts = sorted(content_topics or [])
-            if not cts:
-                return
+            covered = getattr(self, "_filter_topics", set())
+            cts = sorted(set(content_topics or ()) - covered)
             for i in range(0, len(cts), FILTER_TOPICS_PER_SUBSCRIPTION):
-                sub = self._call(self.node.filter_subscribe, self.service_peer, "/waku/2/rs/16/32", cts[i : i + FILTER_TOPICS_PER_SUBSCRIPTION])
+                chunk = cts[i : i + FILTER_TOPICS_PER_SUBSCRIPTION]
+                sub = self._call(self.node.filter_subscribe, self.service_peer, "/waku/2/rs/16/32", chunk)
                 self._subs.append(sub)
+                covered |= set(chunk)
                 self._sync(self._nursery.start_soon, self._forward, sub)
-        else:
-            sub = self._sync(self.node.subscribe, None, content_topics or None)
-            self._subs.append(sub)
-            self._sync(self._nursery.start_soon, self._forward, sub)
+            self._filter_topics = covered
+            return
+        old, self._subs = self._subs, []
+        sub = self._sync(self.node.subscribe, None, content_topics or None)
+        self._subs.append(sub)
+        self._sync(self._nursery.start_soon, self._forward, sub)
         for sub in old:
             self._close_sub(sub)
 

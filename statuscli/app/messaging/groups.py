@@ -90,6 +90,7 @@ def load(account, chat_id: str) -> membership.Group:
 
 
 def list_groups(account) -> list[dict]:
+    chat_store.ensure(account.db)
     out = []
     for chat_id, name in chat_store.groups(account.db):
         try:

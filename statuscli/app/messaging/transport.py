@@ -217,7 +217,11 @@ class ControlSocketTransport:
 
 
 # --- selection -------------------------------------------------------------------------------
+_MULTIADDR_HEADS = ("/ip4/", "/ip6/", "/dns/", "/dns4/", "/dns6/", "/dnsaddr/")
+
+
 def _socket_path(text: str) -> str | None:
+    """The control socket a ``--node`` value names, or None for a multiaddr/ENR."""
     if text.startswith("unix:"):
         return text[5:]
     try:
@@ -225,6 +229,8 @@ def _socket_path(text: str) -> str | None:
             return text
     except OSError:
         pass
+    if text.startswith(("/", "./", "~")) and not text.startswith(_MULTIADDR_HEADS):
+        return os.path.expanduser(text)  # a path that is no (live) socket: NodeNotRunning says so
     return None
 
 

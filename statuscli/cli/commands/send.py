@@ -101,11 +101,19 @@ def cli(app: AppContext, target, message, channel, group, sticker, emoji, image,
     if channel is not None and not channel.strip():
         raise UsageError("--public needs a channel name")
     acct = account(app)
-    peer = None
+    peer = group_id = None
     if target:
         from statuscli.app.peers import resolve_peer
 
         peer = resolve_peer(acct, target)
+    if group:
+        from statuscli.app.messaging.groups import resolve
+
+        group_id = resolve(acct, group)
+    if contact_request and not peer:
+        from statuscli.core.errors import InvalidInput
+
+        raise InvalidInput("contact requests are 1:1 messages", hint="give PEER instead of --public/--group")
     if each_line:
         from statuscli.cli.inputs import text_arg
 
@@ -123,10 +131,8 @@ def cli(app: AppContext, target, message, channel, group, sticker, emoji, image,
         for content in contents:
             if channel:
                 sent = m.send_public(channel, content)
-            elif group:
-                from statuscli.app.messaging.groups import resolve
-
-                sent = m.send_group(resolve(acct, group), content)
+            elif group_id:
+                sent = m.send_group(group_id, content)
             else:
                 sent = m.send_direct(peer, content)
             data = sent.to_json()
