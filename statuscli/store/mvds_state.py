@@ -4,6 +4,8 @@ status-go runs one MVDS node per account whose groups are the 1:1 group ids of i
 one node per group here gives the same behaviour (records, acks and epochs are per peer anyway)
 while a read-modify-write touches only one conversation's state.
 
+Only ids still referenced are kept in the node's ``known`` set (see :func:`save`).
+
 Table ``mvds_groups``: group id → peer (65-byte key), the node's JSON state, and ``next_due`` —
 the earliest epoch at which the node has something to send (owed acks make it due at once), so
 ``listen`` finds the groups to tick with one indexed query. Every change is a read-modify-write
@@ -50,6 +52,10 @@ def load(conn: sqlite3.Connection, group_id: bytes, our_id: bytes, peer: bytes) 
 
 def save(conn: sqlite3.Connection, group_id: bytes, peer: bytes, node: MvdsNode, now_ms: int) -> None:
     node.expired.clear()  # records given up on are reported by the caller before saving
+    # ``known`` (every id ever seen) would grow without bound and be rewritten on every change; only
+    # ids still referenced are kept. Forgetting the rest costs at most a duplicate delivery or a
+    # re-request of an offered message, and the application layer de-duplicates by message id.
+    node.known = {mid for mid in node.known if mid in node.messages} | {r.message_id for r in node.records.values()}
     conn.execute(
         "INSERT INTO mvds_groups (group_id, peer, state, next_due, updated_ms) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (group_id) DO UPDATE SET state = excluded.state, next_due = excluded.next_due,"
