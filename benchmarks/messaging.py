@@ -80,7 +80,8 @@ def account(home: Path, name: str):
 
 # --- send -------------------------------------------------------------------------------------------
 def bench_send(work: Path, sock: str, runs: int) -> dict:
-    alice, bob = account(work / "alice", "alice"), account(work / "bob", "bob")
+    account(work / "alice", "alice")
+    bob = account(work / "bob", "bob")
     peer = "0x" + bob.chat_public_key.hex()
     env = env_for(work / "alice", sock)
     cases = {

@@ -320,12 +320,11 @@ def test_large_payloads_travel_in_segments(parties):
 
 
 # --- failures are events ---------------------------------------------------------------------------
-def _reseal(envelope, sender: Party, *, payload=None, topic=None, sign=True, ts=None):
-    """A new WakuMessage around ``payload`` (default: the inner data of ``envelope`` as bob would see it)."""
+def _reseal(envelope, sender: Party, *, payload, topic, ts=None):
+    """A new WakuMessage (signed by ``sender``) around ``payload`` on ``topic``."""
     from statuscli.app.messaging.waku_layer import seal
-    from statuscli.core.waku import message as wm
 
-    return seal(payload, topic, signing_key=sender.account.chat_private_key if sign else None, now_ns=ts or NOW_NS + 1, rng=os.urandom)
+    return seal(payload, topic, signing_key=sender.account.chat_private_key, now_ns=ts or NOW_NS + 1, rng=os.urandom)
 
 
 def test_undecryptable_envelopes_become_events(parties):
