@@ -4,7 +4,7 @@ Tables (writes inside the caller's ``transaction(conn)``):
 
 * ``chat_peers`` — identities we exchanged 1:1 messages with (either direction). ``listen`` derives
   the negotiated and contact-code topics it needs from them; ``rowid`` grows with every new peer,
-  so a running ``listen`` notices peers another process added (``peers_version``).
+  so a running ``listen`` notices peers another process added (:func:`version`).
 * ``chat_public`` — public channels joined (``send --public`` or ``listen --public`` joins).
 * ``chat_groups`` / ``chat_group_events`` — private groups: a local name, and every signed
   membership event seen (wire bytes, deduplicated); the group state is rebuilt from the events.
@@ -74,12 +74,14 @@ def peers(conn: sqlite3.Connection) -> list[bytes]:
 
 
 def version(conn: sqlite3.Connection) -> tuple:
-    """Changes whenever a peer, channel or group is added (cheap to poll)."""
-    return (
-        conn.execute("SELECT max(rowid) FROM chat_peers").fetchone()[0],
-        tuple(conn.execute("SELECT max(rowid), count(*) FROM chat_public").fetchone()),
-        conn.execute("SELECT max(rowid) FROM chat_groups").fetchone()[0],
-    )
+    """Changes whenever a peer, contact, channel or group is added (one cheap query, polled often)."""
+    from statuscli.store import peers as peer_store
+
+    peer_store.ensure(conn)
+    return tuple(conn.execute(
+        "SELECT (SELECT max(rowid) FROM chat_peers), (SELECT max(rowid) FROM chat_public), (SELECT count(*) FROM chat_public),"
+        " (SELECT max(rowid) FROM chat_groups), (SELECT max(rowid) FROM peer_contacts), (SELECT count(*) FROM peer_contacts)"
+    ).fetchone())
 
 
 # --- public channels -------------------------------------------------------------------------
