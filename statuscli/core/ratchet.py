@@ -41,9 +41,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import coincurve
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from statuscli.core.crypto.secp256k1 import generate_private_key
+from statuscli.core.crypto.symmetric import aes_ctr, hkdf_sha256
 from statuscli.core.errors import DecodeError, DecryptionFailed
 
 Rng = Callable[[int], bytes]
@@ -68,35 +68,10 @@ def _hmac256(key: bytes, msg: bytes) -> bytes:
     return _hmac.digest(key, msg, "sha256")
 
 
-def hkdf(ikm: bytes, salt: bytes, info: bytes, length: int) -> bytes:
-    """RFC 5869 HKDF-SHA256 (one-shot HMACs; at most 255 blocks)."""
-    prk = _hmac256(salt, ikm)
-    out = b""
-    block = b""
-    i = 1
-    while len(out) < length:
-        block = _hmac256(prk, block + info + bytes((i,)))
-        out += block
-        i += 1
-    return out[:length]
-
-
-def _hkdf3(ikm: bytes, salt: bytes, info1: bytes, info2: bytes, info3: bytes) -> tuple[bytes, bytes, bytes]:
-    """The three 32-byte HKDF-SHA256 output blocks T1, T2, T3 (infoN = info ‖ N), unrolled."""
-    d = _hmac.digest
-    prk = d(salt, ikm, "sha256")
-    t1 = d(prk, info1, "sha256")
-    t2 = d(prk, t1 + info2, "sha256")
-    return t1, t2, d(prk, t2 + info3, "sha256")
-
-
-_ROOT_INFOS = tuple(ROOT_INFO + bytes((i,)) for i in (1, 2, 3))
-_MESSAGE_INFOS = tuple(MESSAGE_INFO + bytes((i,)) for i in (1, 2, 3))
-
-
 def kdf_rk(rk: bytes, dh_out: bytes) -> tuple[bytes, bytes, bytes]:
     """(new root key, chain key, header key) = HKDF(dh_out, salt=rk, ROOT_INFO, 96); the header key is unused."""
-    return _hkdf3(dh_out, rk, *_ROOT_INFOS)
+    out = hkdf_sha256(dh_out, rk, ROOT_INFO, 96)
+    return out[:32], out[32:64], out[64:]
 
 
 def kdf_ck(ck: bytes) -> tuple[bytes, bytes]:
@@ -106,8 +81,8 @@ def kdf_ck(ck: bytes) -> tuple[bytes, bytes]:
 
 def message_keys(mk: bytes) -> tuple[bytes, bytes, bytes]:
     """(encKey, authKey, IV) = HKDF(mk, salt=32 zero bytes, MESSAGE_INFO, 80)."""
-    t1, t2, t3 = _hkdf3(mk, _ZERO_SALT, *_MESSAGE_INFOS)
-    return t1, t2, t3[:16]
+    out = hkdf_sha256(mk, _ZERO_SALT, MESSAGE_INFO, 80)
+    return out[:32], out[32:64], out[64:]
 
 
 _LE32X2 = struct.Struct("<II").pack
@@ -118,14 +93,12 @@ def associated_data(n: int, pn: int, dh: bytes) -> bytes:
     return _LE32X2(n, pn) + dh
 
 
-def _ctr(key: bytes, iv: bytes, data: bytes) -> bytes:
-    return Cipher(algorithms.AES(key), modes.CTR(iv)).encryptor().update(data)  # CTR: finalize() adds nothing
 
 
 def seal(mk: bytes, plaintext: bytes, ad: bytes) -> bytes:
     """``IV ‖ AES-256-CTR ‖ HMAC-SHA256(authKey, AD ‖ IV ‖ body)`` (EthereumCrypto.Encrypt)."""
     enc_key, auth_key, iv = message_keys(mk)
-    body = iv + _ctr(enc_key, iv, plaintext)
+    body = iv + aes_ctr(enc_key, iv, plaintext)
     return body + _hmac256(auth_key, ad + body)
 
 
@@ -137,7 +110,7 @@ def open_(mk: bytes, data: bytes, ad: bytes) -> bytes:
     body, tag = data[:-TAG_SIZE], data[-TAG_SIZE:]
     if not _hmac.compare_digest(_hmac256(auth_key, ad + body), tag):
         raise DecryptionFailed("Double Ratchet MAC mismatch (tampered message or wrong session)")
-    return _ctr(enc_key, body[:IV_SIZE], body[IV_SIZE:])
+    return aes_ctr(enc_key, body[:IV_SIZE], body[IV_SIZE:])
 
 
 def ecdh_x(priv: bytes, pub: bytes) -> bytes:
