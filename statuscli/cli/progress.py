@@ -8,8 +8,9 @@
         update(completed=5, total=10, description="paging")   # or set the state outright
 
 A bar is drawn only when stderr is a terminal and ``--quiet`` is off; otherwise ``update`` does
-nothing, so callers never test for either. stdout is never touched, and rich is imported only
-when a bar is actually drawn (offline commands stay fast).
+nothing, so callers never test for either. stdout is never touched (results written while a bar
+is live still go to stdout), and rich is imported only when a bar is actually drawn (offline
+commands stay fast).
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ def progress(app, description: str, total: float | None = None) -> Iterator[Call
     from statuscli.cli.console import stderr_console
 
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
-    with Progress(*columns, console=stderr_console(), transient=True) as bar:
+    # redirect_stdout=False: rich would otherwise route everything written to stdout while the bar
+    # is live (e.g. the events of 'mailserver fetch') into its console, i.e. onto stderr
+    with Progress(*columns, console=stderr_console(), transient=True, redirect_stdout=False) as bar:
         task = bar.add_task(description, total=total)
 
         def update(advance: float = 1, *, completed: float | None = None, total: float | None = None, description: str | None = None) -> None:

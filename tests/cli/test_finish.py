@@ -80,12 +80,25 @@ def test_progress_draws_on_stderr_only(monkeypatch):
     assert out.getvalue() == "" and err.getvalue()
 
 
-def test_progress_bar_in_a_real_pseudo_terminal_leaves_stdout_identical():
+def test_stdout_written_while_a_bar_is_live_stays_on_stdout(monkeypatch):
+    monkeypatch.setattr("statuscli.cli.console.stderr_is_terminal", lambda: True)
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    with progress_mod.progress(_app(), "fetching history") as update:
+        sys.stdout.write('{"type": "message"}\n')  # e.g. an event of 'mailserver fetch'
+        update(completed=1, description="page 1")
+    assert out.getvalue() == '{"type": "message"}\n'
+    assert "message" not in err.getvalue() and "fetching history" in err.getvalue()
+
+
+def _run_with_terminal_stderr(*args, env=None) -> tuple[subprocess.CompletedProcess, bytes]:
+    """Run with stderr on a pseudo-terminal (so progress bars draw) and stdout on a pipe."""
     import pty
     import threading
 
-    args = ("vectors", "generate", "keys", "--count", "6", "--seed", "pty")
-    plain = _run(*args)
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TERM")}
     master, slave = pty.openpty()
     drawn = bytearray()
 
@@ -102,14 +115,44 @@ def test_progress_bar_in_a_real_pseudo_terminal_leaves_stdout_identical():
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
     try:
-        with_tty = subprocess.run([sys.executable, "-m", "statuscli", *args], stdout=subprocess.PIPE, stderr=slave, timeout=120)
+        r = subprocess.run([sys.executable, "-m", "statuscli", *args], stdout=subprocess.PIPE, stderr=slave, timeout=120,
+                           env={**base, **(env or {})})  # fmt: skip
     finally:
         os.close(slave)
         reader.join(timeout=10)
         os.close(master)
+    return r, bytes(drawn)
+
+
+POW = ("envelope", "encode", "--text", "hi", "--password", "status", "--topic", "0xcd423760", "--v1", "--pow", "0.05",
+       "--work-time", "60", "--timestamp", "1790000000000000000", "--seed", "00")  # fmt: skip
+
+
+def test_pow_draws_a_bar_on_stderr_and_stdout_is_the_same():
+    plain = _run(*POW)
+    with_tty, drawn = _run_with_terminal_stderr(*POW)
+    assert with_tty.returncode == plain.returncode == 0
+    assert with_tty.stdout == plain.stdout and plain.stdout.strip()
+    assert b"PoW" in drawn
+    quiet, drawn_quietly = _run_with_terminal_stderr("--quiet", *POW)
+    assert quiet.stdout == plain.stdout and b"PoW" not in drawn_quietly
+
+
+def test_progress_bar_honours_no_color():
+    args = ("vectors", "generate", "keys", "--count", "6", "--seed", "pty")
+    _, coloured = _run_with_terminal_stderr(*args)
+    assert _colour_codes(coloured.decode(errors="replace"))  # the check can see colour
+    _, plain = _run_with_terminal_stderr(*args, env={"NO_COLOR": "1"})
+    assert b"generating keys" in plain and _colour_codes(plain.decode(errors="replace")) == []
+
+
+def test_progress_bar_in_a_real_pseudo_terminal_leaves_stdout_identical():
+    args = ("vectors", "generate", "keys", "--count", "6", "--seed", "pty")
+    plain = _run(*args)
+    with_tty, drawn = _run_with_terminal_stderr(*args)
     assert with_tty.returncode == plain.returncode == 0
     assert with_tty.stdout == plain.stdout
-    assert b"generating keys" in bytes(drawn)  # the bar went to the terminal on stderr
+    assert b"generating keys" in drawn  # the bar went to the terminal on stderr
 
 
 # --- --quiet never changes stdout -----------------------------------------------------------
@@ -131,6 +174,18 @@ COMMANDS = [
     ("vectors", "generate", "identity", "--count", "2"),
     ("vectors", "verify", str(VECTORS / "status.json")),
     ("--json", "vectors", "verify", str(VECTORS / "waku.json")),
+    ("topic", "shard", "/toychat/2/huilong/proto"),
+    ("envelope", "hash", "--pubsub-topic", "/waku/2/rs/16/32", "--content-topic", "/c/1/t/proto", "--payload", "0x01", "--timestamp", "1"),
+    ("envelope", "encode", "--text", "hi", "--password", "status", "--topic", "0xcd423760", "--timestamp", "1790000000000000000",
+     "--seed", "00"),
+    ("--json", "envelope", "encode", "--text", "hi", "--password", "status", "--topic", "0xcd423760", "--v1", "--pow", "0.01",
+     "--timestamp", "1790000000000000000", "--seed", "00"),
+    ("enr", "encode", "--key", "0x" + "01" * 32, "--ip", "10.0.0.1", "--tcp", "60000"),
+    ("mvds", "group-id", ZQ3, "zQ3shgXaXEtHSFVhHgTUiCSNAXYKeKryUVnPZZJLBMDutaWHB"),
+    ("completion", "bash"),
+    ("node", "status"),
+    ("--json", "send", "nobody", "hi"),
+    ("--json", "listen", "--timeout", "1"),
 ]
 
 

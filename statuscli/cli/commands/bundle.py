@@ -86,7 +86,7 @@ def show(app: AppContext, peer: str | None) -> None:
     \b
     Examples:
       statuscli bundle show
-      statuscli --json bundle show alice
+      statuscli --json bundle show bob
     """
     from statuscli.app.secure import bundle_state, peer_state
 
@@ -196,7 +196,7 @@ def import_(app: AppContext, source: str, name: str | None, now_ms: int | None) 
 
     \b
     Examples:
-      statuscli bundle import alice.bundle --name alice
+      statuscli --account bob bundle import alice.bundle --name alice
       statuscli bundle export --account alice | statuscli bundle import - --account bob
     """
     from statuscli.app.peers import add_contact
@@ -271,7 +271,7 @@ def fetch(app: AppContext, peer: str, store_peer, node, relay) -> None:
 
     \b
     Examples:
-      statuscli bundle fetch zQ3shZeEJqTC1xhGUjxuS4rtHSrhJ8vUYp64v6qWkLpvdy9L9
+      statuscli bundle fetch zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh
       statuscli bundle fetch bob && statuscli x3dh init bob
     """
     from statuscli.app.messaging.bundles import fetch_now

@@ -26,9 +26,9 @@ def cli(app: AppContext, source: str | None, sender: str | None, no_commit: bool
 
     \b
     Examples:
-      statuscli decrypt msg.hex
-      statuscli encrypt bob hi --account alice | statuscli decrypt --account bob
-      statuscli --json decrypt msg.hex --no-commit
+      statuscli --account bob --json decrypt msg.hex --no-commit     # look only: nothing changes
+      statuscli --account bob decrypt msg.hex
+      statuscli --account alice encrypt bob hi | statuscli --account bob decrypt
     """
     import sys
 

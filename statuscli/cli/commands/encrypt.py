@@ -37,9 +37,9 @@ def cli(app: AppContext, peer: str, message: str | None, raw: bool, b64: bool, a
     \b
     Examples:
       statuscli encrypt bob "hello"
-      echo hello | statuscli encrypt zQ3sh… - > msg.hex
+      echo hello | statuscli encrypt zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh - > msg.hex
       statuscli encrypt bob "hi" --raw | statuscli --account bob decrypt -
-      statuscli encrypt alice --bundle-only > advert.hex
+      statuscli --account bob encrypt alice --bundle-only > advert.hex
     """
     from statuscli.app.secure import encrypt_for_peer
     from statuscli.cli.inputs import bytes_arg, read_stdin_bytes, text_arg

@@ -14,8 +14,8 @@ def cli() -> None:
 
     \b
     Examples:
-      statuscli enr decode enr:-KO4QANhx2beNpDw8LfX8hdyoNocMD5WCBY28EjKA50…
-      statuscli enr encode --key 0xb71c…f291 --ip 10.0.0.1 --tcp 60000 --waku2 relay,store
+      statuscli enr decode - < record.txt
+      statuscli enr encode --key 0xb71c71a67e1177ad4e901695e1b4b9ee17ae16c6668d313eac2f96dbcda3f291 --ip 10.0.0.1 --tcp 60000 --waku2 relay,store
     """
 
 
@@ -90,7 +90,7 @@ def encode(app: AppContext, key, seq, ip, tcp, udp, waku2, multiaddrs, shards) -
     \b
     Examples:
       statuscli enr encode --key 0xb71c71a67e1177ad4e901695e1b4b9ee17ae16c6668d313eac2f96dbcda3f291 --ip 127.0.0.1 --udp 30303
-      statuscli --json enr encode --key 0x01…01 --ip 10.0.0.1 --tcp 60000 --waku2 relay,store --shards 16:32,64 \\
+      statuscli --json enr encode --key 0x0101010101010101010101010101010101010101010101010101010101010101 --ip 10.0.0.1 --tcp 60000 --waku2 relay,store --shards 16:32,64 \\
           --multiaddr /dns4/node.example.org/tcp/443/wss
     """
     from statuscli.core.encoding import from_hex

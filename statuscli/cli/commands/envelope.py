@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from statuscli.cli.context import AppContext, pass_app
-from statuscli.cli.output import emit, info
+from statuscli.cli.output import debug, emit, info
 
 STATUS_PUBSUB_TOPIC = "/waku/2/rs/16/32"
 
@@ -16,7 +16,7 @@ def cli() -> None:
 
     \b
     Examples:
-      statuscli envelope inspect msg.hex --password status
+      statuscli envelope inspect envelope.hex --password status
       statuscli envelope encode --text hello --password status --content-topic /waku/1/0xcd423760/rfc26
       statuscli envelope hash --pubsub-topic /waku/2/rs/16/32 --content-topic /waku/1/0xcd423760/rfc26 \\
           --payload 0x01 --timestamp 1700000000000000000
@@ -86,9 +86,10 @@ def inspect(app: AppContext, source, keys, sym_keys, passwords, pubsub_topic, no
 
     \b
     Examples:
-      statuscli envelope inspect msg.hex --password status
-      statuscli envelope inspect - --sym-key 0x36224048…ecc4 < msg.bin
-      statuscli --json envelope inspect msg.hex --no-account --key 0xb71c…f291
+      statuscli envelope inspect envelope.hex --password status
+      statuscli envelope inspect - --sym-key 0x36224048e42c49e5c59c57bba5024fbb8822d6b4ee6ac5fbefd8b77f5323ecc4 < envelope.bin
+      statuscli send bob hi --dry-run | statuscli --account bob --json envelope inspect -
+      statuscli envelope inspect envelope.hex --no-account      # no key opens it: stops, says why
     """
     import time
 
@@ -188,8 +189,8 @@ def encode(app: AppContext, payload, text, content_topic, topic, sym_key, passwo
 
     \b
     Examples:
-      statuscli encrypt bob hi | statuscli envelope encode - --to bob-key.hex --sign-account --topic 0x5c6c9b56
-      statuscli envelope encode --text hello --password status --topic 0xcd423760 --sign 0x3030…30
+      statuscli encrypt bob hi | statuscli envelope encode - --to zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh --sign-account --topic 0x5c6c9b56
+      statuscli envelope encode --text hello --password status --topic 0xcd423760 --sign 0x3030303030303030303030303030303030303030303030303030303030303030
       statuscli envelope encode 0xdeadbeef --clear --content-topic /app/1/chat/proto --raw > msg.bin
       statuscli envelope encode --text hi --password status --topic 0xcd423760 --v1 --pow 0.01
     """
@@ -226,20 +227,22 @@ def encode(app: AppContext, payload, text, content_topic, topic, sym_key, passwo
         recipient = parse_public_key_text(to)
     rng = _seeded_rng(from_hex(seed, what="--seed")) if seed else os.urandom
     deadline = time.monotonic() + work_time
+    with _pow_bar(app, as_v1 and pow_target > 0) as update:
 
-    def progress(nonces: int, best: int) -> bool:
-        if nonces % (1 << 16) == 0:
-            info(app, f"PoW: {nonces} nonces tried, best {best} leading zero bits")
-        return time.monotonic() > deadline
+        def pow_progress(nonces: int, best: int) -> bool:
+            update(completed=nonces, description=f"PoW (best {best} bits)")
+            if nonces % (1 << 16) == 0:
+                debug(app, f"PoW: {nonces} nonces tried, best {best} leading zero bits")
+            return time.monotonic() > deadline
 
-    result = build_envelope(
-        data, content_topic=content_topic, topic=from_hex(topic, what="--topic", length=4) if topic else None,
-        sym_key=from_hex(sym_key, what="--sym-key", length=32) if sym_key else None, password=password,
-        recipient=recipient, signing_key=signer, timestamp_ns=timestamp if timestamp is not None else time.time_ns(),
-        meta=from_hex(meta, what="--meta") if meta is not None else b"", ephemeral=ephemeral, as_v1=as_v1, ttl=ttl,
-        pow_target=pow_target, padding=from_hex(padding, what="--padding") if padding is not None else None, rng=rng,
-        pubsub_topic=pubsub_topic, pow_progress=progress,
-    )
+        result = build_envelope(
+            data, content_topic=content_topic, topic=from_hex(topic, what="--topic", length=4) if topic else None,
+            sym_key=from_hex(sym_key, what="--sym-key", length=32) if sym_key else None, password=password,
+            recipient=recipient, signing_key=signer, timestamp_ns=timestamp if timestamp is not None else time.time_ns(),
+            meta=from_hex(meta, what="--meta") if meta is not None else b"", ephemeral=ephemeral, as_v1=as_v1, ttl=ttl,
+            pow_target=pow_target, padding=from_hex(padding, what="--padding") if padding is not None else None, rng=rng,
+            pubsub_topic=pubsub_topic, pow_progress=pow_progress,
+        )
     if app.json:
         emit(app, result)
     elif raw:
@@ -249,6 +252,17 @@ def encode(app: AppContext, payload, text, content_topic, topic, sym_key, passwo
         emit(app, result, text=result["bytes"].hex())
         info(app, f"{result['kind']} of {len(result['bytes'])} bytes; " + (
             f"message hash {result['message_hash']}" if "message_hash" in result else f"envelope hash {result['envelope_hash']}"))
+
+
+def _pow_bar(app: AppContext, needed: bool):
+    """A progress bar on stderr for the PoW search (nonces tried, best leading zero bits so far)."""
+    if not needed:
+        from contextlib import nullcontext
+
+        return nullcontext(lambda *a, **k: None)
+    from statuscli.cli.progress import progress
+
+    return progress(app, "PoW", total=None)
 
 
 # --- hash -----------------------------------------------------------------------------------

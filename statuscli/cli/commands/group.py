@@ -16,6 +16,7 @@ def cli() -> None:
     \b
     Examples:
       statuscli group create friends --member bob --member carol
+      statuscli group create friends --member bob --dry-run      # publish nothing, print it
       statuscli group add friends dave
       statuscli group list
       statuscli send --group friends "hello all"
@@ -65,8 +66,9 @@ def create(app: AppContext, name: str, members, dry_run, node, relay) -> None:
 
     \b
     Examples:
-      statuscli group create friends --member bob --member zQ3shZeEJqTC1xhGUjxuS4rtHSrhJ8vUYp64v6qWkLpvdy9L9
+      statuscli group create friends --member bob --member zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh
       statuscli --json group create team --member carol | jq -r .chat_id
+      statuscli --json group create team --member bob --dry-run | jq -r '.announcement.envelopes[].hash'
     """
     import os
 

@@ -355,8 +355,8 @@ def inspect(app: AppContext, pubkey: str) -> None:
     \b
     Examples:
       statuscli keys inspect zQ3shgXaXEtHSFVhHgTUiCSNAXYKeKryUVnPZZJLBMDutaWHB
-      statuscli keys inspect 'https://status.app/u/G10A…#zQ3shwQPhRuDJSjVGVBnTjCdgXy5i9WQaeVPdGJD6yTarJQSj'
-      statuscli --json keys inspect 0x041c0b48…0837 | jq -r .alias
+      statuscli keys inspect 'https://status.app/u#zQ3shwQPhRuDJSjVGVBnTjCdgXy5i9WQaeVPdGJD6yTarJQSj'
+      statuscli --json keys inspect 0x031c0b489f112aa9334a0c41e349757e3edd6b0ce761bebc6b14b4901a10aa7796 | jq -r .alias
       zbarimg -q --raw alice.png | statuscli keys inspect -
     """
     from statuscli.cli.inputs import text_arg

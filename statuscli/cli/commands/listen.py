@@ -18,10 +18,12 @@ Events (with --json, one JSON object per line; every one has "type" and "cursor"
   application, expired       other message types; a message given up after 16 transmissions
 Events from an envelope carry it: envelope (0x… WakuMessage), hash, pubsub_topic, content_topic,
 timestamp — 'statuscli envelope inspect' takes the envelope as it is.
+
 \b
 Restarting: every event is stored before it is printed. Give the last cursor you handled to
 --since and nothing is lost or repeated: stored events after it are replayed, then what arrived
 while nothing listened is fetched from the node's store, then live messages follow.
+
 \b
 Exit codes: 0 done (--count reached, --timeout with no --count, or SIGINT/SIGTERM), 5 keystore,
 6 no node reachable, 7 --timeout ran out before --count messages arrived.

@@ -26,6 +26,7 @@ Output: the same events as 'listen' (NDJSON with --json), then one {"type": "sum
 envelopes, new_events, duplicates, not_ours, undecryptable, acks_sent}. Progress goes to stderr.
 Envelopes already handled (by listen or an earlier fetch) are skipped; new messages are stored
 and acknowledged, so their senders stop retransmitting.
+
 \b
 Exit codes: 3 bad time or topic, 5 keystore, 6 no node reachable or the store refused.
 """

@@ -17,8 +17,8 @@ def cli() -> None:
     \b
     Examples:
       statuscli mvds inspect payload.hex
-      statuscli listen --json | statuscli mvds inspect -
-      statuscli mvds group-id zQ3shQZcC9GvZK3qki5zanwvSCN3aBm1KrSVzmkn2Fh2M7xuc 0x0490…8df4
+      statuscli --json mvds inspect - < payloads.ndjson
+      statuscli mvds group-id zQ3shS5XS2pqYnfABUqjG72QhhTBSRUJ4yv7mzSkF7qcsYqfC zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh
     """
 
 
@@ -116,8 +116,8 @@ def group_id(app: AppContext, key1: str, key2: str) -> None:
 
     \b
     Examples:
-      statuscli mvds group-id 0x042ed5…5852 0x049099…8df4
-      statuscli --json mvds group-id zQ3shQZcC9GvZK3qki5zanwvSCN3aBm1KrSVzmkn2Fh2M7xuc zQ3sh…
+      statuscli mvds group-id zQ3shS5XS2pqYnfABUqjG72QhhTBSRUJ4yv7mzSkF7qcsYqfC zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh
+      statuscli --json mvds group-id 0x02455b1270cbb3ac703ece5a403657f50306d5cac58ce333107fa7ae814fd10f3f zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh
     """
     from statuscli.core.identity.keytext import parse_public_key_text
     from statuscli.core.mvds.codec import one_to_one_group_id

@@ -14,6 +14,7 @@ Output contract: as soon as the node listens, ONE JSON line goes to stdout (what
   {"type": "listening", "peer_id": "16Uiu2…", "multiaddrs": [".../p2p/16Uiu2…"],
    "enr": "enr:…", "control_socket": "…/control.sock", "mode": "full", "pubsub_topics": […], "pid": N}
 Logs go to stderr (or --log-file). SIGINT/SIGTERM or 'statuscli node stop' stop it cleanly.
+
 \b
 Modes: full = relay + lightpush + filter + store + peer exchange; relay = relay + peer exchange;
        bootstrap = peer exchange and discovery only.

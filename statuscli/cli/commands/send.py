@@ -15,6 +15,7 @@ topic, content_topic, ratchet paths), envelopes [{hash, content_topic, envelope,
 With --dry-run the WakuMessage(s) are printed as hex, one per line (the id goes to stderr), and
 nothing is published — the message still counts as sent: the ratchet advances and MVDS will
 retransmit it from 'listen' until the peer acknowledges it.
+
 \b
 Exit codes: 3 bad input (unknown peer text, empty message, unreadable file), 5 keystore,
 6 no node reachable or the node refused the message, 7 unknown group.
@@ -76,7 +77,7 @@ def cli(app: AppContext, target, message, channel, group, sticker, emoji, image,
     \b
     Examples:
       statuscli send bob "hello bob"
-      echo "from a pipe" | statuscli send zQ3shZeEJqTC1xhGUjxuS4rtHSrhJ8vUYp64v6qWkLpvdy9L9 -
+      echo "from a pipe" | statuscli send zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh -
       statuscli send bob "hi" --contact-request
       statuscli send --public status "gm"
       statuscli send --group friends "dinner at 8?"

@@ -44,8 +44,8 @@ def compute(app: AppContext, kind: str, value: str, symkey: bool) -> None:
     \b
     Examples:
       statuscli topic compute public status
-      statuscli topic compute contact-code 0x041c0b48…0837
-      statuscli --json topic compute negotiated 1ab7edc9…c204 --symkey
+      statuscli topic compute contact-code zQ3shgXaXEtHSFVhHgTUiCSNAXYKeKryUVnPZZJLBMDutaWHB
+      statuscli --json topic compute negotiated 0x5d3ad8f5b6aa9c2ef1c5e0f2e4a7d0b38b6a0e2f4c1d3e5a7b9c0d2e4f6a8b0c --symkey
       echo -n contact-discovery | statuscli topic compute name -
     """
     from statuscli.cli.inputs import text_arg

@@ -16,7 +16,7 @@ def cli() -> None:
 
     \b
     Examples:
-      statuscli x3dh init zQ3shZeEJqTC1xhGUjxuS4rtHSrhJ8vUYp64v6qWkLpvdy9L9 --bundle bob.bundle
+      statuscli x3dh init zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh --bundle bob.bundle
       statuscli --json x3dh init bob
     """
 
@@ -37,7 +37,7 @@ def init(app: AppContext, peer: str, bundle_src: str | None, now_ms: int | None,
 
     \b
     Examples:
-      statuscli x3dh init 0x04a1…9f --bundle bob.bundle
+      statuscli x3dh init zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh --bundle bob.bundle
       statuscli bundle export --account bob | statuscli x3dh init bob --account alice --bundle -
     """
     from statuscli.app.secure import bundles_in, x3dh_init
