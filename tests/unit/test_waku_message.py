@@ -94,14 +94,58 @@ def test_negative_timestamp_zigzag_and_hash():
     assert len(wm.message_hash("/waku/2/rs/16/32", msg)) == 32
 
 
-def test_generated_module_parses_our_bytes():
-    from statuscli.pb import waku_message_pb2
+def test_schema_matches_go_waku_and_every_field_has_presence():
+    """protos/waku_message.proto against go-waku's WakuMessage (protobufs.json 'extra'), and every
+    field proto3-optional: that is what lets fields 1/2 and nwaku's explicit defaults be written."""
+    import json
 
-    msg = wm.WakuMessage(b"\x01\x02", "/waku/1/0x01020304/rfc26", 1, 1700000000000000000, b"", b"\x09", False)
-    parsed = waku_message_pb2.WakuMessage.FromString(wm.encode(msg))
-    assert parsed.payload == msg.payload and parsed.content_topic == msg.content_topic
-    assert parsed.timestamp == msg.timestamp and parsed.HasField("meta") and parsed.HasField("ephemeral")
-    assert wm.decode(parsed.SerializeToString()) == msg
+    from statuscli.pb import waku_message_pb2
+    from tests.conftest import VECTORS
+
+    facts = json.loads((VECTORS / "protobufs.json").read_text())["extra"]["waku.message.v1.WakuMessage"]["fields"]
+    desc = waku_message_pb2.WakuMessage.DESCRIPTOR
+    assert sorted(f.number for f in desc.fields) == sorted(f["number"] for f in facts)
+    names = {"bytes": "TYPE_BYTES", "string": "TYPE_STRING", "uint32": "TYPE_UINT32", "sint64": "TYPE_SINT64", "bool": "TYPE_BOOL"}
+    for f in facts:
+        field = desc.fields_by_number[f["number"]]
+        assert field.name == f["name"] and field.type == getattr(field, names[f["type"]]), f
+        assert field.has_presence, f"{f['name']} must be proto3 optional"
+
+
+@pytest.mark.parametrize("v", [v for v in vectors("waku.json", "protobuf", "protobuf_waku_message") if "bytes_hex" in v["expected"]],
+                         ids=lambda v: v["description"][:30])
+def test_presence_is_read_from_the_vector_bytes(v):
+    """The vector bytes, split at field boundaries without protobuf, hold exactly the fields the
+    decoder reports as present (fields 1 and 2 always), in field-number order."""
+    from tests.unit.wire import fields
+
+    raw = bytes.fromhex(v["expected"]["bytes_hex"])
+    msg = wm.decode(raw, strict=True)
+    present = [n for n, name in ((1, "payload"), (2, "content_topic"), (3, "version"), (10, "timestamp"), (11, "meta"),
+                                 (21, "rate_limit_proof"), (31, "ephemeral")) if n in (1, 2) or getattr(msg, name) is not None]
+    assert [number for number, _, _ in fields(raw)] == present
+
+
+@pytest.mark.parametrize(
+    "raw, what",
+    [
+        (b"\x08\x05\x12\x01a", "payload"),  # payload (bytes) sent as a varint
+        (b"\x0a\x00\x12\x00\x1a\x01a", "version"),  # version (uint32) sent length-delimited
+        (b"\x0a\x00\x12\x00\x55\x00\x00\x00\x00", "timestamp"),  # timestamp as fixed32
+        (b"\x0a\x00\x12\x00\xfa\x01\x00", "ephemeral"),  # ephemeral (bool) sent length-delimited
+    ],
+)
+def test_mistyped_fields_are_refused(raw, what):
+    with pytest.raises(DecodeError, match=what):
+        wm.decode(raw)
+
+
+def test_invalid_utf8_topic_and_bad_input_are_typed():
+    with pytest.raises(DecodeError):
+        wm.decode(b"\x0a\x00\x12\x02\xff\xfe")
+    with pytest.raises(InvalidInput):
+        wm.encode(wm.WakuMessage(b"", "\ud800"))
+    assert wm.encode(wm.WakuMessage(bytearray(b"ab"), "t")) == wm.encode(wm.WakuMessage(b"ab", "t"))
 
 
 # --- properties -----------------------------------------------------------------------------

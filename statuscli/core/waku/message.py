@@ -13,25 +13,36 @@ Interop rules (spec/waku-protocol.md §1):
 * Message hash = SHA-256(pubsub_topic ‖ payload ‖ content_topic ‖ meta ‖ BE64(timestamp)); the
   timestamp is always appended as 8 bytes (nwaku; js-waku omits it when 0 — never publish 0).
 * Relay (gossipsub) message id = SHA-256 of the pubsub message data, i.e. of the encoded bytes.
+
+The wire codec is the generated ``statuscli.pb.waku_message_pb2.WakuMessage`` (every field
+proto3 ``optional``, so presence is explicit and nwaku's explicit defaults re-encode byte for
+byte). It is imported on first encode/decode: hashing alone does not load protobuf.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
-from statuscli.core import protowire as pw
 from statuscli.core.errors import DecodeError, InvalidInput
+from statuscli.core.protobuf_codec import as_bytes, parse
 
 MAX_META = 64
 _MASK64 = 0xFFFFFFFFFFFFFFFF
 _sha256 = hashlib.sha256
 _U32 = (1 << 32) - 1
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
+_Pb: Any = None  # statuscli.pb.waku_message_pb2.WakuMessage, once loaded
 
-_TAG_VERSION = pw.key(3, pw.VARINT)
-_TAG_TIMESTAMP = pw.key(10, pw.VARINT)
-_TAG_EPHEMERAL = pw.key(31, pw.VARINT)
+
+def _pb_class() -> Any:
+    global _Pb
+    if _Pb is None:
+        from statuscli.pb.waku_message_pb2 import WakuMessage as cls
+
+        _Pb = cls
+    return _Pb
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,60 +80,48 @@ def encode(msg: WakuMessage) -> bytes:
         raise InvalidInput(f"WakuMessage timestamp {msg.timestamp} is not an int64")
     if msg.meta is not None and len(msg.meta) > MAX_META:
         raise InvalidInput(f"WakuMessage meta is {len(msg.meta)} bytes; at most {MAX_META} are allowed")
-    parts = [pw.field_bytes(1, msg.payload), pw.field_bytes(2, msg.content_topic.encode("utf-8"))]
-    if msg.version is not None:
-        parts.append(_TAG_VERSION + pw.varint(msg.version))
-    if msg.timestamp is not None:
-        parts.append(_TAG_TIMESTAMP + pw.varint(pw.zigzag(msg.timestamp)))
-    if msg.meta is not None:
-        parts.append(pw.field_bytes(11, msg.meta))
-    if msg.rate_limit_proof is not None:
-        parts.append(pw.field_bytes(21, msg.rate_limit_proof))
-    if msg.ephemeral is not None:
-        parts.append(_TAG_EPHEMERAL + (b"\x01" if msg.ephemeral else b"\x00"))
-    return b"".join(parts)
+    cls = _Pb or _pb_class()
+    try:  # None leaves an optional field unset; payload and content_topic are always set
+        pb = cls(payload=msg.payload, content_topic=msg.content_topic, version=msg.version, timestamp=msg.timestamp,
+                 meta=msg.meta, rate_limit_proof=msg.rate_limit_proof, ephemeral=msg.ephemeral)
+    except TypeError:  # protobuf takes only bytes for bytes fields: accept bytearray/memoryview too
+        pb = _build_coerced(cls, msg)
+    except ValueError as e:  # e.g. a content topic that is not encodable as UTF-8
+        raise InvalidInput(f"invalid WakuMessage field: {e}") from None
+    return pb.SerializeToString()
+
+
+def _build_coerced(cls: Any, msg: WakuMessage) -> Any:
+    try:
+        return cls(payload=as_bytes(msg.payload), content_topic=msg.content_topic, version=msg.version, timestamp=msg.timestamp,
+                   meta=as_bytes(msg.meta), rate_limit_proof=as_bytes(msg.rate_limit_proof), ephemeral=msg.ephemeral)
+    except (TypeError, ValueError) as e:
+        raise InvalidInput(f"invalid WakuMessage field: {e}") from None
 
 
 def decode(data: bytes, *, strict: bool = False) -> WakuMessage:
-    """Parse WakuMessage bytes. ``strict`` also requires fields 1 and 2, as nwaku does."""
-    payload = topic = version = timestamp = meta = proof = ephemeral = None
-    for field, wt, value in pw.iter_fields(data):
-        if field == 1:
-            pw.expect(field, wt, pw.LEN, "payload")
-            payload = value
-        elif field == 2:
-            pw.expect(field, wt, pw.LEN, "content_topic")
-            topic = pw.utf8(value, "content_topic")
-        elif field == 3:
-            pw.expect(field, wt, pw.VARINT, "version")
-            if value > _U32:
-                raise DecodeError(f"WakuMessage version {value} does not fit a uint32")
-            version = value
-        elif field == 10:
-            pw.expect(field, wt, pw.VARINT, "timestamp")
-            timestamp = pw.unzigzag(value)
-        elif field == 11:
-            pw.expect(field, wt, pw.LEN, "meta")
-            if len(value) > MAX_META:
-                raise DecodeError(f"WakuMessage meta is {len(value)} bytes; at most {MAX_META} are allowed")
-            meta = value
-        elif field == 21:
-            pw.expect(field, wt, pw.LEN, "rate_limit_proof")
-            proof = value
-        elif field == 31:
-            pw.expect(field, wt, pw.VARINT, "ephemeral")
-            ephemeral = value != 0
-    if strict and (payload is None or topic is None):
-        missing = "payload (1)" if payload is None else "content_topic (2)"
+    """Parse WakuMessage bytes. ``strict`` also requires fields 1 and 2, as nwaku does.
+
+    Refused in both modes: anything protobuf cannot parse, a declared field with the wrong wire
+    type, a content topic that is not UTF-8, meta longer than 64 bytes. (A version varint wider
+    than 32 bits is truncated to a uint32, as protobuf specifies.)
+    """
+    m = parse(_Pb or _pb_class(), data, "WakuMessage")
+    has = m.HasField
+    if strict and not (has("payload") and has("content_topic")):
+        missing = "payload (1)" if not has("payload") else "content_topic (2)"
         raise DecodeError(f"WakuMessage without the required field {missing}")
+    meta = m.meta if has("meta") else None
+    if meta is not None and len(meta) > MAX_META:
+        raise DecodeError(f"WakuMessage meta is {len(meta)} bytes; at most {MAX_META} are allowed")
     return WakuMessage(
-        payload=payload if payload is not None else b"",
-        content_topic=topic if topic is not None else "",
-        version=version,
-        timestamp=timestamp,
+        payload=m.payload,
+        content_topic=m.content_topic,
+        version=m.version if has("version") else None,
+        timestamp=m.timestamp if has("timestamp") else None,
         meta=meta,
-        rate_limit_proof=proof,
-        ephemeral=ephemeral,
+        rate_limit_proof=m.rate_limit_proof if has("rate_limit_proof") else None,
+        ephemeral=m.ephemeral if has("ephemeral") else None,
     )
 
 
