@@ -5,13 +5,15 @@ This is the interface the envelope, send and listen layers build on. ``account``
 ``installation_id``, ``db``). Times are milliseconds since the epoch; ``rng`` defaults to
 ``os.urandom`` and is only there to make runs reproducible.
 
-    encrypt_for_peer(account, peer_pub, plaintext, *, now_ms, rng=None) -> EncryptResult
+    encrypt_for_peer(account, peer_pub, plaintext, *, now_ms, rng=None, in_transaction=False)
+        -> EncryptResult
         One ProtocolMessage for every active installation of the peer (ours skipped): Double
         Ratchet on an existing session, or a new X3DH session from the peer's stored bundle
         (X3DH header while unconfirmed), or the DH fallback ("none") when no installation is
         known. Our bundle (rotated after 24 h, re-signed now) is attached. The ratchet advance,
-        any new session and the produced message (outbox) commit in ONE transaction.
-        ``result.shared_secret_agreed`` says whether the negotiated topic may be used.
+        any new session and the produced message (outbox) commit in ONE transaction — its own,
+        or with ``in_transaction=True`` the caller's (``send`` adds the message row and the MVDS
+        state to it). ``result.shared_secret_agreed`` says whether the negotiated topic may be used.
 
     decrypt_protocol_message(account, data, *, sender_pub=None, commit=True, now_ms, rng=None)
         -> DecryptResult
@@ -24,14 +26,22 @@ This is the interface the envelope, send and listen layers build on. ``account``
         outer layer authenticated; without it the sender is taken from the session (DR) or from
         the attached bundle (X3DH, DH), and ``result.authenticated`` says whether the keys prove it.
 
-    handle_bundle(account, data_or_bundle, *, now_ms) -> list[BundleInfo]
+    prepare_decrypt(account, data, *, sender_pub=None, now_ms, rng=None) -> PendingDecrypt
+        The same in two phases inside the CALLER's transaction (``listen``, ``mailserver fetch``):
+        ``pending = prepare_decrypt(…)`` reads and raises the typed errors; ``pending.apply()``
+        writes the changes in that transaction (``pending.result`` is the DecryptResult); after the
+        caller's commit, ``pending.committed()``. The caller stores what the plaintext produced in
+        the same transaction, so a crash never separates a ratchet step from its message.
+
+    handle_bundle(account, data_or_bundle, *, now_ms, in_transaction=False) -> list[BundleInfo]
         Verify and store a Bundle (protobuf bytes or :class:`Bundle`), or every bundle attached to
         a ProtocolMessage — also when that message itself cannot be decrypted (status-go stores
         bundles before decrypting).
 
     our_bundle(account, *, now_ms, rng=None) -> Bundle       our current bundle, signed now
     x3dh_init(account, peer_pub, *, bundle=None, now_ms, rng=None) -> X3DHInit
-    bundle_advertisement(account, peer_pub, *, now_ms, force=False, rng=None) -> bytes | None
+    bundle_advertisement(account, peer_pub, *, now_ms, force=False, rng=None, in_transaction=False)
+        -> bytes | None
         A bundle-only DH message (empty payload) for a peer whose message we could not decrypt
         (DeviceNotFound / SessionNotFound); at most one per peer every 2 hours unless ``force``.
     mark_sent(account, outbox_id)                             the transport delivered it
@@ -75,7 +85,7 @@ from statuscli.core.encryption import (
 from statuscli.core.errors import InvalidInput, NotFound
 from statuscli.core.ratchet import RatchetState
 from statuscli.store import peers, sessions
-from statuscli.store.db import transaction
+from statuscli.store.db import require_transaction, transaction
 from statuscli.store.sessions import INITIATOR, Session
 
 def negotiated_topic(account, peer_pub: bytes) -> dict:
@@ -194,62 +204,79 @@ def x3dh_init(account, peer_pub: bytes, *, bundle: Bundle | None = None, now_ms:
 
 
 # --- encrypt -------------------------------------------------------------------------------
-def encrypt_for_peer(account, peer_pub: bytes, plaintext: bytes, *, now_ms: int, rng=None) -> EncryptResult:
-    rng = rng or os.urandom
-    peer65 = secp256k1.decompress(peer_pub)
-    peer33 = secp256k1.compress(peer65)
+def encrypt_for_peer(account, peer_pub: bytes, plaintext: bytes, *, now_ms: int, rng=None,
+                     in_transaction: bool = False) -> EncryptResult:  # fmt: skip
     conn = account.db
     agreed_cache = ensure_schema(conn)
+    if in_transaction:
+        require_transaction(conn)
+        return _encrypt(account, conn, peer_pub, plaintext, now_ms, rng or os.urandom, None)
     with transaction(conn):
-        entries: dict[str, EncryptedMessage] = {}
-        paths: dict[str, str] = {}
-        for inst in peers.active_installations(conn, peer33):
-            iid = inst.installation_id
-            if iid == account.installation_id:
+        res = _encrypt(account, conn, peer_pub, plaintext, now_ms, rng or os.urandom, agreed_cache)
+    if res.shared_secret_agreed:
+        agreed_cache.update((secp256k1.compress(res.peer), t) for t in res.installations)  # agreement rows are never removed
+    return res
+
+
+def _encrypt(account, conn, peer_pub: bytes, plaintext: bytes, now_ms: int, rng, agreed_cache: set | None) -> EncryptResult:
+    """Inside a transaction. ``agreed_cache`` None: do not trust the per-process cache (the caller's
+    transaction may still write or roll back what it holds)."""
+    peer65 = secp256k1.decompress(peer_pub)
+    peer33 = secp256k1.compress(peer65)
+    entries: dict[str, EncryptedMessage] = {}
+    paths: dict[str, str] = {}
+    for inst in peers.active_installations(conn, peer33):
+        iid = inst.installation_id
+        if iid == account.installation_id:
+            continue
+        s = sessions.sendable(conn, peer33, iid)
+        if s is None:
+            spk = peers.current_prekey(conn, peer33, iid)
+            if spk is None:
                 continue
-            s = sessions.sendable(conn, peer33, iid)
-            if s is None:
-                spk = peers.current_prekey(conn, peer33, iid)
-                if spk is None:
-                    continue
-                s = _new_initiator_session(account, peer65, iid, spk.signed_pre_key, rng)
-            header, ct = s.state.encrypt(plaintext)
-            x3 = X3DHHeader(s.our_ephemeral, s.bundle_id) if s.our_ephemeral is not None else None
-            entries[iid] = EncryptedMessage(ct, x3, DRHeader(header.dh, header.n, header.pn, s.bundle_id))
-            paths[iid] = PATH_X3DH if x3 is not None else PATH_DR
-            if s.id is None:
-                sessions.insert(conn, s, now_ms)
-            else:
-                sessions.save_state(conn, s, now_ms)
-        if not entries:
-            eph = secp256k1.generate_private_key(rng)
-            entries[NO_INSTALLATION] = dh_encrypt(peer65, plaintext, eph, rng(12))
-            paths[NO_INSTALLATION] = PATH_DH
-        bundle, rotated = _own_bundle(conn, account, now_ms, rng)
-        message = ProtocolMessage(account.installation_id, (bundle,), entries).encode()
-        outbox_id = sessions.record_outgoing(conn, peer33, message, now_ms)
-        targets = [k for k in entries if k != NO_INSTALLATION]
-        known = bool(targets) and all((peer33, t) in agreed_cache for t in targets)
-        agreed = known or peers.secret_agreed(conn, peer33, targets)
-    if agreed and not known:
-        agreed_cache.update((peer33, t) for t in targets)  # agreement rows are never removed
+            s = _new_initiator_session(account, peer65, iid, spk.signed_pre_key, rng)
+        header, ct = s.state.encrypt(plaintext)
+        x3 = X3DHHeader(s.our_ephemeral, s.bundle_id) if s.our_ephemeral is not None else None
+        entries[iid] = EncryptedMessage(ct, x3, DRHeader(header.dh, header.n, header.pn, s.bundle_id))
+        paths[iid] = PATH_X3DH if x3 is not None else PATH_DR
+        if s.id is None:
+            sessions.insert(conn, s, now_ms)
+        else:
+            sessions.save_state(conn, s, now_ms)
+    if not entries:
+        eph = secp256k1.generate_private_key(rng)
+        entries[NO_INSTALLATION] = dh_encrypt(peer65, plaintext, eph, rng(12))
+        paths[NO_INSTALLATION] = PATH_DH
+    bundle, rotated = _own_bundle(conn, account, now_ms, rng)
+    message = ProtocolMessage(account.installation_id, (bundle,), entries).encode()
+    outbox_id = sessions.record_outgoing(conn, peer33, message, now_ms)
+    targets = [k for k in entries if k != NO_INSTALLATION]
+    known = agreed_cache is not None and bool(targets) and all((peer33, t) in agreed_cache for t in targets)
+    agreed = known or peers.secret_agreed(conn, peer33, targets)
     return EncryptResult(message, peer65, targets, paths, agreed, outbox_id, rotated)
 
 
-def bundle_advertisement(account, peer_pub: bytes, *, now_ms: int, force: bool = False, rng=None) -> bytes | None:
-    rng = rng or os.urandom
-    peer65 = secp256k1.decompress(peer_pub)
-    peer33 = secp256k1.compress(peer65)
+def bundle_advertisement(account, peer_pub: bytes, *, now_ms: int, force: bool = False, rng=None,
+                         in_transaction: bool = False) -> bytes | None:  # fmt: skip
     conn = account.db
     ensure_schema(conn)
+    if in_transaction:
+        require_transaction(conn)
+        return _advertisement(account, conn, peer_pub, now_ms, force, rng or os.urandom)
     with transaction(conn):
-        if not force and not peers.should_advertise(conn, peer33, now_ms):
-            return None
-        entry = dh_encrypt(peer65, b"", secp256k1.generate_private_key(rng), rng(12))
-        bundle, _ = _own_bundle(conn, account, now_ms, rng)
-        message = ProtocolMessage(account.installation_id, (bundle,), {NO_INSTALLATION: entry}).encode()
-        peers.advertised(conn, peer33, now_ms)
-        sessions.record_outgoing(conn, peer33, message, now_ms)
+        return _advertisement(account, conn, peer_pub, now_ms, force, rng or os.urandom)
+
+
+def _advertisement(account, conn, peer_pub: bytes, now_ms: int, force: bool, rng) -> bytes | None:
+    peer65 = secp256k1.decompress(peer_pub)
+    peer33 = secp256k1.compress(peer65)
+    if not force and not peers.should_advertise(conn, peer33, now_ms):
+        return None
+    entry = dh_encrypt(peer65, b"", secp256k1.generate_private_key(rng), rng(12))
+    bundle, _ = _own_bundle(conn, account, now_ms, rng)
+    message = ProtocolMessage(account.installation_id, (bundle,), {NO_INSTALLATION: entry}).encode()
+    peers.advertised(conn, peer33, now_ms)
+    sessions.record_outgoing(conn, peer33, message, now_ms)
     return message
 
 
@@ -257,6 +284,12 @@ def mark_sent(account, outbox_id: int) -> None:
     ensure_schema(account.db)
     with transaction(account.db):
         sessions.mark_sent(account.db, outbox_id)
+
+
+def prepare_decrypt(account, data: bytes, *, sender_pub: bytes | None = None, now_ms: int, rng=None):
+    from statuscli.app.secure_receive import prepare
+
+    return prepare(account, data, sender_pub=sender_pub, now_ms=now_ms, rng=rng or os.urandom)
 
 
 def decrypt_protocol_message(account, data: bytes, *, sender_pub: bytes | None = None, commit: bool = True, now_ms: int,
@@ -269,5 +302,5 @@ def decrypt_protocol_message(account, data: bytes, *, sender_pub: bytes | None =
 __all__ = [
     "BundleInfo", "DecryptResult", "bundle_state", "bundles_in", "create_bundle", "ensure_schema", "handle_bundle",
     "peer_state", "EncryptResult", "X3DHInit", "bundle_advertisement", "decrypt_protocol_message",
-    "encrypt_for_peer", "handle_bundle", "mark_sent", "negotiated_topic", "our_bundle", "x3dh_init", "PATH_DH", "PATH_DR",
+    "encrypt_for_peer", "handle_bundle", "mark_sent", "negotiated_topic", "our_bundle", "prepare_decrypt", "x3dh_init", "PATH_DH", "PATH_DR",
 ]  # fmt: skip

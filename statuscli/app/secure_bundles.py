@@ -2,7 +2,7 @@
 
     our_bundle(account, *, now_ms, rng=None) -> Bundle
     create_bundle(account, *, now_ms, rotate=False, rng=None) -> (Bundle, rotated)
-    handle_bundle(account, data_or_bundle, *, now_ms) -> list[BundleInfo]
+    handle_bundle(account, data_or_bundle, *, now_ms, in_transaction=False) -> list[BundleInfo]
     bundle_state(account) / peer_state(account, peer_pub) -> dict     (no passphrase needed)
 """
 
@@ -17,7 +17,7 @@ from statuscli.core.crypto import secp256k1
 from statuscli.core.encryption import ProtocolMessage
 from statuscli.core.errors import InvalidInput
 from statuscli.store import peers, prekeys, sessions
-from statuscli.store.db import transaction
+from statuscli.store.db import require_transaction, transaction
 
 # per connection: (the connection, (identity, installation) pairs known to be recorded as agreed)
 _READY: dict[int, tuple[object, set]] = {}
@@ -137,7 +137,8 @@ def _store(conn, account, bundle: Bundle, identity: bytes) -> BundleInfo:
     return BundleInfo(identity, sorted(bundle.signed_pre_keys), new, bundle.timestamp)
 
 
-def handle_bundle(account, data, *, now_ms: int) -> list[BundleInfo]:
+def handle_bundle(account, data, *, now_ms: int, in_transaction: bool = False) -> list[BundleInfo]:
+    """Verify every bundle first, then store them — in a transaction of its own, or the caller's."""
     if isinstance(data, Bundle):
         found = [data]
     else:
@@ -145,6 +146,9 @@ def handle_bundle(account, data, *, now_ms: int) -> list[BundleInfo]:
     checked = [(b, b.verify()) for b in found]
     conn = account.db
     ensure_schema(conn)
+    if in_transaction:
+        require_transaction(conn)
+        return [_store(conn, account, b, ident) for b, ident in checked]
     with transaction(conn):
         return [_store(conn, account, b, ident) for b, ident in checked]
 

@@ -2,11 +2,17 @@
 
 Two phases, so that a failure or ``commit=False`` never changes stored state:
 
-1. *compute* (reads only): verify the attached bundles, find the sender, pick our entry, run the
-   header path (X3DH+DR / DR / DH / HR) on copies of the session state, and collect every write
-   the message implies in a list of pending changes;
-2. *apply* (``commit=True`` only): run those writes inside the same ``BEGIN IMMEDIATE``
+1. *compute* (:func:`prepare`, reads only): verify the attached bundles, find the sender, pick
+   our entry, run the header path (X3DH+DR / DR / DH / HR) on copies of the session state, and
+   collect every write the message implies in a list of pending changes;
+2. *apply* (:meth:`PendingDecrypt.apply`): run those writes inside the same ``BEGIN IMMEDIATE``
    transaction, which also makes the read-modify-write atomic against a concurrent process.
+
+:func:`decrypt` runs both in a transaction of its own (``decrypt``, ``envelope inspect``). The
+messaging receive path opens the transaction itself and runs both phases inside it, together with
+everything the plaintext produces (MVDS state, messages, events): one envelope, one commit, so a
+crash never leaves the ratchet ahead of what was stored. After that transaction commits, the
+caller calls :meth:`PendingDecrypt.committed` (per-connection caches follow the database).
 
 Sender identity: the caller's ``sender_pub`` (authenticated by an outer layer) wins; otherwise the
 identity whose attached bundle lists the sending installation, otherwise the identity owning the
@@ -36,7 +42,7 @@ from statuscli.core.errors import (
 from statuscli.core.ratchet import Header, RatchetState
 from statuscli.store import prekeys, sessions
 from statuscli.store import peers as peer_store
-from statuscli.store.db import transaction
+from statuscli.store.db import require_transaction, savepoint, transaction
 from statuscli.store.sessions import RESPONDER, Session
 
 
@@ -50,23 +56,57 @@ def _read_snapshot(conn):
         conn.execute("ROLLBACK")
 
 
-def decrypt(account, data: bytes, *, sender_pub: bytes | None, commit: bool, now_ms: int, rng) -> DecryptResult:
+class PendingDecrypt:
+    """A computed decryption (``result``) whose writes are not applied yet."""
+
+    def __init__(self, run: _Receive, result: DecryptResult) -> None:
+        self.run, self.result = run, result
+        self.applied = False
+        result.committed = False
+
+    def apply(self) -> DecryptResult:
+        """Write every change, inside the caller's transaction; all or nothing (a savepoint)."""
+        run = self.run
+        require_transaction(run.conn)
+        if self.applied:
+            raise RuntimeError("a decryption is applied once")
+        with savepoint(run.conn, "decrypt_apply"):
+            for change in run.changes:
+                change()
+        self.applied = True
+        self.result.bundles = run.bundle_infos
+        self.result.committed = True
+        return self.result
+
+    def committed(self) -> None:
+        """The caller's transaction committed: remember the secret agreements it recorded."""
+        if self.applied:
+            self.run.agreed_cache.update(self.run.agreed_pending)
+
+
+def prepare(account, data: bytes, *, sender_pub: bytes | None, now_ms: int, rng) -> PendingDecrypt:
+    """Phase 1, inside the caller's transaction on ``account.db`` (reads only): typed errors when the
+    message cannot be decrypted, else the result and the writes it implies (call ``apply``)."""
     msg = ProtocolMessage.decode(data)
     checked = [(b, b.verify()) for b in msg.bundles]  # a bad bundle fails the whole message
     sender = secp256k1.decompress(sender_pub) if sender_pub is not None else None
     conn = account.db
     agreed_cache = ensure_schema(conn)
+    require_transaction(conn)
+    run = _Receive(account, conn, msg, checked, sender, now_ms, rng, agreed_cache)
+    return PendingDecrypt(run, run.compute())
+
+
+def decrypt(account, data: bytes, *, sender_pub: bytes | None, commit: bool, now_ms: int, rng) -> DecryptResult:
+    """Both phases in a transaction of their own (``commit=False``: a read-only snapshot, nothing applied)."""
+    conn = account.db
+    ensure_schema(conn)
     with transaction(conn) if commit else _read_snapshot(conn):
-        run = _Receive(account, conn, msg, checked, sender, now_ms, rng, agreed_cache)
-        result = run.compute()
+        pending = prepare(account, data, sender_pub=sender_pub, now_ms=now_ms, rng=rng)
         if commit:
-            for change in run.changes:
-                change()
-            result.bundles = run.bundle_infos
-        result.committed = commit
-    if commit:
-        agreed_cache.update(run.agreed_pending)  # only once the transaction committed
-    return result
+            pending.apply()
+    pending.committed()
+    return pending.result
 
 
 class _Receive:

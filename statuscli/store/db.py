@@ -6,7 +6,9 @@ Rules every store module follows:
   account wait for each other instead of failing), foreign keys on, file mode 0600.
 * Change state only inside ``with transaction(conn):`` — ``BEGIN IMMEDIATE`` takes the write lock
   up front, so a read-modify-write (e.g. advance a ratchet and record what it produced) is atomic
-  against a second process, and a crash rolls the whole step back.
+  against a second process, and a crash rolls the whole step back. A function that writes inside
+  its caller's transaction says so (``in_transaction=True`` / :func:`require_transaction`); a
+  sub-step that may fail alone uses :func:`savepoint`.
 * Schemas are named, append-only steps applied once with :func:`ensure_schema` (recorded in
   ``schema_steps``); a module calls it for its own tables when it first touches the database.
   Never edit a step that has shipped: add a new one.
@@ -52,6 +54,28 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise
     else:
         conn.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def savepoint(conn: sqlite3.Connection, name: str = "step") -> Iterator[sqlite3.Connection]:
+    """Inside a transaction: a nested step undone alone (``ROLLBACK TO``) when it raises."""
+    if not conn.in_transaction:
+        raise RuntimeError("savepoint() runs inside a transaction")
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute(f"ROLLBACK TO {name}")
+        conn.execute(f"RELEASE {name}")
+        raise
+    else:
+        conn.execute(f"RELEASE {name}")
+
+
+def require_transaction(conn: sqlite3.Connection) -> None:
+    """For functions that write inside their caller's ``transaction(conn)``."""
+    if not conn.in_transaction:
+        raise RuntimeError("this step must run inside the caller's transaction(conn)")
 
 
 def ensure_schema(conn: sqlite3.Connection, step: str, sql: str) -> None:

@@ -19,9 +19,13 @@ Steps, each failure an ``undecryptable`` event naming the layer and the reason (
    repeated. CHAT_MESSAGE → ``message``/``contact_request``; MEMBERSHIP_UPDATE → ``group`` (and the
    group message inside); CONTACT_CODE_ADVERTISEMENT → its bundle; other types → ``application``.
 
-Everything an envelope changes besides the ratchet (envelope seen, MVDS state, messages, clocks,
-groups, events with their cursors) commits in one transaction. The ratchet commits first in its
-own: if the process dies in between, the sender's MVDS retransmits (we never acked it).
+Transaction boundary: everything one envelope changes — segments, the ratchet step (session,
+skipped keys, peers' bundles, secret agreement; ``secure.prepare_decrypt`` + ``apply``), a bundle
+advertisement we owe, MVDS state, messages, clocks, groups, the envelope marked seen and its events
+with their cursors — commits in ONE ``transaction(conn)``. Only opening payload v1 (no state) runs
+before it. A crash at any point leaves the account as before the envelope (it is handled again
+when it comes back from the store or a retransmission) or with all of it. Replies are published
+after the commit.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from statuscli.core.payloads.clock import waku_timestamp_ms
 from statuscli.core.waku import message as wm
 from statuscli.store import chats as chat_store
 from statuscli.store import messages as msg_store
-from statuscli.store.db import transaction
+from statuscli.store.db import savepoint, transaction
 
 CONTACT_CODE_ADVERTISEMENT = message_types.BY_NAME["CONTACT_CODE_ADVERTISEMENT"]
 
@@ -66,8 +70,11 @@ class _Stop(Exception):
 
 class Receiver:
     def __init__(self, messenger, topic_set: topics.TopicSet | None = None, *, extra_channels=()) -> None:
+        from statuscli.app.secure_bundles import ensure_schema
+
         self.m = messenger
         self.account = messenger.account
+        ensure_schema(self.account.db)  # schemas exist before any envelope's transaction opens
         self.extra_channels = tuple(extra_channels)
         self.topics = topic_set or topics.listen_set(self.account, extra_channels=self.extra_channels)
         self._version = chat_store.version(self.account.db)
@@ -91,7 +98,7 @@ class Receiver:
             h = known_hash or keccak256(data)
             if msg_store.envelope_seen(conn, h):
                 return Handled(duplicate=True)
-            return self._finish(h, 0, [ev_mod.undecryptable(ev_mod.envelope_fields(data, pubsub_topic, None, h), "waku-message", e.code,
+            return self._commit(h, 0, [ev_mod.undecryptable(ev_mod.envelope_fields(data, pubsub_topic, None, h), "waku-message", e.code,
                                                              e.message)])  # fmt: skip
         h = known_hash or wm.message_hash(pubsub_topic, msg)
         keys = self.topics.get(msg.content_topic)
@@ -102,82 +109,103 @@ class Receiver:
         if msg_store.envelope_seen(conn, h):
             return Handled(duplicate=True)
         base = ev_mod.envelope_fields(data, pubsub_topic, msg, h)
-        out = Handled()
         try:
-            self._peel(msg, h, base, keys, out)
+            opened, key = self._open(msg, base)  # no state involved: outside the write lock
         except _Stop as stop:
-            return self._finish(h, msg.timestamp or 0, stop.events, out)
+            return self._commit(h, msg.timestamp or 0, stop.events)
+        out, after_commit = Handled(), []
+        with transaction(conn):  # the whole envelope: ratchet, MVDS, messages, events — one commit
+            if msg_store.envelope_seen(conn, h):
+                return Handled(duplicate=True)  # another process handled it meanwhile
+            try:
+                events = self._process(conn, opened, key, h, msg, base, out, after_commit)
+            except _Stop as stop:
+                events = stop.events
+            self._record(conn, h, msg.timestamp or 0, events, out)
+        for done in after_commit:
+            done()
         return out
 
-    def _finish(self, h: bytes, ts: int, events: list[dict], out: Handled | None = None) -> Handled:
-        out = out or Handled()
-        conn, now = self.account.db, self.m.now_ms()
-        with transaction(conn):
-            msg_store.mark_envelope(conn, h, ts, now)
-            for e in events:
-                e["cursor"] = msg_store.append_event(conn, e, now)
+    def _commit(self, h: bytes, ts: int, events: list[dict]) -> Handled:
+        out = Handled()
+        with transaction(self.account.db) as conn:
+            if msg_store.envelope_seen(conn, h):
+                return Handled(duplicate=True)
+            self._record(conn, h, ts, events, out)
+        return out
+
+    def _record(self, conn, h: bytes, ts: int, events: list[dict], out: Handled) -> None:
+        """Inside the envelope's transaction: the envelope is seen, its events get their cursors."""
+        now = self.m.now_ms()
+        msg_store.mark_envelope(conn, h, ts, now)
+        for e in events:
+            e["cursor"] = msg_store.append_event(conn, e, now)
         out.events.extend(events)
-        return out
 
-    def _peel(self, msg, h: bytes, base: dict, keys, out: Handled) -> None:
-        acct = self.account
+    def _open(self, msg, base: dict):
+        """payload v1 opened with one of the topic's keys, signed by someone else than us."""
         if msg.version != 1:
             raise _Stop([ev_mod.undecryptable(base, "waku-message", "unsupported-version",
                                               f"payload version {msg.version}: Status messages use version 1")])  # fmt: skip
         try:
-            opened, key = open_payload(msg, keys, acct.chat_private_key)
+            opened, key = open_payload(msg, self.topics.get(msg.content_topic), self.account.chat_private_key)
         except StatusCliError as e:
             raise _Stop([ev_mod.undecryptable(base, "payload-v1", e.code, e.message)]) from None
         if opened.signer is None:
             raise _Stop([ev_mod.undecryptable(base, "payload-v1", "unsigned", "the payload carries no signature (status-go drops these)")])
-        signer = opened.signer
-        if signer == self._me:
+        if opened.signer == self._me:
             raise _Stop([])  # our own envelope, published by another process or device
-        layers = [f"payload-v1/{key.kind}"]
-        data = self._segments(opened.data, signer, h, msg, base)
-        pre: list[dict] = []
-        pm = _protocol_message(data)
-        if pm is not None:
-            data, path, pre = self._decrypt(data, signer, base, out)
-            if data is None:
-                raise _Stop(pre)
-            layers.append(f"protocol-message/{path}")
-        self._inner(data, signer, key, h, msg, base, layers, pre, out)
+        return opened, key
 
-    def _segments(self, data: bytes, signer: bytes, h: bytes, msg, base: dict) -> bytes:
+    def _process(self, conn, opened, key, h: bytes, msg, base: dict, out: Handled, after_commit: list) -> list[dict]:
+        """Inside the envelope's transaction: segments, ratchet, MVDS, application → events."""
+        signer = opened.signer
+        layers = [f"payload-v1/{key.kind}"]
+        data = self._segments(conn, opened.data, signer, base)
+        pre: list[dict] = []
+        if _protocol_message(data) is not None:
+            data, path, pre = self._decrypt(conn, data, signer, base, out, after_commit)
+            if data is None:
+                return pre
+            layers.append(f"protocol-message/{path}")
+        return self._inner(conn, data, signer, key, msg, base, layers, pre)
+
+    def _segments(self, conn, data: bytes, signer: bytes, base: dict) -> bytes:
         from statuscli.core.payloads import segmentation
 
         try:
             seg = segmentation.decode_segment(data)
         except DecodeError:
             return data
-        conn, now = self.account.db, self.m.now_ms()
         if seg.is_parity:
             raise _Stop([])  # parity segments are not needed: every data segment is waited for
-        with transaction(conn):
-            whole = msg_store.add_segment(conn, seg.entire_message_hash, signer, seg.index, seg.segments_count, seg.payload)
-            msg_store.mark_envelope(conn, h, msg.timestamp or 0, now)
+        whole = msg_store.add_segment(conn, seg.entire_message_hash, signer, seg.index, seg.segments_count, seg.payload)
         if whole is None:
             raise _Stop([])
         if keccak256(whole) != seg.entire_message_hash:
             raise _Stop([ev_mod.undecryptable(base, "segment", "segment-mismatch", "segments do not reassemble to the announced hash")])
         return whole
 
-    def _decrypt(self, data: bytes, signer: bytes, base: dict, out: Handled):
+    def _decrypt(self, conn, data: bytes, signer: bytes, base: dict, out: Handled, after_commit: list):
+        """The ratchet layer, applied in the envelope's transaction: (plaintext | None, path, events)."""
         from statuscli.app import secure
 
         acct, now = self.account, self.m.now_ms()
         try:
-            res = secure.decrypt_protocol_message(acct, data, sender_pub=signer, now_ms=now, rng=self.m.rng)
+            pending = secure.prepare_decrypt(acct, data, sender_pub=signer, now_ms=now, rng=self.m.rng)  # reads only
         except StatusCliError as e:
             events = []
             try:
-                events = [_bundle_event(b, base) for b in secure.handle_bundle(acct, data, now_ms=now) if b.new_installations]
+                with savepoint(conn, "bundles"):  # status-go stores the bundles of what it cannot decrypt
+                    infos = secure.handle_bundle(acct, data, now_ms=now, in_transaction=True)
+                events = [_bundle_event(b, base) for b in infos if b.new_installations]
             except StatusCliError:
                 pass
             if isinstance(e, (DeviceNotFound, SessionNotFound)) and e.code not in ("own-message", "not-paired"):
                 out.replies.extend(self._advertise(signer))
             return None, None, events + [ev_mod.undecryptable(base, "protocol-message", e.code, e.message)]
+        res = pending.apply()
+        after_commit.append(pending.committed)
         pre = [_bundle_event(b, base) for b in res.bundles if b.new_installations]
         if not res.plaintext:
             if not pre:
@@ -186,14 +214,15 @@ class Receiver:
         return res.plaintext, res.path, pre
 
     def _advertise(self, peer: bytes) -> list[Envelope]:
+        """Our bundle for a peer who wrote to a session we do not have (recorded in the envelope's transaction)."""
         from statuscli.app import secure
 
-        data = secure.bundle_advertisement(self.account, peer, now_ms=self.m.now_ms(), rng=self.m.rng)
+        data = secure.bundle_advertisement(self.account, peer, now_ms=self.m.now_ms(), rng=self.m.rng, in_transaction=True)
         if data is None:
             return []
         return seal_all(data, topics.partitioned(peer), signing_key=self.account.chat_private_key, now_ns=self.m.now_ns(), rng=self.m.rng)
 
-    def _inner(self, data: bytes, signer: bytes, key, h: bytes, msg, base: dict, layers: list[str], pre: list[dict], out: Handled) -> None:
+    def _inner(self, conn, data: bytes, signer: bytes, key, msg, base: dict, layers: list[str], pre: list[dict]) -> list[dict]:
         from statuscli.core.mvds import codec
 
         try:
@@ -202,21 +231,15 @@ class Receiver:
                 payload = None
         except DecodeError:
             payload = None
-        conn, now = self.account.db, self.m.now_ms()
         events = list(pre)
-        with transaction(conn):
-            msg_store.mark_envelope(conn, h, msg.timestamp or 0, now)
-            if payload is not None:
-                bodies, delivered, _ids = mvds_link.receive(conn, self.account, signer, payload, now)
-                for app_id in delivered:
-                    events.append({"type": "delivered", "id": ev_mod.hx(app_id), "to": key_text(signer), **base})
-                for body in bodies:
-                    events.extend(self._application(conn, body, signer, key, msg, base, layers + ["mvds"]))
-            else:
-                events.extend(self._application(conn, data, signer, key, msg, base, layers))
-            for e in events:
-                e["cursor"] = msg_store.append_event(conn, e, now)
-        out.events.extend(events)
+        if payload is None:
+            return events + self._application(conn, data, signer, key, msg, base, layers)
+        bodies, delivered, _ids = mvds_link.receive(conn, self.account, signer, payload, self.m.now_ms())
+        for app_id in delivered:
+            events.append({"type": "delivered", "id": ev_mod.hx(app_id), "to": key_text(signer), **base})
+        for body in bodies:
+            events.extend(self._application(conn, body, signer, key, msg, base, layers + ["mvds"]))
+        return events
 
     # --- the application layer ---------------------------------------------------------------
     def _application(self, conn, raw: bytes, waku_signer: bytes, key, msg, base: dict, layers: list[str]) -> list[dict]:

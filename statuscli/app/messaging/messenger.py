@@ -17,6 +17,17 @@ status-go's ``SendPublic`` does unless a message skips the protocol layer), seal
 channel key. Private groups: a MembershipUpdateMessage (every event + the ChatMessage, type
 MEMBERSHIP_UPDATE_MESSAGE) sent pairwise to each member through the 1:1 path.
 
+Transaction boundaries (a crash never separates a ratchet step from what it carried):
+
+* ``send_direct``/``send_group``/``send_membership`` — ONE transaction per message: the chat clock,
+  the outgoing message row, per recipient the MVDS state (record queued and ticked) and the
+  ratchet steps of the payloads that tick produced (sessions, outbox rows, a rotated prekey).
+  Sealing into envelopes and publishing come after the commit; a crash before publishing is a
+  lost transmission that MVDS repeats.
+* ``tick`` — per MVDS group, one transaction: the tick (retransmissions, acks owed) and the
+  ratchet steps of its payloads.
+* ``send_public`` — one transaction: clock, channel joined, message row, our bundle (rotation).
+
 Nothing here touches the network: the caller publishes ``envelopes`` (or prints them for
 ``--dry-run``) and calls :meth:`Messenger.published` so echoes of our own envelopes are skipped.
 """
@@ -64,6 +75,8 @@ def key_text(pub: bytes) -> str:
 
 class Messenger:
     def __init__(self, account, *, clock=None, rng=None) -> None:
+        from statuscli.app.secure_bundles import ensure_schema
+
         self.account = account
         self.clock = clock or time.time_ns
         self.rng = rng or os.urandom
@@ -71,6 +84,7 @@ class Messenger:
         msg_store.ensure(conn)
         chat_store.ensure(conn)
         mvds_state.ensure(conn)
+        ensure_schema(conn)  # the secure tables exist before a send's transaction opens
 
     # --- time ------------------------------------------------------------------------------
     def now_ns(self) -> int:
@@ -95,7 +109,7 @@ class Messenger:
     def _send_pairwise(self, peers: list[bytes], chat_kind: str, chat_id: str, payload_for_clock, amm_type: int, text: str) -> Sent:
         conn, acct, now = self.account.db, self.account, self.now_ms()
         queued = []
-        with transaction(conn):
+        with transaction(conn):  # message row, clock, MVDS state and the ratchet steps: one commit
             clock, _ = next_clock(chat_store.last_clock(conn, chat_id), now)
             chat_store.set_clock(conn, chat_id, clock)
             wrapped, mid = wrap(payload_for_clock(clock), amm_type, acct.chat_private_key, acct.chat_public_key)
@@ -105,29 +119,38 @@ class Messenger:
             for peer in peers:
                 chat_store.touch_peer(conn, peer, now)
                 mvds_id, payloads = mvds_link.append(conn, acct, peer, wrapped, mid, now, self.rng)
-                queued.append((peer, mvds_id, payloads))
+                queued.append((peer, mvds_id, [self._ratchet(conn, peer, data) for data in payloads]))
         sent = Sent(mid, chat_kind, chat_id)
-        for peer, mvds_id, payloads in queued:
+        for peer, mvds_id, encrypted in queued:  # sealing and publishing change no state
             info = {"peer": key_text(peer), "mvds_id": "0x" + mvds_id.hex()}
-            for data in payloads:
-                envs, how = self.encrypt_direct(peer, data)
+            for res in encrypted:
+                envs, how = self._seal(peer, res)
                 sent.envelopes.extend(envs)
                 info.update(how)
             sent.recipients.append(info)
         return sent
 
-    def encrypt_direct(self, peer: bytes, data: bytes) -> tuple[list[Envelope], dict]:
-        """Ratchet-encrypt ``data`` (an MVDS payload) for ``peer`` and seal it on the right topic."""
+    def _ratchet(self, conn, peer: bytes, data: bytes):
+        """Inside the caller's transaction: ``data`` (an MVDS payload) through the ratchet (outbox row too)."""
         from statuscli.app.secure import encrypt_for_peer
 
-        res = encrypt_for_peer(self.account, peer, data, now_ms=self.now_ms(), rng=self.rng)
+        return encrypt_for_peer(self.account, peer, data, now_ms=self.now_ms(), rng=self.rng, in_transaction=True)
+
+    def _seal(self, peer: bytes, res) -> tuple[list[Envelope], dict]:
+        """An encrypted ProtocolMessage sealed on the right topic (negotiated once the secret is agreed)."""
         topic = topics.for_direct(self.account, peer, res.shared_secret_agreed)
         envs = seal_all(res.message, topic, signing_key=self.account.chat_private_key, now_ns=self.now_ns(), rng=self.rng)
         return envs, {"topic": topic.kind, "content_topic": topic.content_topic, "paths": res.paths}
 
+    def encrypt_direct(self, peer: bytes, data: bytes) -> tuple[list[Envelope], dict]:
+        """Ratchet-encrypt ``data`` (an MVDS payload) for ``peer`` in a transaction of its own, and seal it."""
+        with transaction(self.account.db) as conn:
+            res = self._ratchet(conn, peer, data)
+        return self._seal(peer, res)
+
     # --- public channels ---------------------------------------------------------------------
     def send_public(self, channel: str, content: Content) -> Sent:
-        from statuscli.app.secure import our_bundle
+        from statuscli.app.secure_bundles import _own_bundle
         from statuscli.core.encryption import ProtocolMessage
 
         if content.contact_request:
@@ -143,7 +166,7 @@ class Messenger:
             msg_store.add_message(conn, message_id=mid, direction="out", chat_kind="public", chat_id=channel,
                                   sender=acct.chat_public_key, amm_type=message_types.CHAT_MESSAGE, clock=clock,
                                   timestamp_ms=now, text=content.text, envelope=None, now_ms=now)  # fmt: skip
-        bundle = our_bundle(acct, now_ms=now, rng=self.rng)
+            bundle, _ = _own_bundle(conn, acct, now, self.rng)
         pm = ProtocolMessage(acct.installation_id, (bundle,), {}, wrapped).encode()
         envs = seal_all(pm, topic, signing_key=acct.chat_private_key, now_ns=self.now_ns(), rng=self.rng)
         return Sent(mid, "public", channel, envs, [{"channel": channel, "topic": "public", "content_topic": topic.content_topic}])
@@ -175,10 +198,10 @@ class Messenger:
     # --- MVDS ----------------------------------------------------------------------------------
     def tick(self) -> tuple[list[Envelope], list[dict]]:
         """Envelopes for MVDS records and acks due now, and ``expired`` events."""
-        due, expired = mvds_link.due(self.account, self.now_ms(), self.rng)
+        due, expired = mvds_link.due(self.account, self.now_ms(), self.rng, produce=self._ratchet)  # tick + ratchet: one commit
         out: list[Envelope] = []
-        for peer, data in due:
-            envs, _ = self.encrypt_direct(peer, data)
+        for peer, res in due:
+            envs, _ = self._seal(peer, res)
             out.extend(envs)
         return out, expired
 

@@ -6,13 +6,15 @@ Rules (spec §6; the state machine is :class:`statuscli.core.mvds.node.MvdsNode`
   application message the MVDS id belongs to, make the new record due in the current epoch
   (status-go would send it at the next 300 ms tick; ``send`` transmits at once) and tick.
 * ``due`` — for every group whose ``next_due`` epoch has come (retransmissions with status-go's
-  backoff, owed acks), tick it in its own transaction; records given up after 16 sends are
+  backoff, owed acks), tick it in its own transaction, which also runs ``produce(conn, peer,
+  payload)`` on each payload (the ratchet encryption); records given up after 16 sends are
   reported as ``expired`` events.
 * ``receive`` — inside the caller's transaction: acks become ``delivered`` (application message
   ids), messages become wrapper bodies to dispatch; the acks we owe go out at the next ``due``.
 
-Payload encryption and publishing happen after the MVDS state committed: a crash in between only
-delays a record until its next retransmission, which is what MVDS is for.
+The ratchet encryption of a payload commits with the MVDS state that produced it (the caller's
+transaction in ``append``, ``produce`` in ``due``); publishing happens after the commit: a crash in
+between only delays a record until its next retransmission, which is what MVDS is for.
 """
 
 from __future__ import annotations
@@ -52,13 +54,14 @@ def append(conn, account, peer: bytes, body: bytes, message_id: bytes, now_ms: i
     return mid, payloads
 
 
-def due(account, now_ms: int, rng) -> tuple[list[tuple[bytes, bytes]], list[dict]]:
-    """Payloads due now ``[(peer, payload)]`` and events for records that expired."""
+def due(account, now_ms: int, rng, produce=None) -> tuple[list[tuple[bytes, object]], list[dict]]:
+    """Payloads due now ``[(peer, payload)]`` — or ``[(peer, produce(conn, peer, payload))]``, run
+    in the group's transaction — and events for records that expired."""
     conn = account.db
     mvds_state.ensure(conn)
     msg_store.ensure(conn)
     epoch = now_ms // EPOCH_MS
-    out: list[tuple[bytes, bytes]] = []
+    out: list[tuple[bytes, object]] = []
     expired: list[dict] = []
     for gid, peer in mvds_state.due(conn, epoch):
         with transaction(conn):
@@ -68,7 +71,7 @@ def due(account, now_ms: int, rng) -> tuple[list[tuple[bytes, bytes]], list[dict
                 expired.append({"type": "expired", "mvds_id": "0x" + rec.message_id.hex(), "to": "0x" + rec.peer.hex(),
                                 "reason": "no acknowledgement after 16 transmissions"})  # fmt: skip
             mvds_state.save(conn, gid, peer, node, now_ms)
-        out.extend((p, data) for p, data in payloads)
+            out.extend((p, produce(conn, p, data) if produce is not None else data) for p, data in payloads)
     return out, expired
 
 
