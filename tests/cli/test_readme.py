@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -43,7 +44,8 @@ def test_tour_shows_only_commands_that_exist():
 
 @pytest.mark.skipif(shutil.which("jq") is None, reason="the recipes use jq")
 def test_cookbook_recipes_run(tmp_path):
-    script = "\n".join(_blocks(_section("Cookbook")))
+    offline = _section("Cookbook").split("### Sending, listening and bots")[0]  # the rest: tests/e2e/test_readme_messaging.py
+    script = "\n".join(_blocks(offline))
     env = {k: v for k, v in os.environ.items() if not k.startswith("STATUSCLI_")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["TMPDIR"] = str(tmp_path)  # mktemp -d lands under the test's folder
@@ -56,3 +58,46 @@ def test_cookbook_recipes_run(tmp_path):
     assert "stopped: no key opened it" in out  # --no-account
     assert "exit 4" in out
     assert '"failed": 0' in out and '"ok": true' in out and r.returncode == 0, r.stderr[-2000:]
+
+
+def _env(tmp_path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STATUSCLI_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["TMPDIR"] = str(tmp_path)
+    env["STATUSCLI_HOME"] = str(tmp_path / "home")
+    return env
+
+
+def test_tour_runs_offline_as_written(tmp_path, run_cli):
+    """The tour's lines run one by one; all but the last three (a node, send, listen) need no network."""
+    (block,) = _blocks(_section("A one-screen tour"))
+    lines = [line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    offline, network = lines[:-3], lines[-3:]
+    assert [n.split()[1] for n in network] == ["node", "send", "listen"]
+    env = _env(tmp_path)
+    for line in offline:
+        r = subprocess.run(["bash", "-o", "pipefail", "-c", line], cwd=README.parent, env=env, capture_output=True, text=True,
+                           timeout=120)  # fmt: skip
+        assert r.returncode == 0, f"{line}: exit {r.returncode}: {r.stderr[-1000:]}"
+        env["STATUSCLI_PASSWORD"] = "correct-horse"  # the tour's first line exports it
+    for line in network:  # these parse (click rejects an unknown option before it looks at --help)
+        args = shlex.split(line.split("#")[0])[1:]
+        assert run_cli(*args, "--help").exit_code == 0, line
+
+
+def test_readme_links_point_at_files_that_exist():
+    text = README.read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text)
+    assert {"docs/cli.md", "docs/exit-codes-and-json.md", "docs/control-socket.md", "docs/interop.md", "BENCHMARKS.md",
+            "examples/"} <= set(targets)  # fmt: skip
+    for t in targets:
+        if not t.startswith(("http://", "https://")):
+            assert (README.parent / t).exists(), t
+
+
+def test_code_layout_section_is_short_and_true():
+    section = _section("How the code is laid out")
+    body = [line for line in section.splitlines()[1:] if line.strip()]
+    assert len(body) <= 10
+    for folder in re.findall(r"`(statuscli/[a-z]+)/`", section):
+        assert (README.parent / folder).is_dir(), folder
