@@ -58,6 +58,21 @@ def hoist_global_options(argv: list[str]) -> list[str]:
 pass_app = click.make_pass_decorator(AppContext)
 
 
+def complete_account_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of account names, from --home (or $STATUSCLI_HOME) on the line so far."""
+    from click.shell_completion import CompletionItem
+
+    from statuscli.app.context import default_home
+    from statuscli.store.accounts import Home
+
+    try:
+        home = ctx.find_root().params.get("home")
+        names = Home(Path(home).expanduser() if home else default_home()).names()
+    except Exception:  # completion must never fail loudly
+        return []
+    return [CompletionItem(n) for n in names if n.startswith(incomplete)]
+
+
 def global_options(f):
     """Decorate the root group with the global options (documented in ``--help``)."""
     f = click.option("--quiet", is_flag=True, help="No progress or log output on stderr (stdout is unchanged).")(f)
@@ -75,7 +90,8 @@ def global_options(f):
         default=None,
         help="Read the keystore passphrase from this file. [env: STATUSCLI_PASSWORD_FILE]",
     )(f)
-    f = click.option("--account", default=None, help="Account name (default: the default account). [env: STATUSCLI_ACCOUNT]")(f)
+    f = click.option("--account", default=None, shell_complete=complete_account_names,
+                     help="Account name (default: the default account). [env: STATUSCLI_ACCOUNT]")(f)
     f = click.option(
         "--home",
         type=click.Path(file_okay=False),

@@ -18,7 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "x3dh": ("statuscli.cli.commands.x3dh", "Start an X3DH session with a peer."),
     "encrypt": ("statuscli.cli.commands.encrypt", "Encrypt a message to a peer (ProtocolMessage)."),
     "decrypt": ("statuscli.cli.commands.decrypt", "Decrypt a ProtocolMessage, advancing the session."),
-    "mvds": ("statuscli.cli.commands.mvds", "Inspect MVDS payloads."),
+    "mvds": ("statuscli.cli.commands.mvds", "Inspect MVDS payloads and compute MVDS group ids."),
     "envelope": ("statuscli.cli.commands.envelope", "Encode, hash and inspect Waku envelopes layer by layer."),
     "enr": ("statuscli.cli.commands.enr", "Decode and encode Ethereum Node Records (EIP-778, Waku)."),
     "node": ("statuscli.cli.commands.node", "Run, query and stop a Waku v2 node."),

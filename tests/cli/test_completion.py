@@ -35,6 +35,7 @@ while IFS= read -r line; do
 done
 """
 
+HOME = "/tmp/statuscli-completion-test-home"  # replaced by a real temporary folder in the fixture
 CASES = [
     "statuscli ",
     "statuscli ve",
@@ -45,24 +46,33 @@ CASES = [
     "statuscli topic compute ",
     "statuscli --json vectors ",
     "statuscli --",
+    f"statuscli --home {HOME} keys show ",
+    f"statuscli --home {HOME} --account bo",
 ]
 
 
 @pytest.fixture(scope="module")
-def replies() -> dict[str, list[str]]:
+def replies(tmp_path_factory) -> dict[str, list[str]]:
     if shutil.which("bash") is None:
         pytest.skip("bash is not installed")
+    from statuscli.store.accounts import METADATA_FILE
+
+    home = tmp_path_factory.mktemp("completion-home")
+    for name in ("alice", "bob", "bobby"):  # what account-name completion lists: folders with metadata
+        (home / "accounts" / name).mkdir(parents=True)
+        (home / "accounts" / name / METADATA_FILE).write_text("{}")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STATUSCLI_", "_STATUSCLI"))}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     assert shutil.which("statuscli", path=env["PATH"]), "the venv has no statuscli entry point"
     r = subprocess.run(["bash", "--norc", "--noprofile", "-c", DRIVER, "driver", str(COMPLETIONS / "statuscli.bash")],
-                       input="\n".join(CASES) + "\n", capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+                       input="\n".join(c.replace(HOME, str(home)) for c in CASES) + "\n", capture_output=True, text=True,
+                       env=env, timeout=120)  # fmt: skip
     assert r.returncode == 0, r.stderr
     out: dict[str, list[str]] = {}
     current = None
     for line in r.stdout.splitlines():
         if line.startswith("== "):
-            current = line[3:]
+            current = line[3:].replace(str(home), HOME)
             out[current] = []
         elif line:
             out[current].append(line)
@@ -106,3 +116,8 @@ def test_scripts_call_the_program_with_its_completion_variable():
     for shell in ("bash", "zsh", "fish"):
         text = (COMPLETIONS / f"statuscli.{shell}").read_text(encoding="utf-8")
         assert "_STATUSCLI_COMPLETE" in text and "statuscli" in text, shell
+
+
+def test_account_names(replies):
+    assert replies[f"statuscli --home {HOME} keys show "] == ["alice", "bob", "bobby"]
+    assert replies[f"statuscli --home {HOME} --account bo"] == ["bob", "bobby"]

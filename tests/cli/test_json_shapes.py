@@ -400,3 +400,20 @@ def test_every_error_code_is_documented():
         codes |= set(re.findall(r'^    code = "([a-z0-9-]+)"$', text, re.M))  # error classes outside core/errors.py
     missing = sorted(c for c in codes if f"`{c}`" not in docs)
     assert not missing, f"error codes not in docs/exit-codes-and-json.md: {missing}"
+
+
+def test_every_top_level_json_key_is_documented():
+    """docs/exit-codes-and-json.md names every key a command's JSON (or each event of a stream) has."""
+    docs = (ROOT / "docs" / "exit-codes-and-json.md").read_text(encoding="utf-8")
+    missing = {}
+    for case in OFFLINE + NETWORK:
+        path = Path(__file__).parent / "snapshots" / "json" / f"{_slug(case)}.json"
+        if not path.exists():
+            continue  # test_*_json_shape reports it
+        s = json.loads(path.read_text(encoding="utf-8"))
+        objects = list(s.values()) if case in STREAMS else [s]
+        keys = {k.rstrip("?") for o in objects for k in o if k not in ("<id>", "data of each step")}
+        gaps = sorted(k for k in keys if not re.search(f"[`\"]{re.escape(k)}[`\":]", docs))
+        if gaps:
+            missing[case] = gaps
+    assert not missing, f"keys missing from docs/exit-codes-and-json.md: {missing}"

@@ -72,7 +72,8 @@ def _input_bytes(source: str | None) -> bytes:
 @click.option("--pubsub-topic", default=STATUS_PUBSUB_TOPIC, show_default=True, help="Pubsub topic for the message hash.")
 @click.option("--no-account", is_flag=True, help="Do not try the account's keys and sessions.")
 @click.option("--commit", is_flag=True, help="Let ratchet decryption advance the session (default: read-only).")
-@click.option("--now", "now_ms", type=int, default=None, metavar="MS", help="Current time in ms (deterministic runs).")
+@click.option("--now", "now_ms", type=int, default=None, metavar="MS",
+              help="Current time in ms since the epoch, for the ratchet's checks (deterministic runs; default: the clock).")
 @pass_app
 def inspect(app: AppContext, source, keys, sym_keys, passwords, pubsub_topic, no_account, commit, now_ms) -> None:
     """Peel every layer of a WakuMessage, a Waku v1 envelope or a bare payload.
@@ -176,7 +177,8 @@ def _render(tree) -> str:
 @click.option("--pow", "pow_target", type=float, default=0.002, show_default=True, help="v1 PoW target (0: none).")
 @click.option("--work-time", type=float, default=5.0, show_default=True, help="v1 PoW time budget in seconds.")
 @click.option("--padding", default=None, metavar="HEX", help="Exact padding bytes (default: random, to a multiple of 256).")
-@click.option("--seed", default=None, metavar="HEX", help="Derive every random byte from this seed (reproducible output).")
+@click.option("--seed", default=None, metavar="HEX",
+              help="Derive every random byte (padding, nonces, ephemeral keys) from this hex seed: reproducible output.")
 @click.option("--raw", is_flag=True, help="Write raw bytes instead of hex.")
 @click.option("--pubsub-topic", default=STATUS_PUBSUB_TOPIC, show_default=True, help="Pubsub topic for the reported hash.")
 @pass_app

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from statuscli.cli.context import AppContext, pass_app
+from statuscli.cli.context import AppContext, complete_account_names, pass_app
 from statuscli.cli.output import emit, info
 from statuscli.core.errors import UsageError
 
@@ -184,7 +184,7 @@ def list_(app: AppContext) -> None:
 
 
 @cli.command()
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete_account_names)
 @click.option("--qr", is_flag=True, help="Draw the chat key (zQ3…) as a QR code: in text mode the code is the result.")
 @click.option("--qr-file", metavar="FILE.png", type=click.Path(dir_okay=False), help="Write the chat key's QR code as a PNG.")
 @click.option("--qr-invert", is_flag=True, help="Draw dark modules instead of light ones (terminals with a light background).")
@@ -230,7 +230,7 @@ def show(app: AppContext, name: str | None, qr: bool, qr_file: str | None, qr_in
 
 
 @cli.command()
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete_account_names)
 @click.option("--format", "fmt", type=click.Choice(["geth", "mnemonic", "private-key"]), default="geth", show_default=True,
               help="geth: the chat key's v3 key file (encrypted with the account passphrase); "
                    "mnemonic / private-key: the secret in clear (asks for the passphrase).")
@@ -270,7 +270,7 @@ def export(app: AppContext, name: str | None, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_account_names)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_app
 def delete(app: AppContext, name: str, yes: bool) -> None:
