@@ -8,7 +8,9 @@ ProtocolMessage from alice to bob), envelope.hex/.bin (a public-chat WakuMessage
 payload.bin, payload.hex (an MVDS payload), payloads.ndjson, record.txt (an ENR), identity.json (a
 vector file), words.txt (bob's mnemonic), $WORDS (another one), pw.txt (the keystore passphrase,
 also $STATUSCLI_PASSWORD_FILE); alice has a private group 'friends' with bob.
-Examples of commands that create accounts start from an empty home instead.
+Examples of commands that create accounts start from an empty home instead. Plain 'statuscli …'
+lines run in-process (as the run_cli fixture does), lines with shell syntax in bash; a group's
+example that repeats an example of one of its commands runs only there.
 
 The lines of one command run in order (a later example may use what an earlier one wrote); each
 must exit 0, and write no colour codes: they run with FORCE_COLOR=1 and NO_COLOR=1. Not run here:
@@ -21,14 +23,19 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import click
 import pytest
+from click.testing import CliRunner
 
+from statuscli.cli.main import run
 from statuscli.cli.reference import examples, walk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,26 +140,52 @@ def skip_reason(line: str) -> str | None:
 DOCS = [d for d in walk() if examples(d)]
 
 
-def _run_doc(doc, pristine: Path, base: Path) -> list[str]:
+SHELL_SYNTAX = re.compile(r"[|<>;&$`]")
+_IN_PROCESS = threading.Lock()  # in-process runs change the working folder and the environment
+
+
+def _run_line(line: str, cwd: Path, env: dict) -> tuple[int, str, str]:
+    """Run one example: a plain 'statuscli …' line in-process (fast), anything else in bash."""
+    words = shlex.split(line, comments=True)
+    if words[0] == "statuscli" and not SHELL_SYNTAX.search(line.split(" #")[0]):
+        with _IN_PROCESS:
+            old = os.getcwd()
+            os.chdir(cwd)
+            try:
+                holder = {}
+                changes = {k: v for k, v in env.items() if os.environ.get(k) != v}
+                changes.update({k: None for k in os.environ if k.startswith("STATUSCLI_") and k not in env})
+                cmd = click.Command("statuscli", callback=lambda: holder.setdefault("code", run(words[1:])))
+                res = CliRunner().invoke(cmd, [], env=changes, catch_exceptions=False)
+            finally:
+                os.chdir(old)
+        return holder.get("code", res.exit_code), res.stdout, res.stderr
+    r = subprocess.run(["bash", "-o", "pipefail", "-c", line], cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+                       stdin=subprocess.DEVNULL)  # fmt: skip
+    return r.returncode, r.stdout, r.stderr
+
+
+def _run_doc(doc, pristine: Path, base: Path, ran_in_leaves: set[str]) -> list[str]:
     """Run one command's examples in a fresh copy of the sandbox; return the failures."""
     cwd = base / doc.slug
     shutil.copytree(pristine, cwd, symlinks=True)
     home = cwd / ("empty" if doc.path[1:3] in CREATES_ACCOUNTS else "home")
     failures = []
     for line in _statements(examples(doc)):
-        if skip_reason(line):
+        if skip_reason(line) or (doc.is_group and line in ran_in_leaves):
             continue
-        r = subprocess.run(["bash", "-o", "pipefail", "-c", line], cwd=cwd, env=_env(home, cwd), capture_output=True, text=True,
-                           timeout=120, stdin=subprocess.DEVNULL)  # fmt: skip
-        if r.returncode != 0:
-            failures.append(f"{doc.name}: `{line}` exited {r.returncode}: {r.stderr.strip()[-600:]}")
-        elif _colour_codes(r.stdout + r.stderr):
+        code, out, err = _run_line(line, cwd, _env(home, cwd))
+        if code != 0:
+            failures.append(f"{doc.name}: `{line}` exited {code}: {err.strip()[-600:]}")
+        elif _colour_codes(out + err):
             failures.append(f"{doc.name}: `{line}` wrote colour codes although NO_COLOR is set")
     return failures
 
 
 def test_every_runnable_example_works(pristine, tmp_path):
-    with ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2))) as pool:
-        results = list(pool.map(lambda d: _run_doc(d, pristine, tmp_path), DOCS))
+    # a group's example that repeats one of its commands' examples runs there only
+    in_leaves = {line for d in DOCS if not d.is_group for line in _statements(examples(d))}
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda d: _run_doc(d, pristine, tmp_path, in_leaves), DOCS))
     failures = [f for r in results for f in r]
     assert not failures, "\n".join(failures)
