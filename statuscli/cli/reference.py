@@ -115,6 +115,13 @@ def help_blocks(text: str) -> list[Block]:
     return blocks
 
 
+def _is_prose(block: Block) -> bool:
+    """A verbatim block that is only kept verbatim for the terminal: no indentation, no alignment."""
+    return block.kind == "verbatim" and not any(
+        line.startswith((" ", "{", "statuscli")) or "  " in line.strip() for line in block.lines
+    )
+
+
 def _help_text(cmd: click.Command) -> str:
     return (cmd.help or cmd.short_help or "").strip()
 
@@ -179,7 +186,7 @@ def _roff(text: str) -> str:
 
 
 def _roff_block(block: Block) -> list[str]:
-    if block.kind == "text":
+    if block.kind == "text" or _is_prose(block):
         return [".PP", _roff(" ".join(" ".join(block.lines).split()))]
     return [".PP", ".nf", _roff("\n".join(block.lines)), ".fi"]
 
@@ -261,7 +268,7 @@ def _md_command(doc: CommandDoc) -> list[str]:
     level = "##" if len(doc.path) <= 2 else "###"
     out = [f"{level} `{doc.name}`", "", "```text", _usage(doc), "```", ""]
     for block in _all_blocks(doc):
-        if block.kind == "text":
+        if block.kind == "text" or _is_prose(block):
             out += [_md_flow(block.lines), ""]
         elif block.kind == "examples":
             out += ["Examples:", "", "```sh", *block.lines, "```", ""]
