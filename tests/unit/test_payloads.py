@@ -55,6 +55,23 @@ def test_unsigned_wrapper_and_bad_signature():
     assert not amm.looks_like_amm(b"\xff\xff")
 
 
+def test_wrapper_bytes_follow_status_go_field_numbers(v001):
+    """The vector wrapper, split without protobuf, has status-go's field numbers (protobufs.json) in
+    order; a declared field with the wrong wire type is refused rather than silently dropped."""
+    from tests.unit.wire import fields
+
+    files = json.loads((VECTORS / "protobufs.json").read_text())["files"]
+    (f,) = [f for f in files if f["file"].endswith("application_metadata_message.proto")]
+    num = {x["name"]: x["number"] for x in f["messages"][0]["fields"]}
+    raw = H(v001["expected"]["application_metadata_message_protobuf"])
+    split = fields(raw)
+    assert [(n, wt) for n, wt, _ in split] == [(num["signature"], 2), (num["payload"], 2), (num["type"], 0)]
+    assert amm.parse(raw) == (split[0][2], split[1][2], split[2][2])
+    with pytest.raises(DecodeError, match="type"):
+        amm.parse(raw + bytes([num["type"] << 3 | 2, 0]))  # type (an enum) sent length-delimited
+    assert not amm.looks_like_amm(raw + bytes([num["type"] << 3 | 2, 0]))
+
+
 def test_message_type_table_matches_the_proto():
     from statuscli.pb import application_metadata_message_pb2 as pb
 

@@ -8,22 +8,35 @@
   re-encode before hashing.
 * Encoding is proto3-canonical in field order (empty payload / type 0 omitted), which is what
   protobuf-go writes, so wrapping reproduces status-go's bytes.
+
+The wire codec is the generated ``statuscli.pb.application_metadata_message_pb2`` class, imported
+on first use. ``type`` is an enum (int32 on the wire); values 2^31..2^32-1 are carried as their
+int32 two's complement and read back as unsigned, so any uint32 type survives a round trip.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from statuscli.core import protowire as pw
 from statuscli.core.crypto import secp256k1
 from statuscli.core.crypto.hashing import keccak256
 from statuscli.core.errors import DecodeError, InvalidInput
 from statuscli.core.payloads.message_types import type_name
+from statuscli.core.protobuf_codec import as_bytes, parse as _parse_pb
 
 _U32 = (1 << 32) - 1
-_TAG_SIG = pw.key(1, pw.LEN)
-_TAG_PAYLOAD = pw.key(2, pw.LEN)
-_TAG_TYPE = pw.key(3, pw.VARINT)
+_I32_SIGN = 1 << 31
+_Pb: Any = None  # statuscli.pb.application_metadata_message_pb2.ApplicationMetadataMessage, loaded on first use
+
+
+def _pb_class() -> Any:
+    global _Pb
+    if _Pb is None:  # an import statement per call would cost ~2 µs
+        from statuscli.pb.application_metadata_message_pb2 import ApplicationMetadataMessage
+
+        _Pb = ApplicationMetadataMessage
+    return _Pb
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +73,11 @@ def encode(payload: bytes, msg_type: int, signature: bytes) -> bytes:
     """The wrapper bytes for given parts (no signing)."""
     if not 0 <= msg_type <= _U32:
         raise InvalidInput(f"application message type {msg_type} out of range")
-    parts = []
-    if signature:
-        parts.append(_TAG_SIG + pw.varint(len(signature)) + signature)
-    if payload:
-        parts.append(_TAG_PAYLOAD + pw.varint(len(payload)) + payload)
-    if msg_type:
-        parts.append(_TAG_TYPE + pw.varint(msg_type))
-    return b"".join(parts)
+    wire_type = msg_type - (1 << 32) if msg_type >= _I32_SIGN else msg_type
+    try:
+        return (_Pb or _pb_class())(signature=as_bytes(signature), payload=as_bytes(payload), type=wire_type).SerializeToString()
+    except (TypeError, ValueError) as e:
+        raise InvalidInput(f"invalid application message field: {e}") from None
 
 
 def sign_payload(payload: bytes, private_key: bytes) -> bytes:
@@ -81,19 +91,8 @@ def wrap(payload: bytes, msg_type: int, private_key: bytes) -> bytes:
 
 def parse(data: bytes) -> tuple[bytes, bytes, int]:
     """(signature, payload, type) without recovering anything."""
-    signature = payload = b""
-    msg_type = 0
-    for field, wt, value in pw.iter_fields(data):
-        if field == 1:
-            pw.expect(field, wt, pw.LEN, "signature")
-            signature = value
-        elif field == 2:
-            pw.expect(field, wt, pw.LEN, "payload")
-            payload = value
-        elif field == 3:
-            pw.expect(field, wt, pw.VARINT, "type")
-            msg_type = value & _U32  # enum fields are int32 on the wire
-    return signature, payload, msg_type
+    m = _parse_pb(_Pb or _pb_class(), data, "ApplicationMetadataMessage")
+    return m.signature, m.payload, m.type & _U32  # enum fields are int32 on the wire
 
 
 def unwrap(data: bytes) -> ApplicationMessage:
