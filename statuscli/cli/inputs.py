@@ -1,6 +1,9 @@
 """Reading user data: ``-`` for stdin, files, and bytes given as hex, base64 or raw.
 
-* :func:`read_source` — a ``FILE|-`` argument → the raw bytes of that file or of stdin.
+* :func:`read_source` — a ``FILE|-`` argument → the raw bytes of that file or of stdin; every
+  unreadable path is an :class:`InvalidInput` (exit 3). With ``allow_inline=True`` an argument
+  that is no existing file but hex data (``0x…``, or at least :data:`INLINE_HEX_MIN` hex digits)
+  is taken as the data itself (its text, which the caller decodes like a file's content).
 * :func:`decode_bytes` — bytes that may be hex (``0x`` optional), base64/base64url, or raw:
   ``auto`` tries hex, then base64, then takes the bytes as they are.
 * :func:`bytes_arg` — an option value that is data (hex/base64 text), ``-`` (stdin) or ``@FILE``.
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import re
 import sys
 from pathlib import Path
@@ -21,6 +25,9 @@ _HEX_RE = re.compile(rb"^(0[xX])?([0-9a-fA-F]{2})*$")
 _B64_RE = re.compile(rb"^[A-Za-z0-9+/_-]+={0,2}$")
 
 FORMATS = ("auto", "hex", "base64", "raw")
+#: hex digits an inline argument needs without ``0x`` (shorter ones are more likely file names)
+INLINE_HEX_MIN = 32
+INLINE_HELP = "FILE may also be the data itself as hex (0x…, or 32+ hex digits) when no such file exists."
 
 
 def read_stdin_bytes() -> bytes:
@@ -30,19 +37,42 @@ def read_stdin_bytes() -> bytes:
     return stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
 
 
-def read_source(source: str | None) -> bytes:
-    """Bytes of ``source``: a path, or ``-``/None for stdin."""
+def inline_hex(source: str) -> bool:
+    """Whether an argument reads as hex data: ``0x`` + an even number of hex digits, or at least
+    :data:`INLINE_HEX_MIN` of them without the prefix."""
+    prefixed = source[:2] in ("0x", "0X")
+    body = source[2:] if prefixed else source
+    if len(body) < (2 if prefixed else INLINE_HEX_MIN) or len(body) % 2:
+        return False
+    return all(c in "0123456789abcdefABCDEF" for c in body)
+
+
+def _shown(source: str) -> str:
+    return source if len(source) <= 60 else source[:40] + f"… ({len(source)} characters)"
+
+
+def read_source(source: str | None, *, allow_inline: bool = False) -> bytes:
+    """Bytes of ``source``: a path, or ``-``/None for stdin (see the module docstring for inline data)."""
     if source is None or source == "-":
         return read_stdin_bytes()
+    if allow_inline and inline_hex(source) and not os.path.exists(source):
+        return source.encode("ascii")
+    hint = None
+    if inline_hex(source):
+        hint = "to give the data itself, pipe it: echo 0x… | statuscli … -"
     p = Path(source)
+    shown = _shown(source)
     try:
         return p.read_bytes()
     except FileNotFoundError:
-        raise InvalidInput(f"no such file: {source}", code="file-not-found") from None
+        raise InvalidInput(f"no such file: {shown}", code="file-not-found", hint=hint) from None
     except IsADirectoryError:
-        raise InvalidInput(f"is a directory, not a file: {source}", code="file-not-found") from None
+        raise InvalidInput(f"is a directory, not a file: {shown}", code="file-not-found") from None
     except PermissionError:
-        raise InvalidInput(f"cannot read {source}: permission denied", code="file-unreadable") from None
+        raise InvalidInput(f"cannot read {shown}: permission denied", code="file-unreadable") from None
+    except (OSError, ValueError) as e:  # name too long, not a directory on the way, I/O error, NUL in the name…
+        why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise InvalidInput(f"cannot read {shown}: {why}", code="file-unreadable", hint=hint) from None
 
 
 def _b64(data: bytes) -> bytes:

@@ -63,11 +63,11 @@ def resolve_peer(acct, text: str) -> bytes:
     return _resolve(acct, text)
 
 
-def read_data(source: str | None, what: str) -> bytes:
-    """FILE|- → bytes given as hex, base64 or raw."""
+def read_data(source: str | None, what: str, *, allow_inline: bool = False) -> bytes:
+    """FILE|- → bytes given as hex, base64 or raw (``allow_inline``: or FILE is hex data itself)."""
     from statuscli.cli.inputs import decode_bytes, read_source
 
-    raw = read_source(source)
+    raw = read_source(source, allow_inline=allow_inline)
     if not raw.strip():
         raise click.UsageError(f"no {what} given (empty input)")
     return decode_bytes(raw, "auto", what=what)

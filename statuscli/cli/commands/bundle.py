@@ -165,6 +165,7 @@ def verify(app: AppContext, source: str) -> None:
     """Check a bundle's signature (exit 4 when it does not match its identity key).
 
     Reads a Bundle protobuf (hex, base64 or raw), or a ProtocolMessage carrying bundles.
+    FILE may also be the data itself as hex (0x…, or 32+ hex digits) when no such file exists.
 
     \b
     Examples:
@@ -173,7 +174,7 @@ def verify(app: AppContext, source: str) -> None:
     """
     from statuscli.app.secure import bundles_in
 
-    found = bundles_in(read_data(source, "bundle"))
+    found = bundles_in(read_data(source, "bundle", allow_inline=True))
     results = [_summary(b, b.verify()) for b in found]
     data = results[0] if len(results) == 1 else {"bundles": results}
     for r in results:
@@ -194,6 +195,8 @@ def verify(app: AppContext, source: str) -> None:
 def import_(app: AppContext, source: str, name: str | None, now_ms: int | None) -> None:
     """Verify a peer's bundle and store it, so 'x3dh init' / 'encrypt' can start a session.
 
+    FILE may also be the data itself as hex (0x…, or 32+ hex digits) when no such file exists.
+
     \b
     Examples:
       statuscli --account bob bundle import alice.bundle --name alice
@@ -203,7 +206,7 @@ def import_(app: AppContext, source: str, name: str | None, now_ms: int | None) 
     from statuscli.app.secure import handle_bundle
     from statuscli.core.errors import UsageError
 
-    data = read_data(source, "bundle")
+    data = read_data(source, "bundle", allow_inline=True)
     acct = account(app, unlock=False)
     now = _now(now_ms)
     infos = handle_bundle(acct, data, now_ms=now)

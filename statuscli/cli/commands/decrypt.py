@@ -23,6 +23,7 @@ def cli(app: AppContext, source: str | None, sender: str | None, no_commit: bool
     Bundles attached to the message are verified and stored, the session advances (or is created
     by an X3DH header), all in one transaction; nothing changes when decryption fails (exit 4:
     tampered, replayed, not for this installation, unknown session).
+    FILE may also be the data itself as hex (0x…, or 32+ hex digits) when no such file exists.
 
     \b
     Examples:
@@ -34,7 +35,7 @@ def cli(app: AppContext, source: str | None, sender: str | None, no_commit: bool
 
     from statuscli.app.secure import decrypt_protocol_message
 
-    data = read_data(source, "message")
+    data = read_data(source, "message", allow_inline=True)
     acct = account(app)
     sender_pub = resolve_peer(acct, sender) if sender else None
     result = decrypt_protocol_message(acct, data, sender_pub=sender_pub, commit=not no_commit, now_ms=_now(now_ms))

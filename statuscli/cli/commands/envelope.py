@@ -46,7 +46,7 @@ def _input_bytes(source: str | None) -> bytes:
     from statuscli.cli.inputs import decode_bytes, read_source
     from statuscli.core.errors import InvalidInput, UsageError
 
-    raw = read_source(source)
+    raw = read_source(source, allow_inline=True)
     if not raw.strip():
         raise UsageError("no input (empty)")
     text = raw.strip()
@@ -84,6 +84,7 @@ def inspect(app: AppContext, source, keys, sym_keys, passwords, pubsub_topic, no
     application wrapper (signer, message id) and the ChatMessage. Peeling stops at the first
     layer that cannot be opened, and says why. Input: hex, base64 or raw, or a JSON object with
     a 'waku_message'/'envelope'/'payload' field (a 'listen' event).
+    FILE may also be the data itself as hex (0x…, or 32+ hex digits) when no such file exists.
 
     \b
     Examples:

@@ -64,6 +64,7 @@ def inspect(app: AppContext, source: str | None) -> None:
 
     Input: hex, base64 or raw bytes; or lines that are hex, or JSON objects with a
     'mvds'/'payload'/'data'/'raw' field (each line gives one result line in --json mode).
+    FILE may also be the data itself as hex (0x…, or 32+ hex digits) when no such file exists.
 
     \b
     Examples:
@@ -76,7 +77,7 @@ def inspect(app: AppContext, source: str | None) -> None:
     from statuscli.core.errors import InvalidInput, UsageError
     from statuscli.core.mvds.codec import decode_payload
 
-    raw = read_source(source)
+    raw = read_source(source, allow_inline=True)
     if not raw.strip():
         raise UsageError("no input (empty)")
     lines = [ln for ln in raw.splitlines() if ln.strip()]
