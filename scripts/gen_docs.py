@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
 from pathlib import Path
 
@@ -25,6 +26,10 @@ def main(argv: list[str]) -> int:
         orphans = sorted(existing - set(files))
         if stale or orphans:
             print("stale generated reference files:", ", ".join(sorted(stale) + orphans))
+            for p in sorted(stale)[:1]:  # show what changed in the first one
+                old = (ROOT / p).read_text().splitlines(True) if (ROOT / p).exists() else []
+                diff = list(difflib.unified_diff(old, files[p].splitlines(True), f"{p} (committed)", f"{p} (generated)"))
+                print("".join(diff[:40]) + ("…\n" if len(diff) > 40 else ""), end="")
             print("run: python scripts/gen_docs.py")
             return 1
         return 0
