@@ -118,6 +118,27 @@ def test_segment_detection_rejects_non_segments():
             S.decode_segment(raw)
 
 
+def test_segment_bytes_follow_status_go_field_numbers():
+    """Encoded segments, split without protobuf, carry segment_message.proto's numbers (protobufs.json)
+    with proto3 defaults omitted; a wrapper (field 2 = bytes) is not mistaken for a segment."""
+    import json
+
+    from tests.conftest import VECTORS
+    from tests.unit.wire import fields
+
+    files = json.loads((VECTORS / "protobufs.json").read_text())["files"]
+    (f,) = [f for f in files if f["file"].endswith("segment_message.proto")]
+    num = {x["name"]: x["number"] for x in f["messages"][0]["fields"]}
+    seg = S.Segment(bytes(32), 1, 3, b"part")
+    assert fields(S.encode_segment(seg)) == [(num["entire_message_hash"], 2, bytes(32)), (num["index"], 0, 1),
+                                             (num["segments_count"], 0, 3), (num["payload"], 2, b"part")]
+    parity = S.Segment(bytes(32), 0, 0, b"p", 2, 1)
+    assert [n for n, _, _ in fields(S.encode_segment(parity))] == [num[k] for k in (
+        "entire_message_hash", "payload", "parity_segment_index", "parity_segments_count")]
+    with pytest.raises(DecodeError, match="index"):  # index (uint32) sent length-delimited
+        S.decode_segment(S.encode_segment(S.Segment(bytes(32), 0, 2, b"x")) + b"\x12\x00")
+
+
 segments = st.builds(S.Segment, st.binary(min_size=32, max_size=32), st.integers(0, 10), st.integers(11, 2**32 - 1),
                      st.binary(max_size=50), st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1))
 

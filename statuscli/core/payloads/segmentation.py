@@ -9,6 +9,8 @@
   and kept but a message completes only when every data segment has arrived.
 * Reassembly is keyed by (entire_message_hash, Waku signer); a segment is valid when
   segments_count ≥ 2 or it is a parity segment; the keccak256 of the joined data must match.
+* The wire codec is the generated ``statuscli.pb.segment_message_pb2.SegmentMessage``, imported
+  on first use (uint32 fields: a wider varint is truncated, as protobuf specifies).
 
 :class:`Reassembler` is sans-IO state; it serialises to JSON so it can live in the account DB.
 """
@@ -17,14 +19,25 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
-from statuscli.core import protowire as pw
 from statuscli.core.crypto.hashing import keccak256
 from statuscli.core.errors import DecodeError, InvalidInput
+from statuscli.core.protobuf_codec import as_bytes, parse
 
 MAX_MESSAGE_SIZE = 1_048_576
 SEGMENT_SIZE = MAX_MESSAGE_SIZE // 4 * 3
 _U32 = (1 << 32) - 1
+_Pb: Any = None  # statuscli.pb.segment_message_pb2.SegmentMessage, loaded on first use
+
+
+def _pb_class() -> Any:
+    global _Pb
+    if _Pb is None:  # an import statement per call would cost ~2 µs
+        from statuscli.pb.segment_message_pb2 import SegmentMessage
+
+        _Pb = SegmentMessage
+    return _Pb
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,37 +59,22 @@ class Segment:
 
 
 def encode_segment(s: Segment) -> bytes:
-    out = []
-    if s.entire_message_hash:
-        out.append(pw.field_bytes(1, s.entire_message_hash))
-    for field, value in ((2, s.index), (3, s.segments_count)):
-        if not 0 <= value <= _U32:
-            raise InvalidInput("segment numbers are uint32")
-        if value:
-            out.append(pw.field_varint(field, value))
-    if s.payload:
-        out.append(pw.field_bytes(4, s.payload))
-    for field, value in ((5, s.parity_segment_index), (6, s.parity_segments_count)):
-        if not 0 <= value <= _U32:
-            raise InvalidInput("segment numbers are uint32")
-        if value:
-            out.append(pw.field_varint(field, value))
-    return b"".join(out)
+    numbers = (s.index, s.segments_count, s.parity_segment_index, s.parity_segments_count)
+    if not all(0 <= n <= _U32 for n in numbers):
+        raise InvalidInput("segment numbers are uint32")
+    try:
+        msg = (_Pb or _pb_class())(entire_message_hash=as_bytes(s.entire_message_hash), index=s.index,
+                                   segments_count=s.segments_count, payload=as_bytes(s.payload),
+                                   parity_segment_index=s.parity_segment_index, parity_segments_count=s.parity_segments_count)
+    except (TypeError, ValueError) as e:
+        raise InvalidInput(f"invalid segment field: {e}") from None
+    return msg.SerializeToString()
 
 
 def decode_segment(data: bytes) -> Segment:
     """Parse a SegmentMessage; DecodeError unless it is a valid segment (as status-go checks)."""
-    vals = {1: b"", 2: 0, 3: 0, 4: b"", 5: 0, 6: 0}
-    for field, wt, value in pw.iter_fields(data):
-        if field in (1, 4):
-            pw.expect(field, wt, pw.LEN, "segment bytes")
-            vals[field] = value
-        elif field in (2, 3, 5, 6):
-            pw.expect(field, wt, pw.VARINT, "segment number")
-            if value > _U32:
-                raise DecodeError("segment number does not fit a uint32")
-            vals[field] = value
-    s = Segment(vals[1], vals[2], vals[3], vals[4], vals[5], vals[6])
+    m = parse(_Pb or _pb_class(), data, "SegmentMessage")
+    s = Segment(m.entire_message_hash, m.index, m.segments_count, m.payload, m.parity_segment_index, m.parity_segments_count)
     if len(s.entire_message_hash) != 32 or not s.is_valid:
         raise DecodeError("not a segment (needs a 32-byte hash and segments_count ≥ 2 or parity)")
     if not s.is_parity and s.index >= s.segments_count:
