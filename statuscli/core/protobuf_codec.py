@@ -8,7 +8,8 @@ protobuf's own parser and serializer do the work; this module only adds what our
 * A known field that arrives with another wire type is refused. protobuf would keep it as an
   unknown field and leave the declared field unset, so a sender's mistake would pass silently.
   Nested messages are checked with :func:`refuse_mistyped` by the codec that reads them.
-* Unknown fields (numbers the schema does not declare) are skipped, as protobuf specifies.
+* Unknown fields (numbers the schema does not declare) are skipped, as protobuf specifies, except
+  groups (wire types 3/4): proto3 has none and none of the peers we talk to writes them.
 * :func:`as_bytes` lets ``bytes`` fields take any bytes-like value (protobuf wants ``bytes``).
 
 ``google.protobuf`` is imported on first use, not when this module is imported, so importing
@@ -48,7 +49,7 @@ def parse(message_class: Any, data: bytes, what: str) -> Any:
 
 
 def refuse_mistyped(msg: Any, what: str) -> None:
-    """Raise DecodeError if a field number the schema declares was kept as an unknown field.
+    """Raise DecodeError if a declared field number or a group was kept as an unknown field.
 
     protobuf keeps a declared field as "unknown" exactly when its wire type does not match the
     declared type (a packed/unpacked repeated scalar is not a mismatch: protobuf accepts both).
@@ -61,9 +62,11 @@ def refuse_mistyped(msg: Any, what: str) -> None:
     declared = msg.DESCRIPTOR.fields_by_number
     for f in unknown:
         field = declared.get(f.field_number)
+        got = _WIRE_NAMES.get(f.wire_type, str(f.wire_type))
         if field is not None:
-            got = _WIRE_NAMES.get(f.wire_type, str(f.wire_type))
             raise DecodeError(f"{what}.{field.name} (field {f.field_number}) arrived with wire type {got}")
+        if f.wire_type in (3, 4):
+            raise DecodeError(f"{what}: field {f.field_number} is a group (wire type {got}); groups are not accepted")
 
 
 def as_bytes(value: Any) -> Any:

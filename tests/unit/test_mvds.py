@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 from hypothesis import given, settings
@@ -12,7 +13,7 @@ from statuscli.core.crypto import secp256k1
 from statuscli.core.errors import DecodeError, StatusCliError
 from statuscli.core.mvds import codec as C
 from statuscli.core.mvds import node as N
-from tests.conftest import vectors
+from tests.conftest import VECTORS, vectors
 
 A = secp256k1.public_key(bytes(range(1, 33)))
 B = secp256k1.public_key(bytes(range(2, 34)))
@@ -33,16 +34,65 @@ def test_message_id_layout():
     assert m.id == expected == C.message_id(m.group_id, m.timestamp, m.body)
 
 
-def test_codec_agrees_with_generated_protobuf():
+def _sync_proto() -> dict:
+    files = json.loads((VECTORS / "protobufs.json").read_text())["files"]
+    (f,) = [f for f in files if f["file"].endswith("mvds/protobuf/sync.proto")]
+    return {m["name"]: {x["name"]: x for x in m["fields"]} for m in f["messages"]}
+
+
+def test_schema_matches_status_go():
+    """protos/mvds.proto against the sync.proto vendored in status-go (protobufs.json)."""
     from statuscli.pb import mvds_pb2
 
+    for name, facts in _sync_proto().items():
+        desc = getattr(mvds_pb2, name).DESCRIPTOR
+        assert {f.name: (f.number, f.is_repeated) for f in desc.fields} == {
+            n: (x["number"], x.get("label") == "repeated") for n, x in facts.items()}, name
+
+
+def test_encoded_bytes_follow_status_go_field_numbers():
+    """The bytes, split without protobuf, carry status-go's field numbers in order, int64 timestamps
+    as two's-complement varints, and proto3 defaults (empty body) omitted."""
+    from tests.unit.wire import fields
+
+    schema = _sync_proto()
+    num = {name: {n: x["number"] for n, x in facts.items()} for name, facts in schema.items()}
     p = C.Payload(acks=(b"a" * 32,), offers=(b"o" * 32,), requests=(b"r" * 32,),
                   messages=(C.Message(b"g" * 32, -5, b"x"), C.Message(b"g" * 32, 7, b"")), group_offers=(C.Offer(b"g" * 32, (b"i" * 32,)),))
     raw = C.encode_payload(p)
-    assert mvds_pb2.Payload.FromString(raw).SerializeToString() == raw
+    top = fields(raw)
+    P = num["Payload"]
+    assert [(n, wt) for n, wt, _ in top] == [(P["acks"], 2), (P["offers"], 2), (P["requests"], 2), (P["messages"], 2),
+                                             (P["messages"], 2), (P["group_offers"], 2)]
+    assert [v for _, _, v in top[:3]] == [b"a" * 32, b"o" * 32, b"r" * 32]
+    M = num["Message"]
+    assert fields(top[3][2]) == [(M["group_id"], 2, b"g" * 32), (M["timestamp"], 0, 2**64 - 5), (M["body"], 2, b"x")]
+    assert fields(top[4][2]) == [(M["group_id"], 2, b"g" * 32), (M["timestamp"], 0, 7)]
+    O = num["Offer"]  # noqa: E741
+    assert fields(top[5][2]) == [(O["group_id"], 2, b"g" * 32), (O["message_ids"], 2, b"i" * 32)]
     assert C.decode_payload(raw) == p
-    assert C.decode_payload(mvds_pb2.Payload.FromString(raw).SerializeToString()) == p
     assert p.to_json()["messages"][0]["timestamp"] == -5
+
+
+def test_mistyped_fields_are_refused_at_every_level():
+    from statuscli.core.encoding import uvarint_encode
+
+    num = {name: {n: x["number"] for n, x in facts.items()} for name, facts in _sync_proto().items()}
+
+    def tag(number: int, wire_type: int) -> bytes:
+        return uvarint_encode(number << 3 | wire_type)
+
+    def field(number: int, value: bytes) -> bytes:
+        return tag(number, 2) + uvarint_encode(len(value)) + value
+
+    with pytest.raises(DecodeError, match="acks"):
+        C.decode_payload(tag(num["Payload"]["acks"], 0) + b"\x01")
+    message = field(num["Message"]["group_id"], b"g") + field(num["Message"]["timestamp"], b"\x01")
+    with pytest.raises(DecodeError, match="timestamp"):
+        C.decode_payload(field(num["Payload"]["messages"], message))
+    offer = field(num["Offer"]["group_id"], b"g") + tag(num["Offer"]["message_ids"], 0) + b"\x01"
+    with pytest.raises(DecodeError, match="message_ids"):
+        C.decode_payload(field(num["Payload"]["group_offers"], offer))
 
 
 def test_empty_payload_is_not_mvds():

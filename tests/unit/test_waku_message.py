@@ -133,6 +133,7 @@ def test_presence_is_read_from_the_vector_bytes(v):
         (b"\x0a\x00\x12\x00\x1a\x01a", "version"),  # version (uint32) sent length-delimited
         (b"\x0a\x00\x12\x00\x55\x00\x00\x00\x00", "timestamp"),  # timestamp as fixed32
         (b"\x0a\x00\x12\x00\xfa\x01\x00", "ephemeral"),  # ephemeral (bool) sent length-delimited
+        (b"\x0a\x00\x12\x00\x2b\x08\x01\x2c", "group"),  # an unknown field 5 as a (deprecated) group
     ],
 )
 def test_mistyped_fields_are_refused(raw, what):

@@ -9,19 +9,33 @@
 * Message id = SHA-256("MESSAGE_ID" ‖ group_id ‖ LE64(timestamp) ‖ body).
 * 1:1 group id = keccak256(compressed(A) ‖ compressed(B)), the key with the smaller X first.
 * Encoding is proto3-canonical in field order, like protobuf-go.
+
+The wire codec is the generated ``statuscli.pb.mvds_pb2`` (from protos/mvds.proto), imported on
+first use; a declared field with the wrong wire type is refused at every level.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
-from statuscli.core import protowire as pw
 from statuscli.core.crypto import secp256k1
 from statuscli.core.crypto.hashing import keccak256
 from statuscli.core.errors import DecodeError, InvalidInput
+from statuscli.core.protobuf_codec import as_bytes, parse, refuse_mistyped
 
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
+_mvds_pb2: Any = None  # statuscli.pb.mvds_pb2, loaded on first use
+
+
+def _pb() -> Any:
+    global _mvds_pb2
+    if _mvds_pb2 is None:  # an import statement per call would cost ~2 µs
+        from statuscli.pb import mvds_pb2
+
+        _mvds_pb2 = mvds_pb2
+    return _mvds_pb2
 
 
 def message_id(group_id: bytes, timestamp: int, body: bytes) -> bytes:
@@ -78,72 +92,53 @@ class Payload:
         }
 
 
-def encode_message(m: Message) -> bytes:
+def _message_pb(pb: Any, m: Message) -> Any:
     if not _I64_MIN <= m.timestamp <= _I64_MAX:
         raise InvalidInput("MVDS timestamp is an int64")
-    out = []
-    if m.group_id:
-        out.append(pw.field_bytes(6001, m.group_id))
-    if m.timestamp:
-        out.append(pw.field_varint(6002, m.timestamp))
-    if m.body:
-        out.append(pw.field_bytes(6003, m.body))
-    return b"".join(out)
+    return pb.Message(group_id=as_bytes(m.group_id), timestamp=m.timestamp, body=as_bytes(m.body))
+
+
+def encode_message(m: Message) -> bytes:
+    try:
+        return _message_pb(_pb(), m).SerializeToString()
+    except (TypeError, ValueError) as e:
+        raise InvalidInput(f"invalid MVDS message field: {e}") from None
 
 
 def decode_message(data: bytes) -> Message:
-    group_id = body = b""
-    ts = 0
-    for f, wt, value in pw.iter_fields(data):
-        if f == 6001:
-            pw.expect(f, wt, pw.LEN, "Message.group_id")
-            group_id = value
-        elif f == 6002:
-            pw.expect(f, wt, pw.VARINT, "Message.timestamp")
-            ts = pw.to_int64(value)
-        elif f == 6003:
-            pw.expect(f, wt, pw.LEN, "Message.body")
-            body = value
-    return Message(group_id, ts, body)
-
-
-def _encode_offer(o: Offer) -> bytes:
-    return (pw.field_bytes(1, o.group_id) if o.group_id else b"") + b"".join(pw.field_bytes(2, i) for i in o.message_ids)
-
-
-def _decode_offer(data: bytes) -> Offer:
-    group_id, ids = b"", []
-    for f, wt, value in pw.iter_fields(data):
-        if f == 1:
-            pw.expect(f, wt, pw.LEN, "Offer.group_id")
-            group_id = value
-        elif f == 2:
-            pw.expect(f, wt, pw.LEN, "Offer.message_ids")
-            ids.append(value)
-    return Offer(group_id, tuple(ids))
+    m = parse(_pb().Message, data, "mvds.Message")
+    return Message(m.group_id, m.timestamp, m.body)
 
 
 def encode_payload(p: Payload) -> bytes:
-    out = [pw.field_bytes(5001, a) for a in p.acks]
-    out += [pw.field_bytes(5002, a) for a in p.offers]
-    out += [pw.field_bytes(5003, a) for a in p.requests]
-    out += [pw.field_bytes(5004, encode_message(m)) for m in p.messages]
-    out += [pw.field_bytes(5005, _encode_offer(o)) for o in p.group_offers]
-    return b"".join(out)
+    pb = _pb()
+    try:
+        return pb.Payload(
+            acks=[as_bytes(a) for a in p.acks],
+            offers=[as_bytes(a) for a in p.offers],
+            requests=[as_bytes(a) for a in p.requests],
+            messages=[_message_pb(pb, m) for m in p.messages],
+            group_offers=[pb.Offer(group_id=as_bytes(o.group_id), message_ids=[as_bytes(i) for i in o.message_ids])
+                          for o in p.group_offers],
+        ).SerializeToString()
+    except (TypeError, ValueError) as e:
+        raise InvalidInput(f"invalid MVDS payload field: {e}") from None
 
 
 def decode_payload(data: bytes, *, require_valid: bool = True) -> Payload:
     """Parse a Payload; with ``require_valid`` an empty payload is a DecodeError (not MVDS)."""
-    lists: dict[int, list] = {5001: [], 5002: [], 5003: [], 5004: [], 5005: []}
-    for f, wt, value in pw.iter_fields(data):
-        if f in lists:
-            pw.expect(f, wt, pw.LEN, f"Payload field {f}")
-            if f == 5004:
-                value = decode_message(value)
-            elif f == 5005:
-                value = _decode_offer(value)
-            lists[f].append(value)
-    p = Payload(*(tuple(lists[k]) for k in (5001, 5002, 5003, 5004, 5005)))
+    m = parse(_pb().Payload, data, "mvds.Payload")
+    for sub in m.messages:
+        refuse_mistyped(sub, "mvds.Message")
+    for sub in m.group_offers:
+        refuse_mistyped(sub, "mvds.Offer")
+    p = Payload(
+        acks=tuple(m.acks),
+        offers=tuple(m.offers),
+        requests=tuple(m.requests),
+        messages=tuple(Message(x.group_id, x.timestamp, x.body) for x in m.messages),
+        group_offers=tuple(Offer(o.group_id, tuple(o.message_ids)) for o in m.group_offers),
+    )
     if require_valid and not p.is_valid:
         raise DecodeError("not an MVDS payload (no acks, offers, requests or messages)")
     return p
