@@ -161,6 +161,19 @@ def events_after(conn: sqlite3.Connection, seq: int, limit: int = 1000) -> list[
     return [(int(r[0]), json.loads(r[1])) for r in rows]
 
 
+def last_event_id(conn: sqlite3.Connection, event_type: str, sender: str) -> str | None:
+    """The ``id`` of the newest stored event of ``event_type`` whose ``from`` is ``sender`` (0x04…)."""
+    r = conn.execute("SELECT json_extract(body, '$.id') FROM msg_events WHERE type = ? AND json_extract(body, '$.from') = ?"
+                     " ORDER BY seq DESC LIMIT 1", (event_type, sender)).fetchone()  # fmt: skip
+    return r[0] if r else None
+
+
+def message_direction(conn: sqlite3.Connection, message_id: bytes) -> str | None:
+    """``in``/``out`` for a stored application message, None when unknown."""
+    r = conn.execute("SELECT direction FROM msg_messages WHERE id = ?", (message_id,)).fetchone()
+    return r[0] if r else None
+
+
 def last_cursor(conn: sqlite3.Connection) -> int:
     r = conn.execute("SELECT max(seq) FROM msg_events").fetchone()
     return int(r[0] or 0)

@@ -190,3 +190,21 @@ def test_listen_events_are_ndjson_in_the_log(homes, tmp_path):
     logged = msg_store.events_after(acct.db, 0)
     assert [(seq, ev["type"]) for seq, ev in logged] == [(e["cursor"], e["type"]) for e in evs]
     assert json.loads(json.dumps(logged[-1][1]))["text"] == "stored before printed"
+
+
+def test_accept_contact_request_from_the_command_line(homes):
+    cli, a, b = homes
+    r = cli("bob", "send", a["public_key"], "--accept-contact-request")  # nothing received from alice yet
+    assert r.exit_code == 7 and "no contact request" in r.stderr, r.stderr  # found out before any node is needed
+    r = cli("bob", "send", "--accept-contact-request", a["public_key"])  # the key was taken as the ID
+    assert r.exit_code == 2 and "give PEER (before the option)" in r.stderr
+    assert cli("bob", "send", a["public_key"], "--accept-contact-request", "0x1234").exit_code == 2
+    assert cli("bob", "send", a["public_key"], "hi", "--accept-contact-request").exit_code == 2  # no MESSAGE
+    rid = "0x" + "5f" * 32
+    d = cli("bob", "--json", "send", a["public_key"], "--accept-contact-request", rid, "--dry-run").json()
+    assert d["accepts"] == rid and d["chat"] == {"kind": "one-to-one", "id": a["public_key"]}
+    r = cli("alice", "--json", "envelope", "inspect", "-", input=d["envelopes"][0]["envelope"])
+    node = r.json()
+    while node.get("inner") or node.get("messages"):
+        node = node["inner"] if node.get("inner") else node["messages"][0]
+    assert node["layer"] == "accept-contact-request" and node["id"] == rid and int(node["clock"]) > 0

@@ -41,6 +41,17 @@ def test_contact_request_and_reply(people):
     assert req_id in [e["id"] for e in la.events if e["type"] == "delivered"]  # bob's listen acknowledged it
 
 
+def test_contact_request_accepted(people):
+    alice, bob = people("alice", "bob")
+    (req_id,) = ids(alice.ok("send", bob.key, "Hi Bob, add me?", "--contact-request"))
+    assert [e["id"] for e in bob.ndjson("mailserver", "fetch", "--since", "1m") if e["type"] == "contact_request"] == [req_id]
+    la = alice.listen("--chat", bob.key, "--count", "1", "--timeout", "60").ready()
+    (acc_id,) = ids(bob.ok("send", alice.zq3, "--accept-contact-request"))  # the newest request from alice
+    assert la.finish() == 0
+    (ev,) = [e for e in la.events if e["type"] == "contact_request_accepted"]
+    assert ev["id"] == acc_id and ev["request_id"] == req_id and ev["our_request"] is True and ev["from"] == bob.key
+
+
 def test_hundred_messages_each_way_none_lost_or_duplicated(people):
     alice, bob = people("alice", "bob")
     la = alice.listen("--chat", bob.key, "--count", "100", "--timeout", "150").ready()

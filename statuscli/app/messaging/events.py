@@ -11,6 +11,8 @@ message            ``id``, ``chat`` {kind, id[, name]}, ``from``, ``from_compres
                    ``sent_at`` (ms), ``content_type``, ``text``, [``response_to``, ``sticker``,
                    ``image``/``audio`` {format/type, size, data}], ``layers``
 contact_request    same keys as ``message`` (content type CONTACT_REQUEST)
+contact_request_   ``id``, ``request_id`` (the request accepted), ``our_request`` (we sent it),
+accepted           ``chat``, ``from``, ``from_compressed``, ``clock`` — AcceptContactRequest
 delivered          ``id`` (our message), ``to`` (peer key): the peer's MVDS acknowledged it
 bundle             ``from``, ``installations``, ``new_installations`` — a peer's prekey bundle
 group              ``group`` {chat_id, name, members, admins, …}, ``new_events``, ``from``
@@ -25,6 +27,8 @@ from __future__ import annotations
 import time
 
 MESSAGE_TYPES = ("message", "contact_request")
+#: what ``listen --count`` counts: messages, and answers to our contact requests
+COUNTED_TYPES = MESSAGE_TYPES + ("contact_request_accepted",)
 
 
 def hx(b: bytes | None) -> str | None:
@@ -79,6 +83,8 @@ def text_line(ev: dict, names: dict[str, str] | None = None) -> str:
         tag = "contact request from " if t == "contact_request" else ""
         reply = f" (reply to {ev['response_to'][:10]}…)" if ev.get("response_to") else ""
         return f"{when}{where}{tag}{who(ev.get('from'))}: {body}{reply}"
+    if t == "contact_request_accepted":
+        return f"{who(ev.get('from'))} accepted {'our' if ev.get('our_request') else 'a'} contact request ({(ev.get('request_id') or '')[:10]}…)"
     if t == "delivered":
         return f"delivered {ev.get('id', '')[:10]}… to {who(ev.get('to'))}"
     if t == "bundle":

@@ -16,8 +16,9 @@ Steps, each failure an ``undecryptable`` event naming the layer and the reason (
 5. MVDS payload: acks become ``delivered``; each message body continues (acks we owe go out at
    the next ``Messenger.tick``).
 6. ApplicationMetadataMessage: signer recovered, message id computed; ids already stored are not
-   repeated. CHAT_MESSAGE → ``message``/``contact_request``; MEMBERSHIP_UPDATE → ``group`` (and the
-   group message inside); CONTACT_CODE_ADVERTISEMENT → its bundle; other types → ``application``.
+   repeated. CHAT_MESSAGE → ``message``/``contact_request``; ACCEPT_CONTACT_REQUEST →
+   ``contact_request_accepted``; MEMBERSHIP_UPDATE → ``group`` (and the group message inside);
+   CONTACT_CODE_ADVERTISEMENT → its bundle; other types → ``application``.
 
 Transaction boundary: everything one envelope changes — segments, the ratchet step (session,
 skipped keys, peers' bundles, secret agreement; ``secure.prepare_decrypt`` + ``apply``), a bundle
@@ -47,6 +48,7 @@ from statuscli.store import messages as msg_store
 from statuscli.store.db import savepoint, transaction
 
 CONTACT_CODE_ADVERTISEMENT = message_types.BY_NAME["CONTACT_CODE_ADVERTISEMENT"]
+ACCEPT_CONTACT_REQUEST = message_types.BY_NAME["ACCEPT_CONTACT_REQUEST"]
 
 
 @dataclass
@@ -258,6 +260,8 @@ class Receiver:
             return self._chat(conn, w.payload, mid, signer, key, msg, base, layers, None)
         if w.type == message_types.MEMBERSHIP_UPDATE_MESSAGE:
             return self._membership(conn, w.payload, mid, signer, key, msg, base, layers)
+        if w.type == ACCEPT_CONTACT_REQUEST:
+            return self._accepted(conn, w.payload, mid, signer, base, layers)
         self._store(conn, mid, "other", "", signer, w.type, 0, 0, "")
         if w.type == CONTACT_CODE_ADVERTISEMENT:
             return []  # its bundle was handled with the ProtocolMessage
@@ -302,6 +306,26 @@ class Receiver:
         self._store(conn, mid, chat["kind"], chat["id"], signer, message_types.CHAT_MESSAGE, cm.clock, cm.timestamp, cm.text)
         kind = "contact_request" if cm.content_type == 11 else "message"
         return [_message_event(kind, mid, chat, signer, cm, layers, base)]
+
+    def _accepted(self, conn, payload, mid, signer, base, layers) -> list[dict]:
+        from statuscli.core.identity.keytext import compressed_key
+        from statuscli.core.payloads import contact_requests
+
+        try:
+            acc = contact_requests.decode_accept(payload)
+        except StatusCliError as e:
+            return [ev_mod.undecryptable(base, "accept-contact-request", e.code, e.message)]
+        sender = key_text(signer)
+        chat_store.touch_peer(conn, secp256k1.decompress(signer), self.m.now_ms())
+        chat_store.set_clock(conn, sender, acc.clock)
+        self._store(conn, mid, "one-to-one", sender, signer, ACCEPT_CONTACT_REQUEST, acc.clock, 0, "")
+        try:
+            ours = msg_store.message_direction(conn, bytes.fromhex(acc.request_id[2:])) == "out"
+        except ValueError:
+            ours = False
+        return [{"type": "contact_request_accepted", "id": ev_mod.hx(mid), "request_id": acc.request_id, "our_request": ours,
+                 "chat": {"kind": "one-to-one", "id": sender}, "from": sender, "from_compressed": compressed_key(signer),
+                 "clock": acc.clock, "layers": layers, **base}]  # fmt: skip
 
     def _membership(self, conn, payload, mid, signer, key, msg, base, layers) -> list[dict]:
         from statuscli.core.payloads import membership

@@ -14,9 +14,10 @@ Order of work (each step's events are already stored, with their cursors, when p
    added by another process, e.g. ``send``), reload the topics — and with a filter service,
    resubscribe and catch up on the new topics; advance the checkpoint every second.
 
-Stops after ``count`` messages (``message``/``contact_request`` events that pass the filter), after
-``timeout`` seconds (a :class:`TimeoutExpired` when ``count`` was not reached), or when
-:meth:`Listener.stop` is called (SIGTERM/SIGINT: the envelope in hand is finished first).
+Stops after ``count`` messages (``message``/``contact_request``/``contact_request_accepted`` events
+that pass the filter), after ``timeout`` seconds (a :class:`TimeoutExpired` when ``count`` was not
+reached), or when :meth:`Listener.stop` is called (SIGTERM/SIGINT: the envelope in hand is finished
+first).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from statuscli.app.messaging import bundles, history
-from statuscli.app.messaging.events import MESSAGE_TYPES
+from statuscli.app.messaging.events import COUNTED_TYPES
 from statuscli.app.messaging.incoming import Receiver
 from statuscli.core.errors import StatusCliError, TimeoutExpired
 from statuscli.core.mvds.node import EPOCH_MS
@@ -88,7 +89,7 @@ class Listener:
         if self.opts.chat is not None and not self.opts.chat.matches(ev):
             return False
         self.emit(ev)
-        if ev.get("type") in MESSAGE_TYPES:
+        if ev.get("type") in COUNTED_TYPES:
             self.counted += 1
         return self.opts.count is not None and self.counted >= self.opts.count
 

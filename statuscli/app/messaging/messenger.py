@@ -4,6 +4,7 @@
     r = m.send_direct(peer, Content(text="hi"))              # -> Sent(message_id, envelopes, …)
     r = m.send_public("status", Content(text="hi"))
     r = m.send_group(group_chat_id, Content(text="hi"))
+    r = m.accept_contact_request(peer)                       # AcceptContactRequest for their latest request
     envelopes = m.tick()                                     # MVDS retransmissions and acks now due
 
 1:1 path: ChatMessage → ApplicationMetadataMessage (signed with the chat key; message id =
@@ -59,18 +60,34 @@ class Sent:
     chat_id: str
     envelopes: list[Envelope] = field(default_factory=list)
     recipients: list[dict] = field(default_factory=list)  # per peer: how it went
+    accepted: str | None = None  # the contact request this message accepts
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "id": "0x" + self.message_id.hex(),
             "chat": {"kind": self.chat_kind, "id": self.chat_id},
             "recipients": self.recipients,
             "envelopes": [e.to_json() for e in self.envelopes],
         }
+        if self.accepted is not None:
+            out["accepts"] = self.accepted
+        return out
 
 
 def key_text(pub: bytes) -> str:
     return "0x" + secp256k1.decompress(pub).hex()
+
+
+def latest_contact_request(account, peer: bytes) -> str:
+    """The id of the newest contact request received from ``peer`` (NotFound when none was)."""
+    from statuscli.core.errors import NotFound
+
+    msg_store.ensure(account.db)
+    found = msg_store.last_event_id(account.db, "contact_request", key_text(peer))
+    if found is None:
+        raise NotFound("no contact request from this peer was received",
+                       hint="listen for it first, or give its id: --accept-contact-request 0x…")  # fmt: skip
+    return found
 
 
 class Messenger:
@@ -147,6 +164,21 @@ class Messenger:
         with transaction(self.account.db) as conn:
             res = self._ratchet(conn, peer, data)
         return self._seal(peer, res)
+
+    def accept_contact_request(self, peer: bytes, request_id: str | None = None) -> Sent:
+        """AcceptContactRequest {id, clock} (type ACCEPT_CONTACT_REQUEST) to ``peer`` through MVDS, as
+        status-go answers a request; ``request_id`` defaults to the newest request received from them."""
+        from statuscli.core.payloads import contact_requests
+
+        peer = secp256k1.decompress(peer)
+        if peer == self.account.chat_public_key:
+            raise InvalidInput("that is this account's own key", hint="accept another account's contact request")
+        chat_id = key_text(peer)
+        request_id = contact_requests.normalise_id(request_id) if request_id is not None else latest_contact_request(self.account, peer)
+        sent = self._send_pairwise([peer], "one-to-one", chat_id, lambda clock: contact_requests.encode_accept(request_id, clock),
+                                   message_types.BY_NAME["ACCEPT_CONTACT_REQUEST"], "")  # fmt: skip
+        sent.accepted = request_id
+        return sent
 
     # --- public channels ---------------------------------------------------------------------
     def send_public(self, channel: str, content: Content) -> Sent:

@@ -9,6 +9,7 @@ from statuscli.cli.messaging_common import transport_options
 from statuscli.cli.output import emit, info, write_stdout
 from statuscli.cli.secure_common import NOW_HELP, SEED_HELP
 
+LATEST = "latest"
 EPILOG = """\b
 Output: the message id (0x…) on stdout; with --json one object: id, chat, recipients (per peer:
 topic, content_topic, ratchet paths), envelopes [{hash, content_topic, envelope, …}], published.
@@ -55,6 +56,8 @@ def _content(message: str | None, sticker, emoji, image, audio, duration, reply_
 @click.option("--duration", type=click.IntRange(0), default=0, metavar="MS", help="Duration of --audio in milliseconds.")
 @click.option("--reply-to", metavar="ID", help="Message id (0x…) this message replies to.")
 @click.option("--contact-request", is_flag=True, help="Send MESSAGE as a contact request (1:1 only).")
+@click.option("--accept-contact-request", "accept", is_flag=False, flag_value=LATEST, default=None, metavar="[ID]",
+              help="Accept PEER's contact request (its message id; default: the newest one received from PEER). No MESSAGE.")  # fmt: skip
 @click.option("--each-line", is_flag=True, help="Send every non-empty line of MESSAGE (or stdin) as its own message; one id per line.")
 @click.option("--dry-run", is_flag=True, help="Print the WakuMessage(s) instead of publishing them.")
 @transport_options
@@ -62,7 +65,7 @@ def _content(message: str | None, sticker, emoji, image, audio, duration, reply_
 @click.option("--seed", metavar="HEX", default=None, help=SEED_HELP)
 @pass_app
 def cli(app: AppContext, target, message, channel, group, sticker, emoji, image, audio, duration, reply_to, contact_request,
-        each_line, dry_run, node, relay, now_ms, seed) -> None:  # fmt: skip
+        accept, each_line, dry_run, node, relay, now_ms, seed) -> None:  # fmt: skip
     """Send MESSAGE (or stdin) to PEER, a public channel or a private group; print the message id.
 
     PEER is 0x04…, zQ3… or a contact name. 1:1 messages go through MVDS (retransmitted until
@@ -79,6 +82,7 @@ def cli(app: AppContext, target, message, channel, group, sticker, emoji, image,
       statuscli send bob "hello bob"
       echo "from a pipe" | statuscli send zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh -
       statuscli send bob "hi" --contact-request
+      statuscli send alice --accept-contact-request
       statuscli send --public status "gm"
       statuscli send --group friends "dinner at 8?"
       statuscli send bob --image cat.png "look"
@@ -93,6 +97,9 @@ def cli(app: AppContext, target, message, channel, group, sticker, emoji, image,
 
     if channel and group:
         raise UsageError("--public and --group exclude each other")
+    if accept is not None and not target:
+        raise UsageError("--accept-contact-request answers a 1:1 contact request: give PEER (before the option)",
+                         hint="statuscli send PEER --accept-contact-request [ID]")  # fmt: skip
     if channel or group:
         if message is not None:
             raise UsageError(f"with --{'public' if channel else 'group'}, give only MESSAGE (no PEER)")
@@ -115,7 +122,14 @@ def cli(app: AppContext, target, message, channel, group, sticker, emoji, image,
         from statuscli.core.errors import InvalidInput
 
         raise InvalidInput("contact requests are 1:1 messages", hint="give PEER instead of --public/--group")
-    if each_line:
+    if accept is not None:
+        _check_accept(accept, peer, message, contact_request or each_line or sticker or emoji or image or audio or reply_to)
+        if accept == LATEST:  # found before any node is needed
+            from statuscli.app.messaging.messenger import latest_contact_request
+
+            accept = latest_contact_request(acct, peer)
+        contents = [None]
+    elif each_line:
         from statuscli.cli.inputs import text_arg
 
         if sticker or image or audio or emoji:
@@ -130,7 +144,9 @@ def cli(app: AppContext, target, message, channel, group, sticker, emoji, image,
     try:
         m = messenger(app, acct, seed=seed, now_ms=now_ms)
         for content in contents:
-            if channel:
+            if accept is not None:
+                sent = m.accept_contact_request(peer, accept)
+            elif channel:
                 sent = m.send_public(channel, content)
             elif group_id:
                 sent = m.send_group(group_id, content)
@@ -155,6 +171,20 @@ def cli(app: AppContext, target, message, channel, group, sticker, emoji, image,
     else:
         emit(app, results[0], text=results[0]["id"])
         info(app, _summary(results[0]))
+
+
+def _check_accept(accept: str, peer, message, other) -> None:
+    from statuscli.core.errors import UsageError
+
+    if not peer:
+        raise UsageError("--accept-contact-request answers a 1:1 contact request: give PEER, not --public/--group")
+    if accept != LATEST:
+        t = accept[2:] if accept[:2] in ("0x", "0X") else accept
+        if len(t) != 64 or any(c not in "0123456789abcdefABCDEF" for c in t):
+            raise UsageError(f"--accept-contact-request takes the request's message id (0x + 64 hex digits), not {accept[:80]!r}",
+                             hint="statuscli send PEER --accept-contact-request [ID]  (PEER before the option)")  # fmt: skip
+    if message is not None or other:
+        raise UsageError("--accept-contact-request sends no MESSAGE and no content options")
 
 
 def _summary(d: dict) -> str:
