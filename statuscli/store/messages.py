@@ -76,10 +76,30 @@ CREATE TABLE msg_segments_done (
 _READY: dict[int, sqlite3.Connection] = {}
 
 
+FAILURES_SCHEMA = """
+CREATE TABLE msg_failures (
+    hash BLOB PRIMARY KEY,
+    attempts INTEGER NOT NULL,
+    last_error TEXT NOT NULL
+)
+"""
+
+
 def ensure(conn: sqlite3.Connection) -> None:
     if _READY.get(id(conn)) is not conn:
         ensure_schema(conn, "messages-v1", SCHEMA)
+        ensure_schema(conn, "messages-failures-v1", FAILURES_SCHEMA)
         _READY[id(conn)] = conn
+
+
+def record_failure(conn: sqlite3.Connection, h: bytes, error: str) -> int:
+    """Count one more failed attempt at handling envelope ``h``; returns the attempts so far."""
+    conn.execute(
+        "INSERT INTO msg_failures (hash, attempts, last_error) VALUES (?, 1, ?) "
+        "ON CONFLICT(hash) DO UPDATE SET attempts = attempts + 1, last_error = excluded.last_error",
+        (h, error),
+    )
+    return conn.execute("SELECT attempts FROM msg_failures WHERE hash = ?", (h,)).fetchone()[0]
 
 
 # --- envelopes -------------------------------------------------------------------------------

@@ -173,3 +173,37 @@ def test_prepare_decrypt_needs_the_callers_transaction(pair):
         pending.apply()
     pending.committed()
     assert pending.result.committed
+
+
+def test_an_envelope_that_keeps_failing_is_reported_retried_then_given_up(pair, monkeypatch):
+    from statuscli.app.messaging.incoming import MAX_ATTEMPTS
+
+    alice, bob, _ = pair
+    sent = alice.m.send_direct(bob.key, Content(text="poison?"))
+    env = sent.envelopes[0]
+    bob.r.refresh()
+    with monkeypatch.context() as mp:
+        _fail_at(mp, msg_store, "add_message")  # a bug deep in the receive path, every time
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            (ev,) = bob.r.handle_safely(env.data, env.pubsub_topic).events
+            assert ev["type"] == "undecryptable" and ev["layer"] == "internal"
+            assert ev["reason"]["code"] == "internal-error" and "Injected" in ev["reason"]["message"]
+            assert (ev["attempt"], ev["final"]) == (attempt, attempt == MAX_ATTEMPTS)
+            assert ev["envelope"] == "0x" + env.data.hex()  # kept for 'envelope inspect'
+            assert msg_store.envelope_seen(bob.account.db, bytes.fromhex(ev["hash"][2:])) == (attempt == MAX_ATTEMPTS)
+        assert bob.r.handle_safely(env.data, env.pubsub_topic).duplicate  # given up: not tried again
+
+
+def test_a_transient_failure_is_retried_and_the_message_arrives_once(pair, monkeypatch):
+    alice, bob, _ = pair
+    sent = alice.m.send_direct(bob.key, Content(text="transient"))
+    env = sent.envelopes[0]
+    bob.r.refresh()
+    with monkeypatch.context() as mp:
+        _fail_at(mp, msg_store, "add_message")
+        (ev,) = bob.r.handle_safely(env.data, env.pubsub_topic).events
+        assert (ev["layer"], ev["attempt"], ev["final"]) == ("internal", 1, False)
+    handled = bob.r.handle_safely(env.data, env.pubsub_topic)  # redelivered (restart, store): works now
+    (msg,) = messages(handled.events)
+    assert msg["id"] == "0x" + sent.message_id.hex()
+    assert bob.r.handle_safely(env.data, env.pubsub_topic).duplicate

@@ -64,7 +64,7 @@ def fetch(messenger, receiver, transport, *, content_topics: list[str], since_ns
             stats.pages += 1
             for r in items:
                 stats.envelopes += 1
-                handled = receiver.handle(r.data, r.pubsub_topic)
+                handled = receiver.handle_safely(r.data, r.pubsub_topic)
                 if handled.duplicate:
                     stats.duplicates += 1
                 elif not handled.ours:

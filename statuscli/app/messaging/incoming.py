@@ -31,6 +31,7 @@ after the commit.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from statuscli.app.messaging import events as ev_mod
@@ -57,6 +58,12 @@ class Handled:
     replies: list[Envelope] = field(default_factory=list)  # to publish (bundle advertisements)
     ours: bool = True  # False: a content topic we do not listen to
     duplicate: bool = False
+
+
+log = logging.getLogger("statuscli.messaging")
+
+#: how many times an envelope that fails unexpectedly is tried before it is given up (marked seen)
+MAX_ATTEMPTS = 3
 
 
 def key_text(pub: bytes) -> str:
@@ -126,6 +133,44 @@ class Receiver:
             self._record(conn, h, msg.timestamp or 0, events, out)
         for done in after_commit:
             done()
+        return out
+
+    def handle_safely(self, data: bytes, pubsub_topic: str = topics.PUBSUB_TOPIC) -> Handled:
+        """:meth:`handle`, for loops that must go on (``listen``, ``mailserver fetch``).
+
+        An envelope whose handling fails unexpectedly (a bug, an I/O error) has had everything
+        rolled back. It becomes an ``undecryptable`` event at layer ``internal`` and is NOT marked
+        seen, so a later delivery (a restart, a store fetch) tries it again — up to
+        MAX_ATTEMPTS; then it is marked seen with a final event, so one poisonous envelope can
+        neither stop a listener nor be retried forever.
+        """
+        try:
+            return self.handle(data, pubsub_topic)
+        except Exception as e:  # noqa: BLE001 — the point: nothing here may stop the caller
+            return self._failed(data, pubsub_topic, e)
+
+    def _failed(self, data: bytes, pubsub_topic: str, err: Exception) -> Handled:
+        try:
+            msg = wm.decode(data)
+            h = wm.message_hash(pubsub_topic, msg)
+        except StatusCliError:
+            msg, h = None, keccak256(data)
+        reason = f"{type(err).__name__}: {err}"
+        log.error("handling envelope %s failed: %s", h.hex(), reason)
+        log.debug("traceback of that failure", exc_info=err)
+        out = Handled()
+        with transaction(self.account.db) as conn:
+            if msg_store.envelope_seen(conn, h):
+                return Handled(duplicate=True)
+            attempts = msg_store.record_failure(conn, h, reason)
+            final = attempts >= MAX_ATTEMPTS
+            event = ev_mod.undecryptable(ev_mod.envelope_fields(data, pubsub_topic, msg, h), "internal", "internal-error", reason)
+            event.update(attempt=attempts, final=final)
+            if final:
+                self._record(conn, h, (msg.timestamp or 0) if msg is not None else 0, [event], out)
+            else:
+                event["cursor"] = msg_store.append_event(conn, event, self.m.now_ms())
+                out.events.append(event)
         return out
 
     def _commit(self, h: bytes, ts: int, events: list[dict]) -> Handled:

@@ -134,7 +134,7 @@ class Listener:
                 return False
             wait = POLL_S if deadline is None else max(0.0, min(POLL_S, deadline - now))
             for r in self.t.receive(min(wait, self._until_due())):
-                handled = self.receiver.handle(r.data, r.pubsub_topic)
+                handled = self.receiver.handle_safely(r.data, r.pubsub_topic)
                 self._publish(handled.replies)
                 for ev in handled.events:
                     if self._out(ev):
