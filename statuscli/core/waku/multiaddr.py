@@ -11,9 +11,8 @@ from __future__ import annotations
 import base64
 import ipaddress
 
-from statuscli.core.encoding import b58decode, b58encode, b64url_decode, b64url_encode
+from statuscli.core.encoding import b58decode, b58encode, b64url_decode, b64url_encode, uvarint_decode, uvarint_encode
 from statuscli.core.errors import DecodeError, InvalidInput
-from statuscli.core.protowire import read_varint, varint
 
 VAR = -1
 # code: (name, size in bytes: 0 none, VAR length-prefixed, else fixed)
@@ -96,12 +95,12 @@ def decode(data: bytes) -> str:
     if n == 0:
         raise DecodeError("empty multiaddr")
     while pos < n:
-        code, pos = read_varint(data, pos)
+        code, pos = uvarint_decode(data, pos)
         if code not in _PROTOCOLS:
             raise DecodeError(f"unknown multiaddr protocol code {code}")
         name, size = _PROTOCOLS[code]
         if size == VAR:
-            size, pos = read_varint(data, pos)
+            size, pos = uvarint_decode(data, pos)
         if pos + size > n:
             raise DecodeError(f"truncated multiaddr /{name} value")
         value = data[pos : pos + size]
@@ -162,7 +161,7 @@ def encode(text: str) -> bytes:
         if name not in _BY_NAME:
             raise InvalidInput(f"unknown multiaddr protocol /{name}")
         code, size = _BY_NAME[name]
-        out += varint(code)
+        out += uvarint_encode(code)
         i += 1
         if size == 0:
             continue
@@ -175,7 +174,7 @@ def encode(text: str) -> bytes:
             value = _text_to_value(name, tokens[i])
             i += 1
         if size == VAR:
-            out += varint(len(value))
+            out += uvarint_encode(len(value))
         elif len(value) != size:
             raise InvalidInput(f"multiaddr /{name} value must be {size} bytes")
         out += value
