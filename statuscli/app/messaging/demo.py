@@ -28,6 +28,12 @@ from statuscli.app.messaging.messenger import Messenger
 from statuscli.app.messaging.transport import ControlSocketTransport
 
 
+
+def _protocol_name(protocol_id: str) -> str:
+    """``/vac/waku/lightpush/3.0.0`` → ``lightpush 3.0.0`` (two versions of a protocol stay apart)."""
+    _, _, _, name, version = protocol_id.split("/", 4)
+    return f"{name} {version}"
+
 def _short(h: str, n: int = 16) -> str:
     return h if len(h) <= n + 3 else h[:n] + "…"
 
@@ -80,7 +86,7 @@ class Demo:
         yield self._step(1, "A Waku v2 node", [
             f"   peer id    {info['peer_id']}",
             f"   listening  {', '.join(info['multiaddrs'])}",
-            f"   serves     {', '.join(sorted(p.split('/')[3] for p in info['protocols'] if p.startswith('/vac/waku/')))}",
+            f"   serves     {', '.join(sorted(_protocol_name(p) for p in info['protocols'] if p.startswith('/vac/waku/')))}",
             f"   shards     {', '.join(info['pubsub_topics'])}  (Status: cluster 16)",
             f"   control    {sock}  (JSON-RPC: how statuscli commands and bots use a running node)",
         ], {"peer_id": info["peer_id"], "multiaddrs": info["multiaddrs"], "pubsub_topics": info["pubsub_topics"], "control_socket": sock})  # fmt: skip
