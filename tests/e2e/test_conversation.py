@@ -131,14 +131,24 @@ def _restart_test(people, *, chat_args, send_args, sig, public=False):
         bob.ok("send", alice.key, "hi")  # a first exchange, so alice is a known peer of bob
     texts = [f"m{i:02d}" for i in range(60)]
     first = bob.listen(*chat_args(alice)).ready()
-    sender = subprocess.Popen([PY, "-m", "statuscli", "send", *send_args(bob), "--each-line", "-"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=alice.env)  # fmt: skip
-    sender.stdin.write("\n".join(texts).encode())
-    sender.stdin.close()
+
+    def send(lines: list[str]) -> subprocess.Popen:
+        p = subprocess.Popen([PY, "-m", "statuscli", "send", *send_args(bob), "--each-line", "-"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=alice.env)  # fmt: skip
+        p.stdin.write("\n".join(lines).encode())
+        p.stdin.close()
+        return p
+
+    # the first 20 while it listens, killed mid-stream; the other 40 while it is down, so the
+    # restart always has something to catch up on
+    sender = send(texts[:20])
     first.wait_for(lambda lst: len(lst.messages()) >= 15)
     first.stop(sig)
     assert sender.wait(120) == 0, sender.stderr.read().decode()[-1000:]
+    sender = send(texts[20:])
+    assert sender.wait(120) == 0, sender.stderr.read().decode()[-1000:]
     seen = first.messages()
+    assert len(seen) < 60
     cursor = first.events[-1]["cursor"]
     second = bob.listen(*chat_args(alice), "--since", str(cursor), "--count", str(60 - len(seen)), "--timeout", "60").ready()
     assert second.finish() == 0, second.stderr[-1500:]
