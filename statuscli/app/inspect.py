@@ -229,7 +229,9 @@ def status_payload(data: bytes, keys: Keys, *, waku_signer: bytes | None = None,
         return Layer("segment", {"entire_message_hash": _hx(seg.entire_message_hash), "index": seg.index,
                                  "segments_count": seg.segments_count, "parity": seg.is_parity, "size": len(seg.payload)}).fail(
             "one segment of a larger message: reassembly needs all of its segments", "segment-incomplete")
-    pm = _protocol_message(data)
+    from statuscli.core.encryption import sniff_protocol_message
+
+    pm = sniff_protocol_message(data)
     if pm is not None:
         return _ratchet(data, pm, keys, waku_signer, depth)
     try:
@@ -249,17 +251,6 @@ def status_payload(data: bytes, keys: Keys, *, waku_signer: bytes | None = None,
         layer.fields["text"] = text
     return layer.fail("not a segment, ProtocolMessage, MVDS payload or application message", "unknown-payload")
 
-
-def _protocol_message(data: bytes):
-    from statuscli.core.encryption import ProtocolMessage
-
-    try:
-        pm = ProtocolMessage.decode(data)
-    except StatusCliError:
-        return None
-    if pm.encrypted or pm.public_message or pm.bundles:
-        return pm
-    return None
 
 
 def _ratchet(data: bytes, pm, keys: Keys, waku_signer: bytes | None, depth: int) -> Layer:

@@ -28,7 +28,7 @@ from google.protobuf.message import DecodeError as _PbDecodeError
 from statuscli.core.bundles import Bundle
 from statuscli.core.crypto import secp256k1
 from statuscli.core.crypto.symmetric import gcm_open, gcm_seal
-from statuscli.core.errors import DecodeError, DecryptionFailed, MalformedKey
+from statuscli.core.errors import DecodeError, DecryptionFailed, MalformedKey, StatusCliError
 from statuscli.core.hash_ratchet import HRHeader
 from statuscli.pb import encryption_pb2 as pb
 
@@ -155,6 +155,17 @@ class ProtocolMessage:
 
     def is_public(self) -> bool:
         return bool(self.public_message)
+
+
+def sniff_protocol_message(data: bytes) -> ProtocolMessage | None:
+    """``data`` as a ProtocolMessage if it parses AND carries something (an encrypted entry, a
+    public message or a bundle) — the "parses and looks valid" test of the receive path (spec
+    §4.2), since almost any bytes parse as an empty protobuf message. Otherwise None."""
+    try:
+        pm = ProtocolMessage.decode(data)
+    except StatusCliError:
+        return None
+    return pm if pm.encrypted or pm.public_message or pm.bundles else None
 
 
 def protocol_version(bundles: tuple[Bundle, ...], installation_id: str) -> int:

@@ -18,6 +18,9 @@ protobuf's own parser and serializer do the work; this module only adds what our
 
 from __future__ import annotations
 
+import functools
+import importlib
+from collections.abc import Callable
 from typing import Any
 
 from statuscli.core.errors import DecodeError
@@ -34,6 +37,17 @@ def _load() -> None:
 
     _parse_errors = (PbDecodeError, ValueError, TypeError, RuntimeError, RecursionError, OverflowError, MemoryError)
     _unknown_field_set = UnknownFieldSet
+
+
+def lazy_module(name: str) -> Callable[[], Any]:
+    """A zero-argument function returning the generated module ``statuscli.pb.<name>``, imported
+    on its first call (then cached): codecs stay importable without loading protobuf."""
+    return functools.cache(lambda: importlib.import_module(f"statuscli.pb.{name}"))
+
+
+def lazy_class(module: str, name: str) -> Callable[[], Any]:
+    """Like :func:`lazy_module`, for one message class: ``lazy_class("mvds_pb2", "Payload")()``."""
+    return functools.cache(lambda: getattr(importlib.import_module(f"statuscli.pb.{module}"), name))
 
 
 def parse(message_class: Any, data: bytes, what: str) -> Any:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from statuscli.core.errors import InvalidInput, StatusCliError
 from statuscli.core.waku.message import WakuMessage, decode
 from statuscli.net import codecs
-from statuscli.net.streams import MAX_FRAME, ServiceRefused, request
+from statuscli.net.streams import ServiceRefused, request
 from statuscli.pb import waku_store_pb2 as pb
 
 log = logging.getLogger("statuscli.net.store")

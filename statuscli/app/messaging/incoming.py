@@ -39,6 +39,7 @@ from statuscli.app.messaging import groups, mvds_link, topics
 from statuscli.app.messaging.waku_layer import Envelope, open_payload, seal_all
 from statuscli.core.crypto import secp256k1
 from statuscli.core.crypto.hashing import keccak256
+from statuscli.core.encryption import sniff_protocol_message
 from statuscli.core.errors import DecodeError, DeviceNotFound, SessionNotFound, StatusCliError
 from statuscli.core.payloads import amm, message_types
 from statuscli.core.payloads import chat as chat_payload
@@ -210,7 +211,7 @@ class Receiver:
         layers = [f"payload-v1/{key.kind}"]
         data = self._segments(conn, opened.data, signer, base)
         pre: list[dict] = []
-        if _protocol_message(data) is not None:
+        if sniff_protocol_message(data) is not None:
             data, path, pre = self._decrypt(conn, data, signer, base, out, after_commit)
             if data is None:
                 return pre
@@ -395,17 +396,6 @@ class Receiver:
             self._store(conn, mid, "group", update.chat_id, signer, message_types.MEMBERSHIP_UPDATE_MESSAGE, 0, 0, "")
         return out
 
-
-def _protocol_message(data: bytes):
-    from statuscli.core.encryption import ProtocolMessage
-
-    try:
-        pm = ProtocolMessage.decode(data)
-    except StatusCliError:
-        return None
-    if pm.encrypted or pm.public_message or pm.bundles:
-        return pm
-    return None
 
 
 def _bundle_event(info, base: dict) -> dict:

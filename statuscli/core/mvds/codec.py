@@ -23,19 +23,12 @@ from typing import Any
 from statuscli.core.crypto import secp256k1
 from statuscli.core.crypto.hashing import keccak256
 from statuscli.core.errors import DecodeError, InvalidInput
-from statuscli.core.protobuf_codec import as_bytes, parse, refuse_mistyped
+from statuscli.core.protobuf_codec import as_bytes, lazy_module, parse, refuse_mistyped
 
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
-_mvds_pb2: Any = None  # statuscli.pb.mvds_pb2, loaded on first use
 
 
-def _pb() -> Any:
-    global _mvds_pb2
-    if _mvds_pb2 is None:  # an import statement per call would cost ~2 µs
-        from statuscli.pb import mvds_pb2
-
-        _mvds_pb2 = mvds_pb2
-    return _mvds_pb2
+_pb = lazy_module("mvds_pb2")
 
 
 def message_id(group_id: bytes, timestamp: int, body: bytes) -> bytes:

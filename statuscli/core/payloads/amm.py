@@ -17,26 +17,16 @@ int32 two's complement and read back as unsigned, so any uint32 type survives a 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from statuscli.core.crypto import secp256k1
 from statuscli.core.crypto.hashing import keccak256
 from statuscli.core.errors import DecodeError, InvalidInput
 from statuscli.core.payloads.message_types import type_name
-from statuscli.core.protobuf_codec import as_bytes, parse as _parse_pb
+from statuscli.core.protobuf_codec import as_bytes, lazy_class, parse as _parse_pb
 
 _U32 = (1 << 32) - 1
 _I32_SIGN = 1 << 31
-_Pb: Any = None  # statuscli.pb.application_metadata_message_pb2.ApplicationMetadataMessage, loaded on first use
-
-
-def _pb_class() -> Any:
-    global _Pb
-    if _Pb is None:  # an import statement per call would cost ~2 µs
-        from statuscli.pb.application_metadata_message_pb2 import ApplicationMetadataMessage
-
-        _Pb = ApplicationMetadataMessage
-    return _Pb
+_pb_class = lazy_class("application_metadata_message_pb2", "ApplicationMetadataMessage")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +65,7 @@ def encode(payload: bytes, msg_type: int, signature: bytes) -> bytes:
         raise InvalidInput(f"application message type {msg_type} out of range")
     wire_type = msg_type - (1 << 32) if msg_type >= _I32_SIGN else msg_type
     try:
-        return (_Pb or _pb_class())(signature=as_bytes(signature), payload=as_bytes(payload), type=wire_type).SerializeToString()
+        return _pb_class()(signature=as_bytes(signature), payload=as_bytes(payload), type=wire_type).SerializeToString()
     except (TypeError, ValueError) as e:
         raise InvalidInput(f"invalid application message field: {e}") from None
 
@@ -91,7 +81,7 @@ def wrap(payload: bytes, msg_type: int, private_key: bytes) -> bytes:
 
 def parse(data: bytes) -> tuple[bytes, bytes, int]:
     """(signature, payload, type) without recovering anything."""
-    m = _parse_pb(_Pb or _pb_class(), data, "ApplicationMetadataMessage")
+    m = _parse_pb(_pb_class(), data, "ApplicationMetadataMessage")
     return m.signature, m.payload, m.type & _U32  # enum fields are int32 on the wire
 
 

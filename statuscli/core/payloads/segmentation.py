@@ -19,25 +19,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
 from statuscli.core.crypto.hashing import keccak256
 from statuscli.core.errors import DecodeError, InvalidInput
-from statuscli.core.protobuf_codec import as_bytes, parse
+from statuscli.core.protobuf_codec import as_bytes, lazy_class, parse
 
 MAX_MESSAGE_SIZE = 1_048_576
 SEGMENT_SIZE = MAX_MESSAGE_SIZE // 4 * 3
 _U32 = (1 << 32) - 1
-_Pb: Any = None  # statuscli.pb.segment_message_pb2.SegmentMessage, loaded on first use
-
-
-def _pb_class() -> Any:
-    global _Pb
-    if _Pb is None:  # an import statement per call would cost ~2 µs
-        from statuscli.pb.segment_message_pb2 import SegmentMessage
-
-        _Pb = SegmentMessage
-    return _Pb
+_pb_class = lazy_class("segment_message_pb2", "SegmentMessage")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +53,7 @@ def encode_segment(s: Segment) -> bytes:
     if not all(0 <= n <= _U32 for n in numbers):
         raise InvalidInput("segment numbers are uint32")
     try:
-        msg = (_Pb or _pb_class())(entire_message_hash=as_bytes(s.entire_message_hash), index=s.index,
+        msg = _pb_class()(entire_message_hash=as_bytes(s.entire_message_hash), index=s.index,
                                    segments_count=s.segments_count, payload=as_bytes(s.payload),
                                    parity_segment_index=s.parity_segment_index, parity_segments_count=s.parity_segments_count)
     except (TypeError, ValueError) as e:
@@ -73,7 +63,7 @@ def encode_segment(s: Segment) -> bytes:
 
 def decode_segment(data: bytes) -> Segment:
     """Parse a SegmentMessage; DecodeError unless it is a valid segment (as status-go checks)."""
-    m = parse(_Pb or _pb_class(), data, "SegmentMessage")
+    m = parse(_pb_class(), data, "SegmentMessage")
     s = Segment(m.entire_message_hash, m.index, m.segments_count, m.payload, m.parity_segment_index, m.parity_segments_count)
     if len(s.entire_message_hash) != 32 or not s.is_valid:
         raise DecodeError("not a segment (needs a 32-byte hash and segments_count ≥ 2 or parity)")

@@ -26,23 +26,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from statuscli.core.errors import DecodeError, InvalidInput
-from statuscli.core.protobuf_codec import as_bytes, parse
+from statuscli.core.protobuf_codec import as_bytes, lazy_class, parse
 
 MAX_META = 64
 _MASK64 = 0xFFFFFFFFFFFFFFFF
 _sha256 = hashlib.sha256
 _U32 = (1 << 32) - 1
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
-_Pb: Any = None  # statuscli.pb.waku_message_pb2.WakuMessage, once loaded
-
-
-def _pb_class() -> Any:
-    global _Pb
-    if _Pb is None:
-        from statuscli.pb.waku_message_pb2 import WakuMessage as cls
-
-        _Pb = cls
-    return _Pb
+_pb_class = lazy_class("waku_message_pb2", "WakuMessage")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +71,7 @@ def encode(msg: WakuMessage) -> bytes:
         raise InvalidInput(f"WakuMessage timestamp {msg.timestamp} is not an int64")
     if msg.meta is not None and len(msg.meta) > MAX_META:
         raise InvalidInput(f"WakuMessage meta is {len(msg.meta)} bytes; at most {MAX_META} are allowed")
-    cls = _Pb or _pb_class()
+    cls = _pb_class()
     try:  # None leaves an optional field unset; payload and content_topic are always set
         pb = cls(payload=msg.payload, content_topic=msg.content_topic, version=msg.version, timestamp=msg.timestamp,
                  meta=msg.meta, rate_limit_proof=msg.rate_limit_proof, ephemeral=msg.ephemeral)
@@ -106,7 +97,7 @@ def decode(data: bytes, *, strict: bool = False) -> WakuMessage:
     type, a content topic that is not UTF-8, meta longer than 64 bytes. (A version varint wider
     than 32 bits is truncated to a uint32, as protobuf specifies.)
     """
-    m = parse(_Pb or _pb_class(), data, "WakuMessage")
+    m = parse(_pb_class(), data, "WakuMessage")
     has = m.HasField
     if strict and not (has("payload") and has("content_topic")):
         missing = "payload (1)" if not has("payload") else "content_topic (2)"
