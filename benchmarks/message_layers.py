@@ -37,6 +37,8 @@ import sys
 import time
 from pathlib import Path
 
+from markdown_section import replace_section  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
 import coincurve
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -49,7 +51,6 @@ from statuscli.core.crypto.hashing import keccak256  # noqa: E402
 from statuscli.core.payloads import amm  # noqa: E402
 from statuscli.core.waku import message, payload_v1  # noqa: E402
 
-BEGIN, END = "<!-- message-layers:begin -->", "<!-- message-layers:end -->"
 DATA = os.urandom(1024)
 PRIV = secp256k1.generate_private_key(os.urandom)
 RECIPIENT = secp256k1.generate_private_key(os.urandom)
@@ -261,14 +262,7 @@ def table(results: dict[str, tuple[float, float, float]], rounds: int) -> str:
 
 
 def write_section(text: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    doc = path.read_text() if path.exists() else "# Benchmarks\n\nFigures measured by the scripts in `benchmarks/`; compare ratios taken in one run.\n"
-    block = f"{BEGIN}\n{text}\n{END}"
-    if BEGIN in doc and END in doc:
-        doc = doc[: doc.index(BEGIN)] + block + doc[doc.index(END) + len(END) :]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(doc)
+    replace_section("message-layers", text)
 
 
 def main() -> None:

@@ -34,9 +34,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from markdown_section import replace_section  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BEGIN, END = "<!-- messaging:begin -->", "<!-- messaging:end -->"
 FLOOR = "import click, coincurve; from eth_hash.auto import keccak; keccak(b'')"
 PW = "bench"
 
@@ -259,14 +260,7 @@ def report(send: dict, listen: dict, inproc: dict, runs: int) -> str:
 
 
 def write_section(text: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    doc = path.read_text()
-    block = f"{BEGIN}\n## Messaging end to end (`benchmarks/messaging.py`)\n\n{text}\n{END}"
-    if BEGIN in doc and END in doc:
-        doc = doc[: doc.index(BEGIN)] + block + doc[doc.index(END) + len(END) :]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(doc)
+    replace_section("messaging", f"## Messaging end to end (`benchmarks/messaging.py`)\n\n{text}")
 
 
 def main() -> None:

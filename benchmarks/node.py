@@ -27,10 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from markdown_section import replace_section  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BEGIN, END = "<!-- node:begin -->", "<!-- node:end -->"
 TOPIC = "/waku/2/rs/16/32"
 TOPICS = ("/waku/2/rs/16/32", "/waku/2/rs/16/64")
 CTS = ("/bench/1/a/proto", "/bench/1/b/proto", "/bench/1/c/proto", "/bench/1/d/proto")
@@ -337,15 +338,7 @@ def report(relay: list[dict], stores: list[dict], pub: dict) -> str:
 
 
 def write_section(text: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    body = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\nFigures measured by the scripts in `benchmarks/`; compare ratios taken in one run.\n"
-    section = f"{BEGIN}\n## Waku node (`benchmarks/node.py`)\n\n{text}\n{END}"
-    if BEGIN in body and END in body:
-        head, rest = body.split(BEGIN, 1)
-        body = head + section + rest.split(END, 1)[1]
-    else:
-        body = body.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(body, encoding="utf-8")
+    replace_section("node", f"## Waku node (`benchmarks/node.py`)\n\n{text}")
 
 
 def main() -> int:

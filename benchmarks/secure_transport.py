@@ -32,6 +32,8 @@ import time
 import uuid
 from pathlib import Path
 
+from markdown_section import replace_section  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -46,7 +48,6 @@ from statuscli.store.db import connect  # noqa: E402
 
 PT = os.urandom(1024)
 T0 = 1_800_000_000_000
-BEGIN, END = "<!-- secure-transport:begin -->", "<!-- secure-transport:end -->"
 
 
 # --- the floor -----------------------------------------------------------------------------
@@ -249,14 +250,7 @@ def table(r: dict[str, float], rounds: int) -> str:
 
 
 def update_markdown(section: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n\nFigures measured by the scripts in `benchmarks/`; compare ratios taken in one run.\n"
-    block = f"{BEGIN}\n{section}\n{END}"
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text)
+    replace_section("secure-transport", section)
 
 
 def main(argv: list[str]) -> int:

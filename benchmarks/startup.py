@@ -28,10 +28,11 @@ import sys
 import time
 from pathlib import Path
 
+from markdown_section import replace_section  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "zQ3shgXaXEtHSFVhHgTUiCSNAXYKeKryUVnPZZJLBMDutaWHB"
 FLOOR = "import click, coincurve; from eth_hash.auto import keccak; keccak(b'')"
-BEGIN, END = "<!-- startup:begin -->", "<!-- startup:end -->"
 TARGET = 1.5
 
 
@@ -85,21 +86,13 @@ def table(samples: dict[str, list[float]], runs: int) -> str:
 
 
 def write_section(text: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    body = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\nFigures measured by the scripts in `benchmarks/`; compare ratios taken in one run.\n"
-    section = (
-        f"{BEGIN}\n## Start-up of offline commands (`benchmarks/startup.py`)\n\n{text}\n\n"
+    replace_section(
+        "startup",
+        f"## Start-up of offline commands (`benchmarks/startup.py`)\n\n{text}\n\n"
         "The floor is `python -c \"" + FLOOR + "\"`: the libraries such a command needs. "
         "`topic compute` and `keys inspect` import neither libp2p, trio, rich, bip-utils nor the "
-        "`mnemonic` library (asserted by `tests/cli/test_topic.py` and `tests/cli/test_keys.py`).\n"
-        f"{END}"
+        "`mnemonic` library (asserted by `tests/cli/test_topic.py` and `tests/cli/test_keys.py`).",
     )
-    if BEGIN in body and END in body:
-        head, rest = body.split(BEGIN, 1)
-        body = head + section + rest.split(END, 1)[1]
-    else:
-        body = body.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(body, encoding="utf-8")
 
 
 def main() -> int:
