@@ -13,6 +13,7 @@ layer says why (``error`` with a code and message). Nothing here prints: the com
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from statuscli.core.errors import DecodeError, DecryptionFailed, StatusCliError
@@ -173,26 +174,22 @@ def _payload_v1(data: bytes, keys: Keys, *, content_topic: str | None) -> Layer:
     layer = Layer("payload-v1", {"size": len(data)})
     tried: list[str] = []
     opened = how = label = None
-    if len(data) > 113 and data[0] == 4:
-        for name, priv in _candidate_private(keys):
-            tried.append(name)
-            try:
-                opened, how, label = payload_v1.open_asymmetric(data, priv), "asymmetric (ECIES)", name
-                break
-            except DecryptionFailed:
-                continue
-            except StatusCliError as e:
-                return layer.fail(e)
-    if opened is None:
-        for name, key in _candidate_symmetric(keys, content_topic):
-            tried.append(name)
-            try:
-                opened, how, label = payload_v1.open_symmetric(data, key), "symmetric (AES-256-GCM)", name
-                break
-            except DecryptionFailed:
-                continue
-            except StatusCliError as e:
-                return layer.fail(e)
+    # asymmetric keys first (only if it can be ECIES: the uncompressed ephemeral key, 113 bytes of
+    # overhead), then symmetric ones; generators, so no PBKDF2 key is derived once one key opened it
+    attempts = itertools.chain(
+        ((name, "asymmetric (ECIES)", payload_v1.open_asymmetric, priv) for name, priv in _candidate_private(keys))
+        if len(data) > 113 and data[0] == 4 else (),
+        ((name, "symmetric (AES-256-GCM)", payload_v1.open_symmetric, key) for name, key in _candidate_symmetric(keys, content_topic)),
+    )
+    for name, kind, open_with, key in attempts:
+        tried.append(name)
+        try:
+            opened, how, label = open_with(data, key), kind, name
+            break
+        except DecryptionFailed:
+            continue
+        except StatusCliError as e:
+            return layer.fail(e)
     if opened is None:
         why = "no key opened it" + (f" (tried: {', '.join(tried)})" if tried else " (no keys given: --key, --sym-key, --password, or an account)")
         if keys.account_note:
