@@ -44,7 +44,7 @@ from statuscli.app import secure  # noqa: E402
 from statuscli.core.crypto import secp256k1  # noqa: E402
 from statuscli.core.crypto.hashing import keccak256  # noqa: E402
 from statuscli.core.ratchet import RatchetState  # noqa: E402
-from statuscli.store.db import connect  # noqa: E402
+from statuscli.store.state_db import open_state  # noqa: E402
 
 PT = os.urandom(1024)
 T0 = 1_800_000_000_000
@@ -145,7 +145,7 @@ class Account:
         self.chat_private_key = secp256k1.generate_private_key(os.urandom)
         self.chat_public_key = secp256k1.public_key(self.chat_private_key)
         self.installation_id = str(uuid.uuid4())
-        self.db = connect(path / "state.db")
+        self.db = open_state(path / "state.db")
 
 
 def _pair(tmp: Path):

@@ -8,7 +8,7 @@ The interface other use cases build on::
     account.chat_private_key                    # 32 bytes; PassphraseRequired if opened with unlock=False
     account.installation_id                     # UUIDv4 text, made once at creation
     account.dir                                 # Path of the account folder
-    account.db                                  # sqlite3 connection to <dir>/state.db, opened on first use
+    account.db                                  # connection to <dir>/state.db (store.state_db), schema applied, opened on first use
 
 Unlocking decrypts only the chat key's own v3 key file (one scrypt, no BIP-32, no bip-utils);
 creating derives every key from the mnemonic once and stores the chat key and the mnemonic in two
@@ -104,9 +104,9 @@ class Account:
     @property
     def db(self) -> sqlite3.Connection:
         if self._db is None:
-            from statuscli.store.db import connect
+            from statuscli.store.state_db import open_state
 
-            self._db = connect(self.dir / store.STATE_DB)
+            self._db = open_state(self.dir / store.STATE_DB)
         return self._db
 
     def close(self) -> None:

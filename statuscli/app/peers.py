@@ -28,7 +28,6 @@ def resolve_peer(account, text: str) -> bytes:
         raise InvalidInput("empty PEER", hint="give a public key (0x04…, zQ3…) or a contact name")
     if _looks_like_key(t):
         return parse_public_key_text(t)
-    peer_store.ensure(account.db)
     pub = peer_store.contact(account.db, t)
     if pub is not None:
         return pub
@@ -44,11 +43,9 @@ def resolve_peer(account, text: str) -> bytes:
 def add_contact(account, name: str, key: bytes, now_ms: int) -> None:
     if not _NAME_RE.match(name):
         raise InvalidInput(f"invalid contact name {name!r}", hint="start with a letter; letters, digits, '.', '_', '-', space")
-    peer_store.ensure(account.db)
     with transaction(account.db):
         peer_store.set_contact(account.db, name, key, now_ms)
 
 
 def contacts(account) -> list[tuple[str, bytes]]:
-    peer_store.ensure(account.db)
     return peer_store.contacts(account.db)

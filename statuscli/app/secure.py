@@ -63,7 +63,7 @@ from statuscli.app.secure_bundles import (  # noqa: F401  (re-exported: the inte
     bundle_state,
     bundles_in,
     create_bundle,
-    ensure_schema,
+    agreed_cache,
     handle_bundle,
     our_bundle,
     peer_state,
@@ -176,7 +176,6 @@ def x3dh_init(account, peer_pub: bytes, *, bundle: Bundle | None = None, now_ms:
     if ident is not None and ident != peer65:
         raise InvalidInput("the bundle belongs to another identity", hint="0x" + ident.hex())
     conn = account.db
-    ensure_schema(conn)
     out = []
     with transaction(conn):
         info = _store(conn, account, bundle, ident) if bundle is not None else None
@@ -207,14 +206,14 @@ def x3dh_init(account, peer_pub: bytes, *, bundle: Bundle | None = None, now_ms:
 def encrypt_for_peer(account, peer_pub: bytes, plaintext: bytes, *, now_ms: int, rng=None,
                      in_transaction: bool = False) -> EncryptResult:  # fmt: skip
     conn = account.db
-    agreed_cache = ensure_schema(conn)
+    agreed = agreed_cache(conn)
     if in_transaction:
         require_transaction(conn)
         return _encrypt(account, conn, peer_pub, plaintext, now_ms, rng or os.urandom, None)
     with transaction(conn):
-        res = _encrypt(account, conn, peer_pub, plaintext, now_ms, rng or os.urandom, agreed_cache)
+        res = _encrypt(account, conn, peer_pub, plaintext, now_ms, rng or os.urandom, agreed)
     if res.shared_secret_agreed:
-        agreed_cache.update((secp256k1.compress(res.peer), t) for t in res.installations)  # agreement rows are never removed
+        agreed.update((secp256k1.compress(res.peer), t) for t in res.installations)  # agreement rows are never removed
     return res
 
 
@@ -259,7 +258,6 @@ def _encrypt(account, conn, peer_pub: bytes, plaintext: bytes, now_ms: int, rng,
 def bundle_advertisement(account, peer_pub: bytes, *, now_ms: int, force: bool = False, rng=None,
                          in_transaction: bool = False) -> bytes | None:  # fmt: skip
     conn = account.db
-    ensure_schema(conn)
     if in_transaction:
         require_transaction(conn)
         return _advertisement(account, conn, peer_pub, now_ms, force, rng or os.urandom)
@@ -281,7 +279,6 @@ def _advertisement(account, conn, peer_pub: bytes, now_ms: int, force: bool, rng
 
 
 def mark_sent(account, outbox_id: int) -> None:
-    ensure_schema(account.db)
     with transaction(account.db):
         sessions.mark_sent(account.db, outbox_id)
 
@@ -300,7 +297,7 @@ def decrypt_protocol_message(account, data: bytes, *, sender_pub: bytes | None =
 
 
 __all__ = [
-    "BundleInfo", "DecryptResult", "bundle_state", "bundles_in", "create_bundle", "ensure_schema", "handle_bundle",
+    "BundleInfo", "DecryptResult", "bundle_state", "bundles_in", "create_bundle", "handle_bundle",
     "peer_state", "EncryptResult", "X3DHInit", "bundle_advertisement", "decrypt_protocol_message",
     "encrypt_for_peer", "handle_bundle", "mark_sent", "negotiated_topic", "our_bundle", "prepare_decrypt", "x3dh_init", "PATH_DH", "PATH_DR",
 ]  # fmt: skip

@@ -19,17 +19,10 @@ from statuscli.core.errors import InvalidInput
 from statuscli.store import peers, prekeys, sessions
 from statuscli.store.db import require_transaction, transaction
 
-# per connection: (the connection, (identity, installation) pairs known to be recorded as agreed)
-_READY: dict[int, tuple[object, set]] = {}
 
-
-def ensure_schema(conn) -> set:
-    """Create the secure-transport tables once per connection; returns that connection's cache."""
-    entry = _READY.get(id(conn))
-    if entry is None or entry[0] is not conn:
-        sessions.ensure(conn)
-        entry = _READY[id(conn)] = (conn, set())
-    return entry[1]
+def agreed_cache(conn) -> set:
+    """This connection's (compressed identity, installation) pairs known to be recorded as agreed."""
+    return conn.memo.setdefault("secure.agreed", set())
 
 
 @dataclass
@@ -76,7 +69,6 @@ def _own_bundle(conn, account, now_ms: int, rng) -> tuple[Bundle, bool]:
 def create_bundle(account, *, now_ms: int, rotate: bool = False, rng=None) -> tuple[Bundle, bool]:
     """Our bundle, rotating the signed prekey when asked or when 24 h old; returns (bundle, rotated)."""
     conn = account.db
-    ensure_schema(conn)
     with transaction(conn):
         if rotate and prekeys.current(conn, account.installation_id) is not None:
             prekeys.expire_all(conn, now_ms)
@@ -88,7 +80,6 @@ def create_bundle(account, *, now_ms: int, rotate: bool = False, rng=None) -> tu
 def bundle_state(account) -> dict:
     """Our signed prekeys (no passphrase needed)."""
     conn = account.db
-    ensure_schema(conn)
     rows = prekeys.all_prekeys(conn)
     current = [r for r in rows if r.installation_id == account.installation_id and not r.expired]
     return {
@@ -102,7 +93,6 @@ def bundle_state(account) -> dict:
 def peer_state(account, peer_pub: bytes) -> dict:
     """What we know of a peer: installations, current prekeys, sessions (no passphrase needed)."""
     conn = account.db
-    ensure_schema(conn)
     p33 = secp256k1.compress(peer_pub)
     insts = []
     for inst in peers.installations(conn, p33):
@@ -120,7 +110,6 @@ def peer_state(account, peer_pub: bytes) -> dict:
 
 def our_bundle(account, *, now_ms: int, rng=None) -> Bundle:
     conn = account.db
-    ensure_schema(conn)
     with transaction(conn):
         return _own_bundle(conn, account, now_ms, rng or os.urandom)[0]
 
@@ -145,7 +134,6 @@ def handle_bundle(account, data, *, now_ms: int, in_transaction: bool = False) -
         found = bundles_in(bytes(data))
     checked = [(b, b.verify()) for b in found]
     conn = account.db
-    ensure_schema(conn)
     if in_transaction:
         require_transaction(conn)
         return [_store(conn, account, b, ident) for b, ident in checked]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 
 from statuscli.app.secure import DecryptResult
-from statuscli.app.secure_bundles import BundleInfo, _store, ensure_schema
+from statuscli.app.secure_bundles import BundleInfo, _store, agreed_cache
 from statuscli.core import encryption as enc
 from statuscli.core import hash_ratchet as hr
 from statuscli.core import x3dh
@@ -91,16 +91,15 @@ def prepare(account, data: bytes, *, sender_pub: bytes | None, now_ms: int, rng)
     checked = [(b, b.verify()) for b in msg.bundles]  # a bad bundle fails the whole message
     sender = secp256k1.decompress(sender_pub) if sender_pub is not None else None
     conn = account.db
-    agreed_cache = ensure_schema(conn)
+    agreed = agreed_cache(conn)
     require_transaction(conn)
-    run = _Receive(account, conn, msg, checked, sender, now_ms, rng, agreed_cache)
+    run = _Receive(account, conn, msg, checked, sender, now_ms, rng, agreed)
     return PendingDecrypt(run, run.compute())
 
 
 def decrypt(account, data: bytes, *, sender_pub: bytes | None, commit: bool, now_ms: int, rng) -> DecryptResult:
     """Both phases in a transaction of their own (``commit=False``: a read-only snapshot, nothing applied)."""
     conn = account.db
-    ensure_schema(conn)
     with transaction(conn) if commit else _read_snapshot(conn):
         pending = prepare(account, data, sender_pub=sender_pub, now_ms=now_ms, rng=rng)
         if commit:

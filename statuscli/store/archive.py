@@ -36,7 +36,7 @@ import time
 from collections.abc import Iterable, Sequence
 
 from statuscli.core.errors import InvalidInput
-from statuscli.store.db import connect, ensure_schema, transaction
+from statuscli.store.db import apply_steps, connect, transaction
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
@@ -87,7 +87,7 @@ class Archive:
         else:
             self.conn = connect(self.path)
             self.conn.row_factory = None
-        ensure_schema(self.conn, "archive-v1", _SCHEMA)
+        apply_steps(self.conn, [("archive-v1", _SCHEMA)])
         self.retention_seconds = retention_seconds
         self.max_messages = max_messages
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import sqlite3
 
-from statuscli.store.db import ensure_schema
 
 SCHEMA = """
 CREATE TABLE chat_peers (
@@ -50,13 +49,8 @@ CREATE TABLE chat_topic_keys (
 )
 """
 
-_READY: dict[int, sqlite3.Connection] = {}
 
 
-def ensure(conn: sqlite3.Connection) -> None:
-    if _READY.get(id(conn)) is not conn:
-        ensure_schema(conn, "chats-v1", SCHEMA)
-        _READY[id(conn)] = conn
 
 
 # --- 1:1 peers -------------------------------------------------------------------------------
@@ -75,9 +69,6 @@ def peers(conn: sqlite3.Connection) -> list[bytes]:
 
 def version(conn: sqlite3.Connection) -> tuple:
     """Changes whenever a peer, contact, channel or group is added (one cheap query, polled often)."""
-    from statuscli.store import peers as peer_store
-
-    peer_store.ensure(conn)
     return tuple(conn.execute(
         "SELECT (SELECT max(rowid) FROM chat_peers), (SELECT max(rowid) FROM chat_public), (SELECT count(*) FROM chat_public),"
         " (SELECT max(rowid) FROM chat_groups), (SELECT max(rowid) FROM peer_contacts), (SELECT count(*) FROM peer_contacts)"

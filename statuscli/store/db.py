@@ -2,16 +2,18 @@
 
 Rules every store module follows:
 
-* Open with :func:`connect`: WAL journal, a busy timeout (concurrent invocations of statuscli on one
+* The account database is opened by :func:`statuscli.store.state_db.open_state` only (it applies
+  the schema of :mod:`statuscli.store.schema`); other databases (the node's archive) by
+  :func:`connect`. Both give: WAL journal, a busy timeout (concurrent invocations of statuscli on one
   account wait for each other instead of failing), foreign keys on, file mode 0600.
 * Change state only inside ``with transaction(conn):`` — ``BEGIN IMMEDIATE`` takes the write lock
   up front, so a read-modify-write (e.g. advance a ratchet and record what it produced) is atomic
   against a second process, and a crash rolls the whole step back. A function that writes inside
   its caller's transaction says so (``in_transaction=True`` / :func:`require_transaction`); a
   sub-step that may fail alone uses :func:`savepoint`.
-* Schemas are named, append-only steps applied once with :func:`ensure_schema` (recorded in
-  ``schema_steps``); a module calls it for its own tables when it first touches the database.
-  Never edit a step that has shipped: add a new one.
+* Schemas are named, append-only steps applied by :func:`apply_steps` when a database opens
+  (recorded in ``schema_steps``); the account database's steps are listed in
+  :mod:`statuscli.store.schema`. Never edit a step that has shipped: add a new one.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 BUSY_TIMEOUT_MS = 30_000
@@ -78,17 +80,27 @@ def require_transaction(conn: sqlite3.Connection) -> None:
         raise RuntimeError("this step must run inside the caller's transaction(conn)")
 
 
-def ensure_schema(conn: sqlite3.Connection, step: str, sql: str) -> None:
-    """Apply the named schema step once (idempotent, safe against a concurrent process)."""
+def apply_steps(conn: sqlite3.Connection, steps: Sequence[tuple[str, str]]) -> list[str]:
+    """Apply, in order, the named steps not yet recorded in ``schema_steps``; returns their names.
+
+    One read when nothing is missing; otherwise one ``BEGIN IMMEDIATE`` transaction that re-reads
+    the record (a concurrent process may have applied them meanwhile) and applies the rest.
+    """
     conn.execute("CREATE TABLE IF NOT EXISTS schema_steps (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)")
-    if conn.execute("SELECT 1 FROM schema_steps WHERE name = ?", (step,)).fetchone():
-        return
+    if not _missing(conn, steps):
+        return []
     with transaction(conn):
-        if conn.execute("SELECT 1 FROM schema_steps WHERE name = ?", (step,)).fetchone():
-            return
-        for statement in _split_sql(sql):
-            conn.execute(statement)
-        conn.execute("INSERT INTO schema_steps (name, applied_at) VALUES (?, strftime('%s','now'))", (step,))
+        missing = _missing(conn, steps)
+        for name, sql in missing:
+            for statement in _split_sql(sql):
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_steps (name, applied_at) VALUES (?, strftime('%s','now'))", (name,))
+    return [name for name, _ in missing]
+
+
+def _missing(conn: sqlite3.Connection, steps: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    done = {r[0] for r in conn.execute("SELECT name FROM schema_steps")}
+    return [(name, sql) for name, sql in steps if name not in done]
 
 
 def _split_sql(sql: str) -> list[str]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from statuscli.store.db import ensure_schema
 
 SCHEMA = """
 CREATE TABLE msg_envelopes (
@@ -73,9 +72,6 @@ CREATE TABLE msg_segments_done (
 )
 """
 
-_READY: dict[int, sqlite3.Connection] = {}
-
-
 FAILURES_SCHEMA = """
 CREATE TABLE msg_failures (
     hash BLOB PRIMARY KEY,
@@ -85,11 +81,6 @@ CREATE TABLE msg_failures (
 """
 
 
-def ensure(conn: sqlite3.Connection) -> None:
-    if _READY.get(id(conn)) is not conn:
-        ensure_schema(conn, "messages-v1", SCHEMA)
-        ensure_schema(conn, "messages-failures-v1", FAILURES_SCHEMA)
-        _READY[id(conn)] = conn
 
 
 def record_failure(conn: sqlite3.Connection, h: bytes, error: str) -> int:

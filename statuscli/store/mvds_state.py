@@ -18,7 +18,6 @@ from __future__ import annotations
 import sqlite3
 
 from statuscli.core.mvds.node import BATCH, MvdsNode
-from statuscli.store.db import ensure_schema
 
 SCHEMA = """
 CREATE TABLE mvds_groups (
@@ -31,13 +30,8 @@ CREATE TABLE mvds_groups (
 CREATE INDEX mvds_groups_due ON mvds_groups (next_due)
 """
 
-_READY: dict[int, sqlite3.Connection] = {}
 
 
-def ensure(conn: sqlite3.Connection) -> None:
-    if _READY.get(id(conn)) is not conn:
-        ensure_schema(conn, "mvds-state-v1", SCHEMA)
-        _READY[id(conn)] = conn
 
 
 def load(conn: sqlite3.Connection, group_id: bytes, our_id: bytes, peer: bytes) -> MvdsNode:

@@ -26,7 +26,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from statuscli.core.bundles import MAX_INSTALLATIONS, Bundle, SignedPreKey
-from statuscli.store.db import ensure_schema
 
 ADVERT_INTERVAL_MS = 2 * 60 * 60 * 1000  # publisher.go deviceNotFoundAckInterval
 
@@ -66,8 +65,6 @@ CREATE TABLE peer_contacts (
 """
 
 
-def ensure(conn: sqlite3.Connection) -> None:
-    ensure_schema(conn, "secure-peers-v1", SCHEMA)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from statuscli.store.db import ensure_schema
 
 #: how long an expired signed prekey's private key is kept for late messages (30 days)
 KEEP_EXPIRED_MS = 30 * 24 * 60 * 60 * 1000
@@ -58,8 +57,6 @@ class OwnPrekey:
         }
 
 
-def ensure(conn: sqlite3.Connection) -> None:
-    ensure_schema(conn, "secure-own-prekeys-v1", SCHEMA)
 
 
 def _row(r) -> OwnPrekey:

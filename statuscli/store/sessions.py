@@ -29,8 +29,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from statuscli.core.ratchet import MAX_KEEP, MAX_MESSAGE_KEYS_PER_SESSION, RatchetState, SkippedKey
-from statuscli.store import peers, prekeys
-from statuscli.store.db import ensure_schema
 
 INITIATOR = "initiator"
 RESPONDER = "responder"
@@ -77,10 +75,6 @@ CREATE INDEX secure_hr_keys_by_group ON secure_hr_keys (group_id, timestamp)
 """
 
 
-def ensure(conn: sqlite3.Connection) -> None:
-    prekeys.ensure(conn)
-    peers.ensure(conn)
-    ensure_schema(conn, "secure-sessions-v1", SCHEMA)
 
 
 @dataclass(slots=True)

@@ -24,7 +24,7 @@ from statuscli.core.errors import (
     SessionNotFound,
 )
 from statuscli.store import sessions
-from statuscli.store.db import connect
+from statuscli.store.state_db import open_state
 
 T0 = 1_700_000_000_000
 HOUR = 3600 * 1000
@@ -37,7 +37,7 @@ class Acct:
         self.chat_private_key = priv or secp256k1.generate_private_key(os.urandom)
         self.chat_public_key = secp256k1.public_key(self.chat_private_key)
         self.installation_id = str(uuid.uuid4())
-        self.db = connect(path / "state.db")
+        self.db = open_state(path / "state.db")
 
 
 @pytest.fixture
@@ -371,7 +371,6 @@ def test_handle_bundle_of_undecryptable_message(mk):
 
 def test_skipped_key_bounds(mk):
     a = mk()
-    secure.ensure_schema(a.db)
     from statuscli.core.ratchet import MAX_KEEP, MAX_MESSAGE_KEYS_PER_SESSION, RatchetState, SkippedKey
     from statuscli.store.db import transaction
 

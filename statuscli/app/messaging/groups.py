@@ -30,7 +30,6 @@ def create(account, name: str, members: list[bytes], *, now_ms: int, rng) -> mem
     if not name.strip():
         raise InvalidInput("a group needs a name")
     conn = account.db
-    chat_store.ensure(conn)
     me = key_text(account.chat_public_key)
     chat_id = f"{uuid.UUID(bytes=rng(16), version=4)}-{me}"
     others = [key_text(m) for m in members if key_text(m) != me]
@@ -70,7 +69,6 @@ def add_members(account, chat_id: str, members: list[bytes], *, now_ms: int) -> 
 def resolve(account, text: str) -> str:
     """A group chat id from its id or its local name."""
     conn = account.db
-    chat_store.ensure(conn)
     known = chat_store.groups(conn)
     for chat_id, name in known:
         if text == chat_id:
@@ -90,7 +88,6 @@ def load(account, chat_id: str) -> membership.Group:
 
 
 def list_groups(account) -> list[dict]:
-    chat_store.ensure(account.db)
     out = []
     for chat_id, name in chat_store.groups(account.db):
         try:
@@ -115,7 +112,6 @@ def encode_update(account, group: membership.Group, *, chat_message: bytes | Non
 
 def merge(conn, account, update: membership.MembershipUpdate, now_ms: int) -> tuple[membership.Group | None, int, bool]:
     """Merge a received update (inside a transaction): (group or None if invalid, new events, we are a member)."""
-    chat_store.ensure(conn)
     stored = [membership.parse_event(update.chat_id, w) for w in chat_store.group_events(conn, update.chat_id)]
     seen = {e.wire for e in stored}
     incoming = [e for e in update.events if e.wire not in seen]

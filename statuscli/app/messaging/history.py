@@ -40,7 +40,6 @@ class FetchStats:
 
 
 def checkpoint(account) -> int | None:
-    msg_store.ensure(account.db)
     return msg_store.get_mark(account.db, CHECKPOINT)
 
 

@@ -80,11 +80,8 @@ class _Stop(Exception):
 
 class Receiver:
     def __init__(self, messenger, topic_set: topics.TopicSet | None = None, *, extra_channels=()) -> None:
-        from statuscli.app.secure_bundles import ensure_schema
-
         self.m = messenger
         self.account = messenger.account
-        ensure_schema(self.account.db)  # schemas exist before any envelope's transaction opens
         self.extra_channels = tuple(extra_channels)
         self.topics = topic_set or topics.listen_set(self.account, extra_channels=self.extra_channels)
         self._version = chat_store.version(self.account.db)

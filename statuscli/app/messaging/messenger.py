@@ -49,7 +49,6 @@ from statuscli.core.payloads import message_types
 from statuscli.core.payloads.clock import next_clock
 from statuscli.store import chats as chat_store
 from statuscli.store import messages as msg_store
-from statuscli.store import mvds_state
 from statuscli.store.db import transaction
 
 
@@ -82,7 +81,6 @@ def latest_contact_request(account, peer: bytes) -> str:
     """The id of the newest contact request received from ``peer`` (NotFound when none was)."""
     from statuscli.core.errors import NotFound
 
-    msg_store.ensure(account.db)
     found = msg_store.last_event_id(account.db, "contact_request", key_text(peer))
     if found is None:
         raise NotFound("no contact request from this peer was received",
@@ -92,16 +90,9 @@ def latest_contact_request(account, peer: bytes) -> str:
 
 class Messenger:
     def __init__(self, account, *, clock=None, rng=None) -> None:
-        from statuscli.app.secure_bundles import ensure_schema
-
         self.account = account
         self.clock = clock or time.time_ns
         self.rng = rng or os.urandom
-        conn = account.db
-        msg_store.ensure(conn)
-        chat_store.ensure(conn)
-        mvds_state.ensure(conn)
-        ensure_schema(conn)  # the secure tables exist before a send's transaction opens
 
     # --- time ------------------------------------------------------------------------------
     def now_ns(self) -> int:

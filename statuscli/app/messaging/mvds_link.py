@@ -40,7 +40,6 @@ def group_id(account, peer: bytes) -> bytes:
 
 def append(conn, account, peer: bytes, body: bytes, message_id: bytes, now_ms: int, rng) -> tuple[bytes, list[bytes]]:
     """Queue ``body`` for ``peer`` (inside a transaction); returns (MVDS id, payloads to send now)."""
-    mvds_state.ensure(conn)
     gid = group_id(account, peer)
     node = mvds_state.load(conn, gid, account.chat_public_key, peer)
     node.add_peer(gid, peer)
@@ -58,8 +57,6 @@ def due(account, now_ms: int, rng, produce=None) -> tuple[list[tuple[bytes, obje
     """Payloads due now ``[(peer, payload)]`` — or ``[(peer, produce(conn, peer, payload))]``, run
     in the group's transaction — and events for records that expired."""
     conn = account.db
-    mvds_state.ensure(conn)
-    msg_store.ensure(conn)
     epoch = now_ms // EPOCH_MS
     out: list[tuple[bytes, object]] = []
     expired: list[dict] = []
@@ -80,7 +77,6 @@ def receive(conn, account, sender: bytes, payload: codec.Payload, now_ms: int) -
 
     Returns (wrapper bodies received — duplicates included, application ids newly delivered,
     MVDS ids of the bodies)."""
-    mvds_state.ensure(conn)
     sender = secp256k1.decompress(sender)
     gid = group_id(account, sender)
     node = mvds_state.load(conn, gid, account.chat_public_key, sender)

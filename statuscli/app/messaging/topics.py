@@ -57,7 +57,6 @@ def _content_topic(name: str) -> str:
 
 def sym_key(conn, name: str) -> bytes:
     """PBKDF2 key of a chat-id string, cached in the account database."""
-    chat_store.ensure(conn)
     key = chat_store.topic_key(conn, name)
     if key is None:
         from statuscli.core.crypto.symmetric import symkey_from_password
@@ -127,8 +126,6 @@ def known_peers(account) -> list[bytes]:
     from statuscli.store import peers as peer_store
 
     conn = account.db
-    chat_store.ensure(conn)
-    peer_store.ensure(conn)
     out = {p: None for p in chat_store.peers(conn)}
     for _name, key in peer_store.contacts(conn):
         out.setdefault(secp256k1.decompress(key), None)
@@ -139,7 +136,6 @@ def known_peers(account) -> list[bytes]:
 def listen_set(account, *, extra_channels=()) -> TopicSet:
     """Every topic the account needs to hear (see the module docstring)."""
     conn = account.db
-    chat_store.ensure(conn)
     me = account.chat_public_key
     ts = TopicSet()
     ts.add(partitioned(me))
