@@ -13,7 +13,7 @@ import sys
 import click
 
 from statuscli import __version__
-from statuscli.cli.context import global_options, hoist_global_options, make_context
+from statuscli.cli.context import GlobalSettings, global_options, global_options_tree, settings_of
 from statuscli.cli.registry import COMMANDS
 from statuscli.core.errors import (
     EXIT_INTERNAL,
@@ -44,7 +44,7 @@ class LazyGroup(click.Group):
         if name not in self.lazy:
             return None
         module = importlib.import_module(self.lazy[name][0])
-        cmd = module.cli
+        cmd = global_options_tree(module.cli)  # every command accepts the global options
         cmd.name = name
         self.commands[name] = cmd
         return cmd
@@ -62,10 +62,9 @@ class LazyGroup(click.Group):
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=EPILOG,
 )
-@global_options
 @click.version_option(__version__, "--version", prog_name="statuscli")
 @click.pass_context
-def cli(ctx, home, account, output, json_flag, verbose, quiet, password_file):
+def cli(ctx):
     """Speak the Status messenger protocol stack from the shell.
 
     \b
@@ -74,22 +73,29 @@ def cli(ctx, home, account, output, json_flag, verbose, quiet, password_file):
       statuscli topic compute public status
       statuscli --json keys inspect zQ3shgXaXEtHSFVhHgTUiCSNAXYKeKryUVnPZZJLBMDutaWHB
     """
-    ctx.obj = make_context(home, account, output, json_flag, verbose, quiet, password_file)
+    ctx.obj = settings_of(ctx).make_app()
 
 
-def _json_mode(argv: list[str]) -> bool:
-    if "--json" in argv or "--output=json" in argv:
+cli.is_statuscli_root = True
+global_options(cli)
+
+
+def _json_mode(settings: GlobalSettings, argv: list[str]) -> bool:
+    """Whether to report an error as JSON. Once click parsed the whole line, the parsed settings
+    say; when parsing stopped early (a usage error), options after that point were never read,
+    so the line is scanned for them as a best effort (this only chooses the error's form)."""
+    if settings.json or settings.complete:
+        return settings.json
+    words = argv[: argv.index("--")] if "--" in argv else argv
+    if "--json" in words or "--output=json" in words:
         return True
-    for a, b in zip(argv, argv[1:]):
-        if a == "--output" and b == "json":
-            return True
-    return os.environ.get("STATUSCLI_OUTPUT") == "json"
+    if any(a == "--output" and b == "json" for a, b in zip(words, words[1:])):
+        return True
+    return settings.output is None and os.environ.get("STATUSCLI_OUTPUT") == "json"
 
 
-def _verbosity(argv: list[str]) -> int:
-    return sum(a.count("v") for a in argv if a.startswith("-") and not a.startswith("--") and set(a[1:]) == {"v"}) + argv.count(
-        "--verbose"
-    )
+def _show_traceback(settings: GlobalSettings) -> bool:
+    return settings.verbose >= 2
 
 
 def report_error(code: str, message: str, hint: str | None, json_mode: bool) -> None:
@@ -107,17 +113,16 @@ def report_error(code: str, message: str, hint: str | None, json_mode: bool) -> 
 
 def run(argv: list[str]) -> int:
     """Run the CLI on ``argv`` (without the program name) and return the exit code."""
-    argv = hoist_global_options(argv)
-    json_mode = _json_mode(argv)
+    settings = GlobalSettings()
     try:
-        rv = cli.main(args=argv, prog_name="statuscli", standalone_mode=False)
+        rv = cli.main(args=argv, prog_name="statuscli", standalone_mode=False, obj=settings)
         return rv if isinstance(rv, int) else 0
     except StatusCliError as e:
-        if _verbosity(argv) >= 2:
+        if _show_traceback(settings):
             import traceback
 
             traceback.print_exc()
-        report_error(e.code, e.message, e.hint, json_mode)
+        report_error(e.code, e.message, e.hint, _json_mode(settings, argv))
         return e.exit_code
     except click.exceptions.Exit as e:
         return e.exit_code
@@ -129,7 +134,7 @@ def run(argv: list[str]) -> int:
         ctx = getattr(e, "ctx", None)
         if ctx is not None:
             hint = f"try '{ctx.command_path} --help'"
-        report_error("usage", e.format_message(), hint, json_mode)
+        report_error("usage", e.format_message(), hint, _json_mode(settings, argv))
         return EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write("statuscli: interrupted\n")
@@ -142,7 +147,7 @@ def run(argv: list[str]) -> int:
             pass
         return 0
     except Exception as e:  # the funnel: nothing unexpected escapes as a traceback
-        if _verbosity(argv) >= 2:
+        if _show_traceback(settings):
             import traceback
 
             traceback.print_exc()
@@ -150,7 +155,7 @@ def run(argv: list[str]) -> int:
             "internal-error",
             f"{type(e).__name__}: {e}",
             "this is a bug in statuscli; run again with -vv for a traceback and report it",
-            json_mode,
+            _json_mode(settings, argv),
         )
         return EXIT_INTERNAL
 

@@ -137,8 +137,12 @@ def examples(doc: CommandDoc) -> list[str]:
 
 def _params(doc: CommandDoc) -> list[tuple[str, str]]:
     """Options with their help, as ``--help`` lists them (``--help`` itself only on the root)."""
+    from statuscli.cli.context import GlobalOption
+
     rows = []
     for p in doc.command.get_params(doc.ctx):
+        if isinstance(p, GlobalOption) and len(doc.path) > 1:
+            continue  # they have their own section
         rec = p.get_help_record(doc.ctx)
         is_help = p is doc.command.get_help_option(doc.ctx)
         if rec is not None and rec[1].strip() and not (is_help and len(doc.path) > 1):

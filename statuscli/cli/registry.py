@@ -5,7 +5,10 @@ Each entry names the module that defines the command and a one-line summary, so 
 imported only when that command runs (or its own ``--help`` is asked for).
 
 To add a command: write ``statuscli/cli/commands/<name>.py`` defining a click command or group
-named ``cli``, and add one row here.
+named ``cli``, and add one row here. That is all: when the command is loaded, every command of its
+tree gets the global options (``--home``, ``--account``, ``--password-file``, ``--output``/``--json``,
+``-v``, ``--quiet``; see :mod:`statuscli.cli.context`), parsed by click wherever they appear on the
+line, and reads them through ``@pass_app`` (an ``AppContext``). Do not declare them yourself.
 """
 
 from __future__ import annotations

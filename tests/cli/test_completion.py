@@ -48,6 +48,8 @@ CASES = [
     "statuscli --",
     f"statuscli --home {HOME} keys show ",
     f"statuscli --home {HOME} --account bo",
+    "statuscli keys list --js",
+    f"statuscli keys show --home {HOME} ",
 ]
 
 
@@ -116,6 +118,11 @@ def test_scripts_call_the_program_with_its_completion_variable():
     for shell in ("bash", "zsh", "fish"):
         text = (COMPLETIONS / f"statuscli.{shell}").read_text(encoding="utf-8")
         assert "_STATUSCLI_COMPLETE" in text and "statuscli" in text, shell
+
+
+def test_global_options_after_the_subcommand(replies):
+    assert replies["statuscli keys list --js"] == ["--json"]
+    assert replies[f"statuscli keys show --home {HOME} "] == ["alice", "bob", "bobby"]
 
 
 def test_account_names(replies):

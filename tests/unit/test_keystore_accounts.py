@@ -11,7 +11,7 @@ import pytest
 
 from statuscli.app import accounts
 from statuscli.app.context import AppContext
-from statuscli.cli.context import make_context
+from statuscli.cli.context import GlobalSettings
 from statuscli.core.crypto import secp256k1
 from statuscli.core.errors import AccountExists, AccountNotFound, InvalidInput, PassphraseRequired, WrongPassphrase
 from statuscli.store import accounts as store
@@ -28,7 +28,7 @@ def app(tmp_path, monkeypatch):
     for var in ("STATUSCLI_PASSWORD", "STATUSCLI_PASSWORD_FILE", "STATUSCLI_ACCOUNT"):
         monkeypatch.delenv(var, raising=False)
     # as the CLI builds it: passphrases from --password-file / environment / prompt
-    return make_context(str(tmp_path / "home"), None, None, False, 0, False, None)
+    return GlobalSettings(home=str(tmp_path / "home")).make_app()
 
 
 def _mode(p):
