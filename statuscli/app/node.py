@@ -7,9 +7,11 @@ The node folder (``$STATUSCLI_HOME/node`` unless ``--data-dir``) holds:
   node.json     written once the node listens: the "listening" record plus ``pid`` (0600)
   node.pid      the running node's process id
   control.sock  the control socket (0600); see docs/control-socket.md
-  node.log      stderr of a node started with --detach
+  node.log      stderr and logs of a node started with --detach (unless --log-file)
+  node.lock     held (flock, exclusive) by the running node: the first thing it takes
 
-Only one node runs per folder. ``status`` and ``stop`` go through the control socket (with the
+Only one node runs per folder: the lock decides, so two nodes started at the same moment cannot
+both run. ``status`` and ``stop`` go through the control socket (with the
 control client: no libp2p import, so they answer in a fraction of a second).
 """
 
@@ -39,6 +41,7 @@ KEY_FILE = "node.key"
 SOCKET_FILE = "control.sock"
 LOG_FILE = "node.log"
 STORE_FILE = "store.sqlite"
+LOCK_FILE = "node.lock"
 _MAX_SOCKET_PATH = 100
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -56,6 +59,7 @@ class RunOptions:
     max_messages: int | None = None
     data_dir: str | None = None
     log_file: str | None = None
+    public: bool = False
     libp2p_log_level: int = logging.WARNING
 
 
@@ -138,36 +142,92 @@ def _write_private(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+class NodeAlreadyRunning(UsageError):
+    code = "node-already-running"
+
+
+def lock_folder(folder: Path) -> int:
+    """Take the folder's exclusive lock (``node.lock``) or refuse: returns the descriptor that
+    holds it (closing it releases the lock; so does the process ending, however it ends)."""
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        pid = running_pid(folder)
+        raise NodeAlreadyRunning(
+            f"a node is already running in {folder.resolve()}" + (f" (pid {pid})" if pid else ""),
+            hint="stop it with 'statuscli node stop', or give this one another --data-dir",
+        ) from None
+    return fd
+
+
+def listen_plan(opts: RunOptions) -> tuple[list[str], list[str]]:
+    """``(addresses to listen on, default addresses that were taken)``. Given ``--listen``
+    addresses are used as they are (checked); the defaults (loopback, or every interface with
+    ``--public``) move to a free port when theirs is taken."""
+    from statuscli.net.listen_addrs import LOOPBACK_LISTEN, PUBLIC_LISTEN, free_defaults, validate_listen
+
+    if opts.listen:
+        validate_listen(opts.listen)
+        return list(opts.listen), []
+    return free_defaults(PUBLIC_LISTEN if opts.public else LOOPBACK_LISTEN)
+
+
 def run_foreground(home: Path, opts: RunOptions, announce: Callable[[dict], None]) -> None:
     """Run the node until SIGINT/SIGTERM or a ``stop`` request; ``announce`` gets the listening record."""
-    from statuscli.net.host import load_or_create_node_key
-    from statuscli.net.node_config import DEFAULT_LISTEN, DEFAULT_SHARDS, NodeConfig
+    folder = node_dir(home, opts.data_dir).absolute()
+    lock = lock_folder(folder)  # before anything else: key, archive, socket, pid file
+    try:
+        _run_locked(folder, opts, announce)
+    finally:
+        os.close(lock)
 
-    folder = node_dir(home, opts.data_dir)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    pid = running_pid(folder)
-    if pid is not None:
-        raise UsageError(f"a node is already running in {folder} (pid {pid})", hint="stop it with 'statuscli node stop'")
+
+def _run_locked(folder: Path, opts: RunOptions, announce: Callable[[dict], None]) -> None:
+    from statuscli.net.host import load_or_create_node_key
+    from statuscli.net.listen_addrs import AddressInUse, with_port
+    from statuscli.net.node_config import DEFAULT_SHARDS, NodeConfig
+    from statuscli.net.runner import run
+
+    listen, taken = listen_plan(opts)
     archive = None
     if opts.mode == "full":
         from statuscli.store.archive import Archive
 
         archive = Archive(opts.store_db or folder / STORE_FILE, retention_seconds=opts.retention_seconds, max_messages=opts.max_messages)
-    config = NodeConfig(
-        mode=opts.mode,
-        listen=opts.listen or list(DEFAULT_LISTEN),
-        peers=opts.peers,
-        cluster_id=opts.cluster_id,
-        shards=opts.shards or list(DEFAULT_SHARDS),
-        node_key=load_or_create_node_key(folder / KEY_FILE),
-        archive=archive,
-        libp2p_log_level=opts.libp2p_log_level,
-    )
-    sock = socket_path(folder)
-    from statuscli.net.runner import run
-
+    extra = {"log_file": str(Path(opts.log_file).absolute()) if opts.log_file else None}
+    sock = socket_path(folder).absolute()
+    for a in taken:
+        log.warning("the default port of %s is taken; listening on a free port instead", a)
     try:
-        run(_serve, folder, config, sock, announce)
+        for attempt in (1, 2):
+            extra["default_ports_taken"] = taken
+            config = NodeConfig(
+                mode=opts.mode,
+                listen=listen,
+                peers=opts.peers,
+                cluster_id=opts.cluster_id,
+                shards=opts.shards or list(DEFAULT_SHARDS),
+                node_key=load_or_create_node_key(folder / KEY_FILE),
+                archive=archive,
+                libp2p_log_level=opts.libp2p_log_level,
+            )
+            try:
+                run(_serve, folder, config, sock, announce, extra)
+                return
+            except AddressInUse as e:
+                # a default port taken between our check and the bind (another node starting
+                # at the same moment): once more on free ports; given addresses are not moved
+                if opts.listen or attempt == 2:
+                    raise
+                for a in e.addresses:
+                    log.warning("the default port of %s is taken; listening on a free port instead", a)
+                taken = taken + [a for a in e.addresses if a not in taken]
+                listen = [with_port(a, 0) if a in e.addresses else a for a in listen]
     finally:
         for name in (NODE_INFO_FILE, PID_FILE):
             try:
@@ -178,7 +238,7 @@ def run_foreground(home: Path, opts: RunOptions, announce: Callable[[dict], None
             archive.close()
 
 
-async def _serve(folder: Path, config, sock: Path, announce: Callable[[dict], None]) -> None:
+async def _serve(folder: Path, config, sock: Path, announce: Callable[[dict], None], extra: dict) -> None:
     import trio
 
     from statuscli.net.control_server import ControlServer
@@ -197,6 +257,7 @@ async def _serve(folder: Path, config, sock: Path, announce: Callable[[dict], No
                 "mode": config.mode,
                 "pubsub_topics": config.pubsub_topics if config.mode != "light" else [],
                 "pid": os.getpid(),
+                **extra,
             }
             _write_private(folder / PID_FILE, f"{os.getpid()}\n")
             _write_private(folder / NODE_INFO_FILE, json.dumps(record) + "\n")
@@ -216,14 +277,17 @@ async def _serve(folder: Path, config, sock: Path, announce: Callable[[dict], No
     log.info("node stopped")
 
 
-def run_detached(child_argv: list[str], folder: Path, *, timeout: float = 60.0) -> dict:
-    """Start ``child_argv`` (a foreground ``node run``) in the background; return its listening record."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    pid = running_pid(folder)
-    if pid is not None:
-        raise UsageError(f"a node is already running in {folder} (pid {pid})", hint="stop it with 'statuscli node stop'")
-    log_path = folder / LOG_FILE
+def run_detached(child_argv: list[str], folder: Path, opts: RunOptions, *, timeout: float = 60.0) -> dict:
+    """Start ``child_argv`` (a foreground ``node run``) in the background; return its listening
+    record. ``opts`` are checked here first (listen addresses, the folder's lock) so that a node
+    that cannot start is refused before a process exists; the child takes the lock for good."""
+    folder = folder.absolute()
+    listen_plan(opts)
+    os.close(lock_folder(folder))  # refuse early; the child's own lock decides a race
+    log_path = Path(opts.log_file).absolute() if opts.log_file else folder / LOG_FILE
+    child_argv = [*child_argv, "--log-file", str(log_path)]
     with open(log_path, "ab") as logf:
+        start = logf.tell()
         proc = subprocess.Popen(
             child_argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=logf, start_new_session=True, close_fds=True
         )
@@ -241,13 +305,22 @@ def run_detached(child_argv: list[str], folder: Path, *, timeout: float = 60.0) 
         chunk = os.read(proc.stdout.fileno(), 65536)
         if not chunk:
             proc.wait(timeout=5)
-            tail = log_path.read_text(errors="replace").strip().splitlines()[-3:]
-            raise NetworkError(f"the node exited with code {proc.returncode} before listening", hint=" | ".join(tail) or f"see {log_path}")
+            raise _child_failure(proc.returncode, log_path, start)
         line += chunk
     proc.stdout.close()
-    record = json.loads(line.split(b"\n", 1)[0])
-    record["log_file"] = str(log_path)
-    return record
+    return json.loads(line.split(b"\n", 1)[0])
+
+
+def _child_failure(code: int, log_path: Path, start: int) -> Exception:
+    """The error of a detached node that exited before listening, from what it logged."""
+    with open(log_path, "rb") as f:
+        f.seek(start)
+        lines = [ln for ln in f.read().decode(errors="replace").splitlines() if ln.strip()]
+    error = next((ln.split("error: ", 1)[1] for ln in reversed(lines) if "error: " in ln), None)
+    if code == 2 and error and "already running" in error:
+        return NodeAlreadyRunning(error, hint="stop it with 'statuscli node stop', or give this one another --data-dir")
+    tail = " | ".join(lines[-3:])
+    return NetworkError(f"the node exited with code {code} before listening" + (f": {error}" if error else ""), hint=tail or f"see {log_path}")
 
 
 def status(home: Path, data_dir: str | None = None) -> dict:

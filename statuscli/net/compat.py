@@ -71,6 +71,10 @@ P16 Yamux window updates. ``YamuxStream._auto_tune_and_send_window_update`` send
 P17 Listen failures. ``Swarm.listen`` returns False (and logs) when a bind fails and
     ``BasicHost.run`` ignores it, so a node whose port is taken would run listening on nothing.
     :func:`missing_listeners` lets the host refuse to start instead.
+P18 SO_REUSEPORT. The TCP transport opens every listening socket with SO_REUSEPORT (for hole
+    punching, which we never do), so a second node on the same port binds "successfully" and the
+    kernel splits incoming connections between the two. :func:`no_reuseport_listeners` leaves
+    SO_REUSEADDR only (process-wide): a taken port is refused with EADDRINUSE.
 
 Import cost: this module imports libp2p (1.5–3 s). Import it only inside a running node.
 """
@@ -100,6 +104,7 @@ from libp2p.stream_muxer.mplex.mplex import MPLEX_PROTOCOL_ID, Mplex
 from libp2p.stream_muxer.yamux import yamux as _yamux_mod
 from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_PROTOCOL_ID
 from libp2p.stream_muxer.yamux.yamux import Yamux
+from libp2p.transport.tcp import tcp as _tcp_mod
 
 log = logging.getLogger("statuscli.net.compat")
 
@@ -113,6 +118,7 @@ DIAL_HEAD_START = 0.01
 VALIDATION_CACHE_SIZE = 128
 #: Upstream values we replace, recorded for the drift tests and for :func:`patch_dial_delay`.
 UPSTREAM_DIAL_DELAY = _swarm._HAPPY_EYEBALLS_DELAY
+UPSTREAM_SET_REUSE_FLAGS = _tcp_mod._set_reuse_flags
 
 
 def waku_message_id(msg: rpc_pb2.Message) -> bytes:
@@ -397,8 +403,24 @@ def missing_listeners(host, wanted) -> list[str]:
     return [str(m) for m in wanted if str(m) not in have]
 
 
+def _reuse_address_only(sock) -> None:
+    """SO_REUSEADDR (restart over TIME_WAIT) but never SO_REUSEPORT (P18)."""
+    import socket
+
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    except OSError:
+        pass
+
+
+def no_reuseport_listeners() -> None:
+    """Listening TCP sockets without SO_REUSEPORT: one node per port (P18, process-wide)."""
+    _tcp_mod._set_reuse_flags = _reuse_address_only
+
+
 def apply_process_patches(agent: str, libp2p_log_level: int = logging.WARNING) -> None:
-    """The process-wide patches (P9, P10, P12, P16); the rest are per instance."""
+    """The process-wide patches (P9, P10, P12, P16, P18); the rest are per instance."""
+    no_reuseport_listeners()
     batch_yamux_window_updates()
     patch_dial_delay()
     set_agent_version(agent)

@@ -20,6 +20,7 @@ Usage::
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import secrets
@@ -41,6 +42,7 @@ from libp2p.peer.peerinfo import PeerInfo
 from statuscli.core.crypto.secp256k1 import generate_private_key
 from statuscli.core.errors import InvalidInput, KeystoreError, NetworkError, PeerUnreachable, TimeoutExpired
 from statuscli.net import codecs, compat
+from statuscli.net.listen_addrs import AddressInUse, bind_error, tcp_endpoint
 from statuscli.net.streams import close_quietly, open_stream, read_frame, reset_quietly
 
 log = logging.getLogger("statuscli.net")
@@ -157,11 +159,19 @@ class WakuHost:
 
     def _check_listening(self) -> None:
         missing = compat.missing_listeners(self.host, self.listen)
-        if missing:
-            raise NetworkError(
-                f"cannot listen on {', '.join(missing)}",
-                hint="is the port already in use? use another --listen port, or tcp/0 for a free one",
-            )
+        if not missing:
+            return
+        in_use, other = [], []
+        for m in missing:
+            ep = tcp_endpoint(m)
+            err = bind_error(*ep) if ep else None
+            if err is None or err.errno == errno.EADDRINUSE:
+                in_use.append(m)  # (None: freed since; it was taken when we tried)
+            else:
+                other.append(f"{m} ({err.strerror})")
+        if other:
+            raise NetworkError(f"cannot listen on {', '.join(other)}", hint="listen on an address of this machine, e.g. /ip4/127.0.0.1/tcp/0")
+        raise AddressInUse(in_use)
 
     # -- what we are -----------------------------------------------------------------------
     def multiaddrs(self) -> list[str]:

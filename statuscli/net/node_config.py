@@ -20,9 +20,10 @@ import trio
 
 from statuscli import __version__
 from statuscli.core.errors import InvalidInput
+from statuscli.net.listen_addrs import LOOPBACK_LISTEN
 
 MODES = ("full", "relay", "bootstrap", "light")
-DEFAULT_LISTEN = ("/ip4/0.0.0.0/tcp/60000", "/ip4/0.0.0.0/tcp/8000/ws")
+DEFAULT_LISTEN = LOOPBACK_LISTEN  # reachable from other machines only when asked (PUBLIC_LISTEN)
 DEFAULT_CLUSTER = 16
 DEFAULT_SHARDS = (32, 64)
 

@@ -368,3 +368,28 @@ async def test_p17_a_node_whose_port_is_taken_does_not_start():
                 pass
         err = unwrap(e.value)
         assert isinstance(err, NetworkError) and "cannot listen" in err.message
+
+
+# --- P18: no SO_REUSEPORT on listening sockets ---------------------------------------------------
+def test_p18_upstream_listeners_set_reuseport_through_one_module_function():
+    from libp2p.transport.tcp import tcp as tcp_mod
+
+    assert "SO_REUSEPORT" in source(compat.UPSTREAM_SET_REUSE_FLAGS)
+    assert "_set_reuse_flags" in tcp_mod._open_reuseport_listeners.__code__.co_names  # looked up by global name
+
+
+@trio_test(20)
+async def test_p18_a_second_host_on_a_taken_port_is_refused():
+    from statuscli.net.host import WakuHost
+    from statuscli.net.listen_addrs import AddressInUse
+    from statuscli.net.runner import unwrap
+
+    a = WakuHost(b"\x09" * 32, ["/ip4/127.0.0.1/tcp/0"], agent="drift", libp2p_log_level=50)
+    async with a.run():
+        taken = a.multiaddrs()[0].rsplit("/p2p/", 1)[0]
+        for addr in (taken, "/ip4/0.0.0.0/tcp/" + taken.split("/")[4]):
+            b = WakuHost(b"\x0a" * 32, [addr], agent="drift", libp2p_log_level=50)
+            with pytest.raises(BaseException) as e:
+                async with b.run():
+                    pass
+            assert isinstance(unwrap(e.value), AddressInUse), e.value

@@ -53,7 +53,7 @@ class EmbeddedTransport:
 
         level = logging.DEBUG if verbose >= 2 else logging.CRITICAL
         if relay:
-            cfg = NodeConfig(mode="relay", listen=["/ip4/0.0.0.0/tcp/0"], peers=[peer], shards=[32, 64], libp2p_log_level=level)
+            cfg = NodeConfig(mode="relay", listen=["/ip4/127.0.0.1/tcp/0"], peers=[peer], shards=[32, 64], libp2p_log_level=level)
         else:
             cfg = NodeConfig(mode="light", listen=[], shards=[], libp2p_log_level=level)
         return cls(cfg, service_peer=peer)

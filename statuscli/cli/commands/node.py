@@ -12,7 +12,11 @@ from statuscli.cli.output import emit, to_json, write_stdout
 RUN_EPILOG = """\b
 Output contract: as soon as the node listens, ONE JSON line goes to stdout (whatever --output):
   {"type": "listening", "peer_id": "16Uiu2…", "multiaddrs": [".../p2p/16Uiu2…"],
-   "enr": "enr:…", "control_socket": "…/control.sock", "mode": "full", "pubsub_topics": […], "pid": N}
+   "enr": "enr:…", "control_socket": "/abs/…/control.sock", "mode": "full", "pubsub_topics": […], "pid": N,
+   "log_file": "/abs/…/node.log" or null (stderr), "default_ports_taken": [default addresses moved to a free port]}
+By default the node listens on loopback only (--public or --listen for a reachable node); a taken
+default port is replaced by a free one (said on stderr). One node per --data-dir: a second is
+refused (exit 2); an address another program holds is refused (exit 6, address-in-use).
 Logs go to stderr (or --log-file). SIGINT/SIGTERM or 'statuscli node stop' stop it cleanly.
 
 \b
@@ -38,7 +42,10 @@ def cli() -> None:
 @cli.command(epilog=RUN_EPILOG)
 @click.option("--mode", type=click.Choice(["full", "relay", "bootstrap"]), default="full", show_default=True, help="What the node serves.")
 @click.option("--listen", "listen", multiple=True, metavar="MULTIADDR",
-              help="Listen address (repeatable; /ws for WebSocket). [default: /ip4/0.0.0.0/tcp/60000 and /ip4/0.0.0.0/tcp/8000/ws]")
+              help="Listen address (repeatable; /ws for WebSocket; tcp/0 for a free port). "
+                   "[default: /ip4/127.0.0.1/tcp/60000 and /ip4/127.0.0.1/tcp/8000/ws, a free port where taken]")
+@click.option("--public", is_flag=True,
+              help="Listen on every interface (0.0.0.0, same ports) so other machines can connect. Ignored with --listen.")
 @click.option("--peer", "peers", multiple=True, metavar="MULTIADDR|ENR", help="Static peer to keep connected (repeatable).")
 @click.option("--cluster", "cluster_id", type=click.IntRange(0, 65535), default=16, show_default=True, help="Cluster id (Status: 16).")
 @click.option("--shard", "shards", type=click.IntRange(0, 1023), multiple=True, help="Shard to relay (repeatable). [default: 32 and 64]")
@@ -46,15 +53,16 @@ def cli() -> None:
 @click.option("--retention", default="30d", show_default=True, metavar="DURATION", help="Keep stored messages this long (e.g. 12h, 30d, off).")
 @click.option("--max-messages", type=click.IntRange(1), default=None, metavar="N", help="Keep at most N stored messages (oldest go first).")
 @click.option("--data-dir", metavar="DIR", help="Node folder (key, store, socket). [default: $STATUSCLI_HOME/node]")
-@click.option("--log-file", metavar="PATH", help="Write logs here instead of stderr.")
+@click.option("--log-file", metavar="PATH", help="Write logs here instead of stderr. [default with --detach: <node folder>/node.log]")
 @click.option("--detach", is_flag=True, help="Run in the background; print the listening line and return.")
 @pass_app
-def run(app: AppContext, mode, listen, peers, cluster_id, shards, store_db, retention, max_messages, data_dir, log_file, detach) -> None:
+def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_db, retention, max_messages, data_dir, log_file, detach) -> None:
     """Run a Waku v2 node (relay, lightpush, filter, store, metadata, peer exchange).
 
     \b
     Examples:
       statuscli node run --listen /ip4/127.0.0.1/tcp/0
+      statuscli node run --public
       statuscli node run --listen /ip4/0.0.0.0/tcp/60000 --listen /ip4/0.0.0.0/tcp/8000/ws
       statuscli node run --peer /ip4/10.0.0.2/tcp/60000/p2p/16Uiu2HAm… --shard 32
       statuscli node run --mode relay --cluster 16 --shard 32 --shard 64
@@ -73,6 +81,7 @@ def run(app: AppContext, mode, listen, peers, cluster_id, shards, store_db, rete
         max_messages=max_messages,
         data_dir=data_dir,
         log_file=log_file,
+        public=public,
     )
     if detach:
         child = [sys.executable, "-m", "statuscli", "--home", str(app.home)]
@@ -80,6 +89,8 @@ def run(app: AppContext, mode, listen, peers, cluster_id, shards, store_db, rete
         child += ["node", "run", "--mode", mode, "--cluster", str(cluster_id), "--retention", retention]
         for a in listen:
             child += ["--listen", a]
+        if public:
+            child += ["--public"]
         for p in peers:
             child += ["--peer", p]
         for s in shards:
@@ -90,9 +101,9 @@ def run(app: AppContext, mode, listen, peers, cluster_id, shards, store_db, rete
             child += ["--max-messages", str(max_messages)]
         if data_dir:
             child += ["--data-dir", data_dir]
-        if log_file:
-            child += ["--log-file", log_file]
-        record = appnode.run_detached(child, appnode.node_dir(app.home, data_dir))
+        record = appnode.run_detached(child, appnode.node_dir(app.home, data_dir), opts)
+        for a in record.get("default_ports_taken") or []:
+            sys.stderr.write(f"statuscli: the default port of {a} is taken; the node listens on a free port instead\n")
         write_stdout(to_json(record))
         return
     opts.libp2p_log_level = appnode.setup_logging(app.verbose, app.quiet, log_file)
