@@ -65,11 +65,11 @@ def parse_criteria(p: dict) -> dict:
     if not isinstance(cts, list) or not all(isinstance(c, str) for c in cts):
         raise InvalidInput("content_topics must be a list of strings")
     out["content_topics"] = cts
-    for k in ("time_start", "time_end", "limit"):
+    for k, lo, hi in (("time_start", -(2**63), 2**63 - 1), ("time_end", -(2**63), 2**63 - 1), ("limit", 0, 2**64 - 1)):
         v = p.get(k)
         if v is not None:
-            if not isinstance(v, int) or isinstance(v, bool):
-                raise InvalidInput(f"{k} must be an integer")
+            if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
+                raise InvalidInput(f"{k} must be an integer from {lo} to {hi}")
             out[k] = v
     hashes = p.get("hashes") or []
     if not isinstance(hashes, list):

@@ -208,7 +208,8 @@ class ControlServer:
         return {"subscription": sid}
 
     async def m_unsubscribe(self, conn, p) -> dict:
-        sub = conn.subs.pop(p.get("subscription"), None)
+        sid = p.get("subscription")
+        sub = conn.subs.pop(sid, None) if isinstance(sid, int) and not isinstance(sid, bool) else None
         if sub is None:
             raise InvalidInput("unknown subscription")
         if hasattr(sub, "unsubscribe"):
@@ -235,7 +236,10 @@ class ControlServer:
         return page.to_json()
 
     async def m_peer_exchange(self, conn, p) -> dict:
-        enrs = await self.node.peer_exchange(_required(p, "peer"), int(p.get("num_peers") or 20))
+        num = p.get("num_peers") or 20
+        if not isinstance(num, int) or isinstance(num, bool) or not 1 <= num <= 1000:
+            raise InvalidInput("num_peers must be an integer from 1 to 1000")
+        enrs = await self.node.peer_exchange(_required(p, "peer"), num)
         return {"enrs": [e.to_json() for e in enrs]}
 
     async def m_probe(self, conn, p) -> dict:
