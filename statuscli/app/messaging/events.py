@@ -19,6 +19,7 @@ group              ``group`` {chat_id, name, members, admins, …}, ``new_events
 application        ``from``, ``id``, ``amm_type`` — a valid message of a type we do not act on
 undecryptable      ``layer`` (where it stopped), ``reason`` {code, message}
 expired            ``mvds_id``, ``to`` — a message given up on after 16 transmissions
+gap                ``from``, ``to`` (ns), ``reason`` {code, message} — a range no store could fetch
 =================  ===============================================================================
 """
 
@@ -97,6 +98,9 @@ def text_line(ev: dict, names: dict[str, str] | None = None) -> str:
         return f"undecryptable envelope {(ev.get('hash') or '')[:10]}… at {ev.get('layer')}: {r.get('message')}"
     if t == "expired":
         return f"gave up on {ev.get('mvds_id', '')[:10]}… to {who(ev.get('to'))}: {ev.get('reason')}"
+    if t == "gap":
+        span = ((ev.get("to") or 0) - (ev.get("from") or 0)) / 1e9
+        return f"gap of {span:.0f} s not caught up ({(ev.get('reason') or {}).get('message')}): kept, retried by the next listen or fetch"
     if t == "application":
         return f"{who(ev.get('from'))}: {ev.get('amm_type')} message"
     return str(ev)

@@ -6,9 +6,21 @@ through the same :class:`~statuscli.app.messaging.incoming.Receiver` as live tra
 already seen is skipped and what is new is decrypted, fed to MVDS and stored. Afterwards one MVDS
 tick sends the acks now owed (senders stop retransmitting and see ``delivered``).
 
-The **checkpoint** (``msg_sync`` ``checkpoint_ns``) is the time up to which the account has heard
-everything: ``listen`` advances it while subscribed, ``mailserver fetch`` when it covered up to
-now. Catch-up starts :data:`CATCH_UP_MARGIN_NS` before it (clock skew, messages in flight).
+Two marks are kept apart:
+
+* **heard live since** — when this ``listen``'s subscription started (the listener holds it): from
+  then on, what arrives is heard live;
+* **caught up until** — the **checkpoint** (``msg_sync`` ``checkpoint_ns``): everything before it was
+  heard live on a working subscription or fetched from a store, except the recorded **gaps**
+  (:mod:`statuscli.store.coverage`).
+
+:func:`catch_up` (``listen`` at start, and ``mailserver fetch`` without ``--since``) first retries
+every recorded gap, then fetches from the checkpoint (minus :data:`CATCH_UP_MARGIN_NS`: clock skew,
+messages in flight) to now. A range a store answered page by page is covered (its gap deleted); a
+range it could not fetch (no store, a failed query, ``--no-catch-up``) stays a gap — a ``gap`` event
+``{from, to, reason {code, message}}`` (Waku timestamps, ns) is stored and printed — and is
+retried by the next ``listen`` / ``mailserver fetch`` against a node that has a store. Only then
+does the checkpoint move on to "heard live since".
 """
 
 from __future__ import annotations
@@ -17,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from statuscli.app.messaging.topics import PUBSUB_TOPIC
+from statuscli.core.errors import StatusCliError
+from statuscli.store import coverage
 from statuscli.store import messages as msg_store
 from statuscli.store.db import transaction
 
@@ -46,6 +60,79 @@ def checkpoint(account) -> int | None:
 def advance_checkpoint(account, ns: int) -> None:
     with transaction(account.db):
         msg_store.raise_mark(account.db, CHECKPOINT, ns)
+
+
+def gap_event(from_ns: int, to_ns: int, code: str, message: str) -> dict:
+    return {"type": "gap", "from": from_ns, "to": to_ns, "reason": {"code": code, "message": message}}
+
+
+def catch_up(messenger, receiver, transport, *, heard_live_from_ns: int, enabled: bool = True, page_size: int = 100,
+             peer: str | None = None, emit: Callable[[dict], None] = lambda e: None) -> bool:  # fmt: skip
+    """Retry the recorded gaps, then fetch from the checkpoint to now; True when all of it was fetched.
+
+    Afterwards the checkpoint is ``heard_live_from_ns`` (what follows is heard live, or fetched by the
+    caller); every range not fetched is a recorded gap and a ``gap`` event went to ``emit``.
+    """
+    conn = messenger.account.db
+    coverage.ensure(conn)
+    cp = checkpoint(messenger.account)
+    complete = retry_gaps(messenger, receiver, transport, enabled=enabled, page_size=page_size, peer=peer, emit=emit)
+    start = (cp if cp is not None else heard_live_from_ns) - CATCH_UP_MARGIN_NS
+    failure = ("no-catch-up", "not fetched from a store (--no-catch-up)")
+    if enabled:
+        try:
+            fetch(messenger, receiver, transport, content_topics=receiver.topics.content_topics, since_ns=start, until_ns=None,
+                  page_size=page_size, peer=peer, emit=emit, send_acks=False)  # fmt: skip
+            failure = None
+        except StatusCliError as e:
+            failure = ("store-unavailable", e.message)
+    gap = None
+    with transaction(conn):
+        if failure is not None and coverage.add_gap(conn, start, heard_live_from_ns, failure[1], messenger.now_ms()):
+            gap = gap_event(start, heard_live_from_ns, *failure)
+            gap["cursor"] = msg_store.append_event(conn, gap, messenger.now_ms())
+        msg_store.raise_mark(conn, CHECKPOINT, heard_live_from_ns)
+    if gap is not None:
+        emit(gap)
+    return complete and failure is None
+
+
+def retry_gaps(messenger, receiver, transport, *, enabled: bool = True, page_size: int = 100, peer: str | None = None,
+               emit: Callable[[dict], None] = lambda e: None) -> bool:  # fmt: skip
+    """Fetch every recorded gap (with the margin on both sides); True when none is left."""
+    conn = messenger.account.db
+    coverage.ensure(conn)
+    left = 0
+    for g in coverage.gaps(conn):
+        if not enabled:
+            left += 1
+            continue
+        try:
+            fetch(messenger, receiver, transport, content_topics=receiver.topics.content_topics, since_ns=g.from_ns - CATCH_UP_MARGIN_NS,
+                  until_ns=g.to_ns + CATCH_UP_MARGIN_NS, page_size=page_size, peer=peer, emit=emit, send_acks=False)  # fmt: skip
+        except StatusCliError as e:
+            left += 1
+            ev = gap_event(g.from_ns, g.to_ns, "store-unavailable", e.message)
+            with transaction(conn):
+                coverage.still_open(conn, g.id, e.message)
+                ev["cursor"] = msg_store.append_event(conn, ev, messenger.now_ms())
+            emit(ev)
+            continue
+        with transaction(conn):
+            coverage.filled(conn, g.id)
+    return left == 0
+
+
+def covered(account, since_ns: int | None, until_ns: int) -> None:
+    """A whole-account fetch of ``[since_ns, until_ns]`` succeeded: gaps inside it are filled, and the
+    checkpoint moves to ``until_ns`` when the range reached back to it (else a range before stays open)."""
+    conn = account.db
+    coverage.ensure(conn)
+    with transaction(conn):
+        coverage.fill_within(conn, since_ns, until_ns)
+        cp = msg_store.get_mark(conn, CHECKPOINT)
+        if cp is None or since_ns is None or since_ns <= cp:
+            msg_store.raise_mark(conn, CHECKPOINT, until_ns)
 
 
 def fetch(messenger, receiver, transport, *, content_topics: list[str], since_ns: int | None, until_ns: int | None,

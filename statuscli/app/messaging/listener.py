@@ -5,9 +5,11 @@ Order of work (each step's events are already stored, with their cursors, when p
 1. subscribe (everything through a control socket; our content topics through a filter service);
 2. ``since`` given: replay the stored events after that cursor (what a killed listener stored
    but may not have printed);
-3. catch up from the store from the checkpoint (minus a margin) to now: what arrived while no
-   listener ran (a first listener looks one margin back: a message sent just before it
-   subscribed is not missed); duplicates are skipped by envelope hash and message id;
+3. catch up from the store: first the recorded gaps, then from the checkpoint (minus a margin) to
+   now — what arrived while no listener ran (a first listener looks one margin back: a message
+   sent just before it subscribed is not missed); duplicates are skipped by envelope hash and
+   message id. What could not be fetched stays a recorded gap (a ``gap`` event), retried next time
+   (``history.catch_up``); the checkpoint then moves to when the subscription started;
 4. publish our bundle on the contact-code topic when the last one is 6 hours old;
 5. loop: handle what arrives; publish replies (bundle advertisements) and the MVDS payloads now
    due (acks, retransmissions with status-go's backoff); when new peers or channels appear (also
@@ -45,7 +47,7 @@ class ChatFilter:
 
     def matches(self, ev: dict) -> bool:
         t = ev.get("type")
-        if t == "undecryptable":
+        if t in ("undecryptable", "gap"):
             return True  # cannot be attributed to a chat: never hidden
         chat = ev.get("chat") or {}
         if chat:
@@ -107,19 +109,22 @@ class Listener:
         start = time.monotonic()
         deadline = start + self.opts.timeout if self.opts.timeout is not None else None
         self.t.subscribe(self._subscription_topics())
-        subscribed_ns = self.m.now_ns()
+        heard_live_from = self.m.now_ns()
         reached = False
+        caught_up = False  # the checkpoint moves only once the catch-up ran (covered, or its gap recorded)
         try:
-            since = history.checkpoint(self.m.account)
-            reached = self._replay() or self._catch_up(since if since is not None else subscribed_ns)
+            reached = self._replay()
+            if not reached:
+                reached = self._catch_up_at_start(heard_live_from)
+                caught_up = True
             if not reached:
                 self._maybe_publish_bundle()
-                history.advance_checkpoint(self.m.account, subscribed_ns)
                 reached = self._loop(deadline)
         finally:
             try:
                 self._tick(final=True)  # acks owed for what we just handled go out before we leave
-                history.advance_checkpoint(self.m.account, self.m.now_ns() - 2_000_000_000)
+                if caught_up:
+                    history.advance_checkpoint(self.m.account, self.m.now_ns() - 2_000_000_000)
             except StatusCliError as e:
                 self.note(f"while stopping: {e.message}")
         if self.opts.count is not None and not reached and not self._stopping:
@@ -178,8 +183,22 @@ class Listener:
                     return True
                 cursor = seq
 
+    def _catch_up_at_start(self, heard_live_from: int) -> bool:
+        """Recorded gaps, then checkpoint → now from the store (see :mod:`history`); True when ``count`` is reached."""
+        done = False
+
+        def emit(ev: dict) -> None:
+            nonlocal done
+            if ev.get("type") == "gap":
+                self.note(f"gap from {ev['from']} to {ev['to']} ns not caught up: {ev['reason']['message']} (kept, retried next time)")
+            if not done and self._out(ev):
+                done = True
+
+        history.catch_up(self.m, self.receiver, self.t, heard_live_from_ns=heard_live_from, enabled=self.opts.catch_up, emit=emit)
+        return done
+
     def _catch_up(self, since_ns: int | None) -> bool:
-        """Events from the store since ``since_ns`` (minus the margin); True when ``count`` is reached."""
+        """New topics appeared: events from the store since ``since_ns`` (minus the margin); True when ``count`` is reached."""
         if not self.opts.catch_up or since_ns is None:
             return False
         done = False

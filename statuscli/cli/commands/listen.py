@@ -17,13 +17,17 @@ Events (with --json, one JSON object per line; every one has "type" and "cursor"
   group                      group {chat_id, name, members, admins, …}, new_events
   undecryptable              layer, reason {code, message} — never dropped silently
   application, expired       other message types; a message given up after 16 transmissions
+  gap                        from, to (ns), reason {code, message} — a time range no store could
+                             fetch (kept and retried by the next listen / mailserver fetch)
 Events from an envelope carry it: envelope (0x… WakuMessage), hash, pubsub_topic, content_topic,
 timestamp — 'statuscli envelope inspect' takes the envelope as it is.
 
 \b
 Restarting: every event is stored before it is printed. Give the last cursor you handled to
 --since and nothing is lost or repeated: stored events after it are replayed, then what arrived
-while nothing listened is fetched from the node's store, then live messages follow.
+while nothing listened is fetched from the node's store, then live messages follow. A range that
+could not be fetched (the node has no store, --no-catch-up) is never skipped silently: it is
+printed as a 'gap' and fetched by the next listen or mailserver fetch through a node with a store.
 
 \b
 Exit codes: 0 done (--count reached, --timeout with no --count, or SIGINT/SIGTERM), 5 keystore,
@@ -40,7 +44,7 @@ Exit codes: 0 done (--count reached, --timeout with no --count, or SIGINT/SIGTER
 @click.option("--timeout", type=click.FloatRange(0), default=None, metavar="S", help="Stop after S seconds.")
 @click.option("--since", type=click.IntRange(0), default=None, metavar="CURSOR",
               help="Replay stored events after CURSOR first (0: all of them).")  # fmt: skip
-@click.option("--no-catch-up", is_flag=True, help="Do not fetch what arrived while nothing listened from the store.")
+@click.option("--no-catch-up", is_flag=True, help="Do not fetch what arrived while nothing listened from the store (the range is kept as a gap).")
 @transport_options
 @pass_app
 def cli(app: AppContext, chat, channel, group, count, timeout, since, no_catch_up, node, relay) -> None:

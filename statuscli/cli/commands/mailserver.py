@@ -25,7 +25,9 @@ FETCH_EPILOG = """\b
 Output: the same events as 'listen' (NDJSON with --json), then one {"type": "summary", pages,
 envelopes, new_events, duplicates, not_ours, undecryptable, acks_sent}. Progress goes to stderr.
 Envelopes already handled (by listen or an earlier fetch) are skipped; new messages are stored
-and acknowledged, so their senders stop retransmitting.
+and acknowledged, so their senders stop retransmitting. Without --since/--until/--all/--topic or a
+chat, the gaps a listen could not fetch earlier are fetched first (a 'gap' event for each one
+this store cannot answer either), then everything since the account was last in sync.
 
 \b
 Exit codes: 3 bad time or topic, 5 keystore, 6 no node reachable or the store refused.
@@ -92,13 +94,15 @@ def fetch(app: AppContext, since, until, everything, chat, channel, group, topic
 
     try:
         with progress(app, "fetching history", total=None) as update:
+            if not (everything or since or until or topic_text) and flt is None:  # the default: recorded gaps first
+                history.retry_gaps(m, receiver, transport, page_size=page_size, peer=peer, emit=out)
             stats = history.fetch(m, receiver, transport, content_topics=content_topics, since_ns=since_ns, until_ns=until_ns,
                                   page_size=page_size, peer=peer, emit=out,
                                   progress=lambda s: update(completed=s.envelopes, description=f"page {s.pages}"))  # fmt: skip
     finally:
         transport.close()
     if until_ns is None and not topic_text and flt is None:
-        history.advance_checkpoint(acct, int(now_s * 1e9))
+        history.covered(acct, since_ns, int(now_s * 1e9))
     summary = stats.to_json()
     emit_event(app, summary, text=lambda s: (f"{s['pages']} page(s), {s['envelopes']} envelope(s): {s['new_events']} new event(s), "
                                              f"{s['duplicates']} already seen, {s['undecryptable']} undecryptable"))  # fmt: skip
