@@ -4,15 +4,13 @@
 has either heard live on a working subscription or fetched from a store — except the ranges listed
 here. A gap is written when a catch-up could not run (no store, the query failed, ``--no-catch-up``)
 and deleted only after a store answered every page of it. All writes inside the caller's
-``transaction(conn)``.
+``transaction(conn)``; the table is a step of :mod:`statuscli.store.schema`.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-
-from statuscli.store.db import ensure_schema
 
 SCHEMA = """
 CREATE TABLE msg_gaps (
@@ -24,8 +22,6 @@ CREATE TABLE msg_gaps (
 )
 """
 
-_READY: dict[int, sqlite3.Connection] = {}
-
 
 @dataclass(frozen=True)
 class Gap:
@@ -33,12 +29,6 @@ class Gap:
     from_ns: int
     to_ns: int
     reason: str
-
-
-def ensure(conn: sqlite3.Connection) -> None:
-    if _READY.get(id(conn)) is not conn:
-        ensure_schema(conn, "coverage-gaps-v1", SCHEMA)
-        _READY[id(conn)] = conn
 
 
 def add_gap(conn: sqlite3.Connection, from_ns: int, to_ns: int, reason: str, now_ms: int) -> Gap | None:

@@ -74,7 +74,6 @@ def catch_up(messenger, receiver, transport, *, heard_live_from_ns: int, enabled
     caller); every range not fetched is a recorded gap and a ``gap`` event went to ``emit``.
     """
     conn = messenger.account.db
-    coverage.ensure(conn)
     cp = checkpoint(messenger.account)
     complete = retry_gaps(messenger, receiver, transport, enabled=enabled, page_size=page_size, peer=peer, emit=emit)
     start = (cp if cp is not None else heard_live_from_ns) - CATCH_UP_MARGIN_NS
@@ -101,7 +100,6 @@ def retry_gaps(messenger, receiver, transport, *, enabled: bool = True, page_siz
                emit: Callable[[dict], None] = lambda e: None) -> bool:  # fmt: skip
     """Fetch every recorded gap (with the margin on both sides); True when none is left."""
     conn = messenger.account.db
-    coverage.ensure(conn)
     left = 0
     for g in coverage.gaps(conn):
         if not enabled:
@@ -127,7 +125,6 @@ def covered(account, since_ns: int | None, until_ns: int) -> None:
     """A whole-account fetch of ``[since_ns, until_ns]`` succeeded: gaps inside it are filled, and the
     checkpoint moves to ``until_ns`` when the range reached back to it (else a range before stays open)."""
     conn = account.db
-    coverage.ensure(conn)
     with transaction(conn):
         coverage.fill_within(conn, since_ns, until_ns)
         cp = msg_store.get_mark(conn, CHECKPOINT)
