@@ -26,6 +26,7 @@ import contextlib
 
 from statuscli.app.secure import DecryptResult
 from statuscli.app.secure_bundles import BundleInfo, _store, agreed_cache
+from statuscli.app.skip_allowance import ALLOWANCE
 from statuscli.core import encryption as enc
 from statuscli.core import hash_ratchet as hr
 from statuscli.core import x3dh
@@ -39,7 +40,7 @@ from statuscli.core.errors import (
     MalformedKey,
     SessionNotFound,
 )
-from statuscli.core.ratchet import Header, RatchetState
+from statuscli.core.ratchet import Header, HeaderRefused, RatchetState
 from statuscli.store import prekeys, sessions
 from statuscli.store import peers as peer_store
 from statuscli.store.db import require_transaction, savepoint, transaction
@@ -190,7 +191,17 @@ class _Receive:
             if session is None:
                 raise SessionNotFound(f"no session with this sender's installation {iid} for bundle {dr.id.hex()[:16]}…")
         mk = sessions.skipped_key(self.conn, session.id, dr.key, dr.n) if session.id is not None else None
-        out = session.state.decrypt(Header(dr.key, dr.n, dr.pn), entry.payload, self.rng, skipped_mk=mk)
+        header = Header(dr.key, dr.n, dr.pn)
+        who = (session.peer_identity, session.peer_installation_id, session.bundle_id)
+        try:
+            out = session.state.decrypt(header, entry.payload, self.rng, skipped_mk=mk, max_steps=ALLOWANCE.available(who))
+        except HeaderRefused:
+            ALLOWANCE.refuse()  # refused on the header alone, before any derivation
+            raise
+        except DecryptionFailed:
+            if mk is None:  # unverified work was done for nothing: the peer's allowance pays
+                ALLOWANCE.charge(who, session.state.steps_needed(header))
+            raise
         self._queue_session(session, out, dr)
         return out.plaintext, True
 

@@ -27,6 +27,13 @@ State machine (one :class:`RatchetState` per session; every operation is all-or-
                A header.N below RecvN with no stored key is refused (replay, or a key that was deleted);
                more than MAX_SKIP keys to skip in one chain is refused. Nothing changes on failure.
 
+Forged headers are cheap to refuse: anyone can name a session (installation id and bundle id are
+public) with N = PN = 1000, and only the MAC tells. So (a) the chain steps a header needs are
+known before any work (:meth:`RatchetState.steps_needed`) and the caller may cap them
+(``max_steps``, its per-peer allowance for unverified work: beyond it the message is refused with
+no derivation, :class:`SkipLimitReached`); (b) skipping only walks the chain key (one HMAC per
+step, nothing kept); the skipped message keys are derived after the MAC of the message verified.
+
 Skipped keys are returned to the caller with a sequence number (``KeysCount`` at creation) so a
 store can apply status-go's bounds: keep at most MAX_MESSAGE_KEYS_PER_SESSION per session (oldest
 first out) and delete keys whose seq ≤ KeysCount − MAX_KEEP.
@@ -77,6 +84,26 @@ def kdf_rk(rk: bytes, dh_out: bytes) -> tuple[bytes, bytes, bytes]:
 def kdf_ck(ck: bytes) -> tuple[bytes, bytes]:
     """(next chain key, message key)."""
     return _hmac.digest(ck, _CK_INPUT, "sha256"), _hmac.digest(ck, _MK_INPUT, "sha256")
+
+
+def chain_step(ck: bytes) -> bytes:
+    """The next chain key alone (what skipping needs before a MAC verified)."""
+    return _hmac.digest(ck, _CK_INPUT, "sha256")
+
+
+def chain_message_key(ck: bytes) -> bytes:
+    """The message key of chain key ``ck``."""
+    return _hmac.digest(ck, _MK_INPUT, "sha256")
+
+
+class HeaderRefused(DecryptionFailed):
+    """The header alone rules the message out (replayed number, too many skipped): no work done."""
+
+
+class SkipLimitReached(HeaderRefused):
+    """The header needs more chain steps than the caller allows unverified work for this peer."""
+
+    code = "skip-limit"
 
 
 def message_keys(mk: bytes) -> tuple[bytes, bytes, bytes]:
@@ -213,12 +240,28 @@ class RatchetState:
         self.send_n += 1
         return h, seal(mk, plaintext, h.ad())
 
+    def steps_needed(self, header: Header) -> int:
+        """Chain steps decrypting a message with ``header`` takes before its MAC can be checked
+        (without a stored skipped key): the rest of the old receiving chain up to PN when the
+        header names a new ratchet key, then up to N."""
+        if header.dh != self.dhr:
+            return max(0, header.pn - self.recv_n) + header.n
+        return max(0, header.n - self.recv_n)
+
     def decrypt(
-        self, header: Header, ciphertext: bytes, rng: Rng, *, skipped_mk: bytes | None = None, max_skip: int = MAX_SKIP
+        self,
+        header: Header,
+        ciphertext: bytes,
+        rng: Rng,
+        *,
+        skipped_mk: bytes | None = None,
+        max_skip: int = MAX_SKIP,
+        max_steps: int | None = None,
     ) -> Decrypted:
         """Decrypt without touching ``self``; the caller adopts :attr:`Decrypted.state` on success.
 
         ``skipped_mk`` is the stored key for ``(header.dh, header.n)`` if the store has one.
+        ``max_steps`` caps the chain steps (:meth:`steps_needed`) spent before the MAC is checked.
         """
         ad = header.ad()
         if skipped_mk is not None:
@@ -226,30 +269,52 @@ class RatchetState:
                 return Decrypted(open_(skipped_mk, ciphertext, ad), self, (), True)
             except DecryptionFailed as e:
                 raise DecryptionFailed(f"cannot decrypt a skipped message: {e.message}") from None
+        if header.dh != self.dhr:
+            self._check_gap(self.recv_n, header.pn, max_skip)
+            self._check_gap(0, header.n, max_skip)
+        else:
+            self._check_gap(self.recv_n, header.n, max_skip)
+        if max_steps is not None:
+            steps = self.steps_needed(header)
+            if steps > max_steps:
+                raise SkipLimitReached(f"the header asks for {steps} chain steps; {max_steps} allowed for this peer now")
         sc = self.copy()
-        skipped: list[SkippedKey] = []
+        gaps: list[tuple[bytes, int, bytes, int]] = []
         if header.dh != sc.dhr:
-            sc._skip(sc.dhr, header.pn, max_skip, skipped)
+            gaps.append(sc._advance(header.pn, max_skip))
             sc._dh_ratchet(header.dh, rng)
-        sc._skip(sc.dhr, header.n, max_skip, skipped)
-        sc.recv_ck, mk = kdf_ck(sc.recv_ck)
+        gaps.append(sc._advance(header.n, max_skip))
+        mk = chain_message_key(sc.recv_ck)
+        sc.recv_ck = chain_step(sc.recv_ck)
         sc.recv_n += 1
-        plaintext = open_(mk, ciphertext, ad)
-        sc.keys_count += 1  # the message key itself is counted (status-go keeps it until confirmed)
+        plaintext = open_(mk, ciphertext, ad)  # the MAC verified: now the skipped keys are worth keeping
+        skipped: list[SkippedKey] = []
+        seq = self.keys_count
+        for dh, first, ck, count in gaps:
+            for n in range(first, first + count):
+                skipped.append(SkippedKey(dh, n, chain_message_key(ck), seq))
+                ck = chain_step(ck)
+                seq += 1
+        sc.keys_count = seq + 1  # the message key itself is counted (status-go keeps it until confirmed)
         return Decrypted(plaintext, sc, tuple(skipped), False)
 
-    def _skip(self, key: bytes, until: int, max_skip: int, out: list[SkippedKey]) -> None:
-        if until < self.recv_n:
-            raise DecryptionFailed(
-                f"message number {until} is below the receiving chain's {self.recv_n} and its key is gone (replayed or too old)"
-            )
-        if self.recv_n + max_skip < until:
-            raise DecryptionFailed(f"too many skipped messages ({until - self.recv_n} > {max_skip})")
-        while self.recv_n < until:
-            self.recv_ck, mk = kdf_ck(self.recv_ck)
-            out.append(SkippedKey(key, self.recv_n, mk, self.keys_count))
-            self.recv_n += 1
-            self.keys_count += 1
+    @staticmethod
+    def _check_gap(recv_n: int, until: int, max_skip: int) -> None:
+        if until < recv_n:
+            raise HeaderRefused(f"message number {until} is below the receiving chain's {recv_n} and its key is gone (replayed or too old)")
+        if recv_n + max_skip < until:
+            raise HeaderRefused(f"too many skipped messages ({until - recv_n} > {max_skip})")
+
+    def _advance(self, until: int, max_skip: int) -> tuple[bytes, int, bytes, int]:
+        """Walk the receiving chain to message ``until`` keeping nothing; returns where the walk
+        started (ratchet key, first n, chain key, count) so the skipped keys can be derived later."""
+        self._check_gap(self.recv_n, until, max_skip)
+        start = (self.dhr, self.recv_n, self.recv_ck, until - self.recv_n)
+        ck = self.recv_ck
+        for _ in range(until - self.recv_n):
+            ck = chain_step(ck)
+        self.recv_ck, self.recv_n = ck, until
+        return start
 
     def _dh_ratchet(self, their_dh: bytes, rng: Rng) -> None:
         if len(their_dh) != 33:
