@@ -61,6 +61,11 @@ class RunOptions:
     log_file: str | None = None
     public: bool = False
     libp2p_log_level: int = logging.WARNING
+    discv5: bool = False
+    discv5_port: int = 9000
+    bootstrap: list[str] = field(default_factory=list)
+    enrtree: list[str] = field(default_factory=list)
+    dns_server: str | None = None
 
 
 def node_dir(home: Path, data_dir: str | None = None) -> Path:
@@ -215,6 +220,11 @@ def _run_locked(folder: Path, opts: RunOptions, announce: Callable[[dict], None]
                 node_key=load_or_create_node_key(folder / KEY_FILE),
                 archive=archive,
                 libp2p_log_level=opts.libp2p_log_level,
+                discv5=opts.discv5 or bool(opts.bootstrap),
+                discv5_port=opts.discv5_port,
+                bootstrap=opts.bootstrap,
+                enrtree=opts.enrtree,
+                dns_server=opts.dns_server,
             )
             try:
                 run(_serve, folder, config, sock, announce, extra)

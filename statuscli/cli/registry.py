@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mvds": ("statuscli.cli.commands.mvds", "Inspect MVDS payloads and compute MVDS group ids."),
     "envelope": ("statuscli.cli.commands.envelope", "Encode, hash and inspect Waku envelopes layer by layer."),
     "enr": ("statuscli.cli.commands.enr", "Decode and encode Ethereum Node Records (EIP-778, Waku)."),
+    "discover": ("statuscli.cli.commands.discover", "Find Waku nodes through Discovery v5 and DNS node lists."),
     "node": ("statuscli.cli.commands.node", "Run, query and stop a Waku v2 node."),
     "send": ("statuscli.cli.commands.send", "Send a message (1:1, public channel or private group)."),
     "listen": ("statuscli.cli.commands.listen", "Receive messages as NDJSON events."),

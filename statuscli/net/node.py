@@ -155,6 +155,12 @@ class WakuNode(NodeClientMixin):
             stack.callback(nursery.cancel_scope.cancel)
             self._nursery = nursery
             self._enr_raw = build_enr_for(self)
+            self.discovery = None
+            if self.config.discv5 or self.config.enrtree:
+                from statuscli.net.node_discovery import NodeDiscovery
+
+                self.discovery = NodeDiscovery(self)
+                await nursery.start(self.discovery.run)
             nursery.start_soon(self._connection_events, self._events_recv)
             nursery.start_soon(self.filter_client.keepalive)
             if self.filter is not None:

@@ -57,6 +57,15 @@ class NodeConfig:
     prune_interval: float = 600.0
     #: How often our filter subscriptions are pinged (js-waku: 60 s; services forget after 5 min).
     filter_ping_interval: float = 60.0
+    #: Discovery v5 on UDP ``discv5_port`` (0: any), seeded by ``bootstrap`` ENRs and ``enrtree`` URLs
+    #: (resolved through ``dns_server`` HOST[:PORT], else the system resolver); a random walk every
+    #: ``discv5_interval`` seconds. See net/node_discovery.py.
+    discv5: bool = False
+    discv5_port: int = 9000
+    bootstrap: list[str] = field(default_factory=list)
+    enrtree: list[str] = field(default_factory=list)
+    dns_server: str | None = None
+    discv5_interval: float = 10.0
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

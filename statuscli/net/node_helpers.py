@@ -174,4 +174,5 @@ class NodeClientMixin:
             "store": store,
             "uptime_s": round(time.time() - self.started_at, 1),
             "counters": self.counters.snapshot(),
+            **({"discovery": self.discovery.info()} if getattr(self, "discovery", None) is not None else {}),
         }

@@ -47,7 +47,7 @@ OTHER_WORDS = "cage animal match embark fame bean pass census clinic gesture ent
 NETWORK = (
     "statuscli node ", "statuscli --json node ", "statuscli listen", "statuscli --json listen", "| statuscli listen",
     "statuscli mailserver", "statuscli --json mailserver", "statuscli bundle publish", "statuscli --json bundle publish",
-    "statuscli bundle fetch", "statuscli demo", "statuscli --json demo",
+    "statuscli bundle fetch", "statuscli demo", "statuscli --json demo", "statuscli discover",
 )
 NEEDS_DRY_RUN = ("statuscli send", "statuscli group create", "statuscli group add", "statuscli --json group create")
 CREATES_ACCOUNTS = {("keys",), ("keys", "generate"), ("keys", "import"), ()}

@@ -251,7 +251,7 @@ def network(tmp_path_factory) -> dict:
     from tests.e2e.conftest import start_node, stop_process
 
     folder = tmp_path_factory.mktemp("shapes-net")
-    proc, listening = start_node(folder / "node")
+    proc, listening = start_node(folder / "node", "--discv5", "--discv5-port", "0")
     sock = listening["control_socket"]
     out: dict = {"node run": listening}
     try:
@@ -260,6 +260,8 @@ def network(tmp_path_factory) -> dict:
         bob_keys = json.loads(_sub(bob, None, "keys", "generate", "--name", "bob", "--entropy", BOB_ENTROPY))
         out["node status"] = json.loads(_sub(folder / "node", None, "node", "status"))
         out["node probe"] = json.loads(_sub(folder, None, "node", "probe", listening["multiaddrs"][0]))
+        found = _sub(folder, None, "discover", "--discv5", listening["enr"], "--count", "1", "--timeout", "20")
+        out["discover"] = [json.loads(line) for line in found.splitlines()]
         out["bundle publish"] = json.loads(_sub(bob, sock, "bundle", "publish"))
         out["bundle fetch"] = json.loads(_sub(alice, sock, "bundle", "fetch", bob_keys["compressed_key"]))
         out["send"] = json.loads(_sub(alice, sock, "send", bob_keys["compressed_key"], "hello over the node"))
@@ -274,15 +276,17 @@ def network(tmp_path_factory) -> dict:
     return out
 
 
-NETWORK = ["node run", "node status", "node probe", "bundle publish", "bundle fetch", "send", "mailserver fetch", "listen", "demo",
+NETWORK = ["node run", "node status", "node probe", "discover", "bundle publish", "bundle fetch", "send", "mailserver fetch", "listen", "demo",
            "node stop"]  # fmt: skip
-STREAMS = {"mailserver fetch": ("message", "contact_request", "summary"), "listen": ("message", "contact_request")}
+STREAMS = {"discover": ("node",), "mailserver fetch": ("message", "contact_request", "summary"), "listen": ("message", "contact_request")}
 
 
 def _timing_free(case: str, data):
     """What of an output does not depend on timing: node counters are a map whose names appear with
     traffic; the demo's steps carry the events that happened to arrive (their shapes are listen's)."""
     if case == "node status":
+        if "discovery" in data:
+            data = {**data, "discovery": {**data["discovery"], "counters": {"<counter>": 1}}}
         return {**data, "counters": {"<counter>": 1}}
     if case == "demo":  # each step's data by title, its events as a count
         by_title = {st["title"]: {k: (len(v) if k == "events" else v) for k, v in st["data"].items()} for st in data["steps"]}

@@ -55,8 +55,14 @@ def cli() -> None:
 @click.option("--data-dir", metavar="DIR", help="Node folder (key, store, socket). [default: $STATUSCLI_HOME/node]")
 @click.option("--log-file", metavar="PATH", help="Write logs here instead of stderr. [default with --detach: <node folder>/node.log]")
 @click.option("--detach", is_flag=True, help="Run in the background; print the listening line and return.")
+@click.option("--discv5", is_flag=True, help="Run Discovery v5 (UDP) to find peers and be found.")
+@click.option("--bootstrap", "bootstrap", multiple=True, metavar="ENR", help="Discovery v5 bootstrap record (repeatable; implies --discv5).")
+@click.option("--enrtree", "enrtree", multiple=True, metavar="URL", help="enrtree://KEY@DOMAIN DNS node list to seed discovery (repeatable).")
+@click.option("--discv5-port", type=click.IntRange(0, 65535), default=9000, show_default=True, help="UDP port for Discovery v5 (0: any).")
+@click.option("--dns-server", metavar="HOST[:PORT]", help="DNS server for --enrtree. [default: the system resolver]")
 @pass_app
-def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_db, retention, max_messages, data_dir, log_file, detach) -> None:
+def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_db, retention, max_messages, data_dir, log_file, detach,
+        discv5, bootstrap, enrtree, discv5_port, dns_server) -> None:  # fmt: skip
     """Run a Waku v2 node (relay, lightpush, filter, store, metadata, peer exchange).
 
     \b
@@ -67,6 +73,7 @@ def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_
       statuscli node run --peer /ip4/10.0.0.2/tcp/60000/p2p/16Uiu2HAm… --shard 32
       statuscli node run --mode relay --cluster 16 --shard 32 --shard 64
       statuscli node run --detach --retention 7d --max-messages 1000000
+      statuscli node run --discv5 --discv5-port 9000 --bootstrap enr:-QESuED0qW1BCmF-oH_ARGPr97Nv767bl_43uoy70vrbah3EaCAdK3Q0iRQ6wkSTTpdrg_dU_NC2ydO8leSlRpBX4pxiAYJpZIJ2NIJpcIRA4VDAim11bHRpYWRkcnO4XAArNiZub2RlLTAxLmRvLWFtczMud2FrdS5zYW5kYm94LnN0YXR1cy5pbQZ2XwAtNiZub2RlLTAxLmRvLWFtczMud2FrdS5zYW5kYm94LnN0YXR1cy5pbQYfQN4DgnJzkwABCAAAAAEAAgADAAQABQAGAAeJc2VjcDI1NmsxoQOTd-h5owwj-cx7xrmbvQKU8CV3Fomfdvcv1MBc-67T5oN0Y3CCdl-DdWRwgiMohXdha3UyDw
     """
     from statuscli.app import node as appnode
 
@@ -82,6 +89,11 @@ def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_
         data_dir=data_dir,
         log_file=log_file,
         public=public,
+        discv5=discv5,
+        discv5_port=discv5_port,
+        bootstrap=list(bootstrap),
+        enrtree=list(enrtree),
+        dns_server=dns_server,
     )
     if detach:
         child = [sys.executable, "-m", "statuscli", "--home", str(app.home)]
@@ -101,6 +113,9 @@ def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_
             child += ["--max-messages", str(max_messages)]
         if data_dir:
             child += ["--data-dir", data_dir]
+        child += ["--discv5"] if discv5 else []
+        child += ["--discv5-port", str(discv5_port)] + [x for e in bootstrap for x in ("--bootstrap", e)]
+        child += [x for u in enrtree for x in ("--enrtree", u)] + (["--dns-server", dns_server] if dns_server else [])
         record = appnode.run_detached(child, appnode.node_dir(app.home, data_dir), opts)
         for a in record.get("default_ports_taken") or []:
             sys.stderr.write(f"statuscli: the default port of {a} is taken; the node listens on a free port instead\n")
