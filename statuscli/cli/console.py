@@ -23,8 +23,14 @@ def _isatty(stream) -> bool:
 def stdout_console():
     from rich.console import Console
 
+    class _PipeFriendlyConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # rich's own handler exits 1 (our code for bugs); the reader leaving is not an error:
+            # hand it to the CLI funnel, which exits 0 like cat does
+            raise BrokenPipeError
+
     width = None if _isatty(sys.stdout) or os.environ.get("COLUMNS") else PIPE_WIDTH
-    return Console(file=sys.stdout, width=width, highlight=False, soft_wrap=False)
+    return _PipeFriendlyConsole(file=sys.stdout, width=width, highlight=False, soft_wrap=False)
 
 
 def stderr_console():

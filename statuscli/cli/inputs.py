@@ -8,6 +8,10 @@
   ``auto`` tries hex, then base64, then takes the bytes as they are.
 * :func:`bytes_arg` — an option value that is data (hex/base64 text), ``-`` (stdin) or ``@FILE``.
 * :func:`text_arg` — a ``MESSAGE|-`` argument → text.
+
+Every read is bounded: more than :data:`MAX_INPUT_BYTES` (a file by its size, before reading it;
+stdin after reading one byte more than the limit) is refused as :class:`InputTooLarge` (exit 3),
+so a mistaken 200 MB pipe costs at most the limit in memory, never several times its own size.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import re
 import sys
 from pathlib import Path
 
-from statuscli.core.errors import InvalidInput, UsageError
+from statuscli.core.errors import InputTooLarge, InvalidInput, UsageError
 
 _HEX_RE = re.compile(rb"^(0[xX])?([0-9a-fA-F]{2})*$")
 _B64_RE = re.compile(rb"^[A-Za-z0-9+/_-]+={0,2}$")
@@ -28,13 +32,27 @@ FORMATS = ("auto", "hex", "base64", "raw")
 #: hex digits an inline argument needs without ``0x`` (shorter ones are more likely file names)
 INLINE_HEX_MIN = 32
 INLINE_HELP = "FILE may also be the data itself as hex (0x…, or 32+ hex digits) when no such file exists."
+#: the largest input any command reads (hex of the largest Waku message is ~300 KiB; NDJSON streams
+#: of payloads and vector files stay far below this)
+MAX_INPUT_BYTES = 32 * 1024 * 1024
+
+
+def _too_large(what: str) -> InputTooLarge:
+    return InputTooLarge(f"{what} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB, the most statuscli reads",
+                         hint="split the input, or give the command the one item it needs")  # fmt: skip
 
 
 def read_stdin_bytes() -> bytes:
     if sys.stdin is None:
         raise UsageError("no standard input to read from")
     stream = getattr(sys.stdin, "buffer", None)
-    return stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
+    if stream is None:  # a text-only stdin (an in-process test runner)
+        data = sys.stdin.read(MAX_INPUT_BYTES + 1).encode("utf-8")
+    else:
+        data = stream.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise _too_large("standard input")
+    return data
 
 
 def inline_hex(source: str) -> bool:
@@ -63,7 +81,13 @@ def read_source(source: str | None, *, allow_inline: bool = False) -> bytes:
     p = Path(source)
     shown = _shown(source)
     try:
-        return p.read_bytes()
+        with p.open("rb") as f:
+            if os.fstat(f.fileno()).st_size > MAX_INPUT_BYTES:
+                raise _too_large(shown)
+            data = f.read(MAX_INPUT_BYTES + 1)  # a FIFO or /dev/stdin has no size: bound the read
+        if len(data) > MAX_INPUT_BYTES:
+            raise _too_large(shown)
+        return data
     except FileNotFoundError:
         raise InvalidInput(f"no such file: {shown}", code="file-not-found", hint=hint) from None
     except IsADirectoryError:

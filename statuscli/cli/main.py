@@ -14,9 +14,11 @@ import click
 
 from statuscli import __version__
 from statuscli.cli.context import GlobalSettings, global_options, global_options_tree, settings_of
+from statuscli.cli.reference import COMPLETE_VAR, PROG
 from statuscli.cli.registry import COMMANDS
 from statuscli.core.errors import (
     EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
     EXIT_USAGE,
     StatusCliError,
 )
@@ -103,8 +105,11 @@ def report_error(code: str, message: str, hint: str | None, json_mode: bool) -> 
     if json_mode:
         from statuscli.cli.output import to_json
 
-        sys.stdout.write(to_json({"error": {"code": code, "message": message, "hint": hint}}) + "\n")
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(to_json({"error": {"code": code, "message": message, "hint": hint}}) + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:  # nobody reads stdout any more; the exit code still tells
+            _reader_left()
     else:
         sys.stderr.write(f"statuscli: error: {message}\n")
         if hint:
@@ -115,49 +120,74 @@ def run(argv: list[str]) -> int:
     """Run the CLI on ``argv`` (without the program name) and return the exit code."""
     settings = GlobalSettings()
     try:
-        rv = cli.main(args=argv, prog_name="statuscli", standalone_mode=False, obj=settings)
+        if os.environ.get(COMPLETE_VAR):  # the shell asks for completions: click answers and exits
+            cli.main(args=argv, prog_name=PROG, complete_var=COMPLETE_VAR, standalone_mode=False)
+        # not cli.main(): it turns EPIPE into exit 1 and Ctrl-C into Abort; the funnel decides
+        with cli.make_context(PROG, list(argv), obj=settings) as ctx:
+            rv = cli.invoke(ctx)
         return rv if isinstance(rv, int) else 0
-    except StatusCliError as e:
+    except BaseException as e:  # the funnel: nothing unexpected escapes as a traceback
+        if isinstance(e, SystemExit):
+            raise
+        return _funnel(e, settings, argv)
+
+
+def _leaves(e: BaseException) -> list[BaseException]:
+    """The exceptions inside an exception group (trio nurseries raise them), or ``[e]``."""
+    if isinstance(e, BaseExceptionGroup):
+        return [leaf for sub in e.exceptions for leaf in _leaves(sub)]
+    return [e]
+
+
+def _funnel(e: BaseException, settings: GlobalSettings, argv: list[str]) -> int:
+    """Map one exception to the contract's exit code, writing its error report."""
+    leaves = _leaves(e)
+    if any(isinstance(x, (KeyboardInterrupt, click.exceptions.Abort, EOFError)) for x in leaves):
+        sys.stderr.write("statuscli: interrupted\n")
+        return EXIT_INTERRUPTED
+    real = [x for x in leaves if not isinstance(x, BrokenPipeError)]
+    if not real:
+        return _reader_left()
+    if len(real) == 1:
+        e = real[0]
+    if isinstance(e, StatusCliError):
         if _show_traceback(settings):
             import traceback
 
-            traceback.print_exc()
+            traceback.print_exception(e)
         report_error(e.code, e.message, e.hint, _json_mode(settings, argv))
         return e.exit_code
-    except click.exceptions.Exit as e:
+    if isinstance(e, click.exceptions.Exit):
         return e.exit_code
-    except click.exceptions.Abort:
-        sys.stderr.write("statuscli: interrupted\n")
-        return 130
-    except click.ClickException as e:
-        hint = None
+    if isinstance(e, click.ClickException):
         ctx = getattr(e, "ctx", None)
-        if ctx is not None:
-            hint = f"try '{ctx.command_path} --help'"
+        hint = f"try '{ctx.command_path} --help'" if ctx is not None else None
         report_error("usage", e.format_message(), hint, _json_mode(settings, argv))
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        sys.stderr.write("statuscli: interrupted\n")
-        return 130
-    except BrokenPipeError:
-        # the reader went away (e.g. '| head'): not an error of ours
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
-        return 0
-    except Exception as e:  # the funnel: nothing unexpected escapes as a traceback
-        if _show_traceback(settings):
-            import traceback
+    if _show_traceback(settings):
+        import traceback
 
-            traceback.print_exc()
-        report_error(
-            "internal-error",
-            f"{type(e).__name__}: {e}",
-            "this is a bug in statuscli; run again with -vv for a traceback and report it",
-            _json_mode(settings, argv),
-        )
-        return EXIT_INTERNAL
+        traceback.print_exception(e)
+    report_error(
+        "internal-error",
+        f"{type(e).__name__}: {e}",
+        "this is a bug in statuscli; run again with -vv for a traceback and report it",
+        _json_mode(settings, argv),
+    )
+    return EXIT_INTERNAL
+
+
+def _reader_left() -> int:
+    """stdout's reader went away (``| head``): not an error, exit 0 quietly like ``cat``.
+    Point stdout at /dev/null so the interpreter's last flush of what is still buffered does not
+    fail again (and print "Exception ignored…") on the way out."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real descriptor (an in-process runner)
+        pass
+    return 0
 
 
 def main() -> None:
@@ -165,5 +195,5 @@ def main() -> None:
     try:
         sys.stdout.flush()
     except BrokenPipeError:
-        pass
+        code = _reader_left() if code == 0 else code
     sys.exit(code)

@@ -6,7 +6,8 @@ table, and an optional ``hint`` telling the user what to do next. The CLI funnel
 (``statuscli.cli.main``) is the only place that turns these into exit codes and messages.
 
 Exit codes: 0 ok · 1 internal error · 2 usage error · 3 invalid input data ·
-4 cryptographic verification failed · 5 keystore · 6 network · 7 timeout or nothing found.
+4 cryptographic verification failed · 5 keystore · 6 network · 7 timeout or nothing found ·
+130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ EXIT_CRYPTO = 4
 EXIT_KEYSTORE = 5
 EXIT_NETWORK = 6
 EXIT_TIMEOUT = 7
+#: interrupted by SIGINT (Ctrl-C): 128 + 2, as shells report it
+EXIT_INTERRUPTED = 130
 
 
 class StatusCliError(Exception):
@@ -55,6 +58,12 @@ class DecodeError(InvalidInput):
     """Bytes that do not parse as the expected structure (protobuf, RLP, payload framing…)."""
 
     code = "decode-error"
+
+
+class InputTooLarge(InvalidInput):
+    """More input than any command reads; refused before it is all read."""
+
+    code = "input-too-large"
 
 
 class MalformedKey(InvalidInput):

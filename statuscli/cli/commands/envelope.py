@@ -8,6 +8,8 @@ from statuscli.cli.context import AppContext, pass_app
 from statuscli.cli.output import debug, emit, info
 
 STATUS_PUBSUB_TOPIC = "/waku/2/rs/16/32"
+#: where a JSON input keeps the envelope: listen/mailserver events ('envelope'), envelope encode ('bytes')
+ENVELOPE_FIELDS = ("waku_message", "envelope", "bytes", "raw", "message", "payload", "data")
 
 
 @click.group()
@@ -41,12 +43,17 @@ def _seeded_rng(seed: bytes):
 
 def _input_bytes(source: str | None) -> bytes:
     """FILE|- as hex/base64/raw bytes, or a JSON object (e.g. a 'listen' event) holding them."""
+    from statuscli.cli.inputs import read_source
+
+    return _input_bytes_from(read_source(source, allow_inline=True))
+
+
+def _input_bytes_from(raw: bytes) -> bytes:
     import json
 
-    from statuscli.cli.inputs import decode_bytes, read_source
+    from statuscli.cli.inputs import decode_bytes
     from statuscli.core.errors import InvalidInput, UsageError
 
-    raw = read_source(source, allow_inline=True)
     if not raw.strip():
         raise UsageError("no input (empty)")
     text = raw.strip()
@@ -55,10 +62,10 @@ def _input_bytes(source: str | None) -> bytes:
             obj = json.loads(text)
         except ValueError:
             raise InvalidInput("input looks like JSON but does not parse") from None
-        for key in ("waku_message", "envelope", "raw", "message", "payload", "data"):
+        for key in ENVELOPE_FIELDS:
             if isinstance(obj.get(key), str):
                 return decode_bytes(obj[key].encode(), "auto", what=key)
-        raise InvalidInput("JSON input has none of the fields waku_message, envelope, raw, message, payload, data")
+        raise InvalidInput(f"JSON input has none of the fields {', '.join(ENVELOPE_FIELDS)}")
     return decode_bytes(raw, "auto", what="input")
 
 
@@ -270,14 +277,22 @@ def _pow_bar(app: AppContext, needed: bool):
 
 # --- hash -----------------------------------------------------------------------------------
 @cli.command("hash")
-@click.option("--pubsub-topic", required=True, help="Pubsub topic, e.g. /waku/2/rs/16/32.")
-@click.option("--content-topic", required=True, help="Content topic.")
-@click.option("--payload", required=True, metavar="HEX", help="Payload bytes (hex or base64; '-' for stdin, @FILE).")
+@click.argument("source", metavar="[ENVELOPE|-]", required=False)
+@click.option("--pubsub-topic", default=None,
+              help=f"Pubsub topic, e.g. /waku/2/rs/16/32 (with ENVELOPE: its JSON's pubsub_topic, else {STATUS_PUBSUB_TOPIC}).")
+@click.option("--content-topic", default=None, help="Content topic (without ENVELOPE).")
+@click.option("--payload", default=None, metavar="HEX", help="Payload bytes (hex or base64; '-' for stdin, @FILE).")
 @click.option("--meta", default=None, metavar="HEX", help="meta bytes (absent: nothing hashed).")
-@click.option("--timestamp", type=int, required=True, metavar="NS", help="Timestamp in nanoseconds.")
+@click.option("--timestamp", type=int, default=None, metavar="NS", help="Timestamp in nanoseconds.")
 @pass_app
-def hash_cmd(app: AppContext, pubsub_topic: str, content_topic: str, payload: str, meta: str | None, timestamp: int) -> None:
+def hash_cmd(app: AppContext, source: str | None, pubsub_topic: str | None, content_topic: str | None, payload: str | None,
+             meta: str | None, timestamp: int | None) -> None:
     """The deterministic message hash: SHA-256(pubsub ‖ payload ‖ content topic ‖ meta ‖ BE64(ts)).
+
+    Either from its parts (--content-topic, --payload, --timestamp, --meta), or of a whole
+    WakuMessage ENVELOPE as other commands print it: hex, base64 or raw bytes, or a JSON object
+    with the bytes in 'envelope' (listen, mailserver fetch) or 'bytes' (envelope encode).
+    FILE may also be the data itself as hex (0x…, or 32+ hex digits) when no such file exists.
 
     \b
     Examples:
@@ -286,10 +301,40 @@ def hash_cmd(app: AppContext, pubsub_topic: str, content_topic: str, payload: st
           --meta 0x73757065722d736563726574 --timestamp 1681964442000000000
       statuscli --json envelope hash --pubsub-topic /waku/2/rs/16/32 --content-topic /c/1/t/proto \\
           --payload @payload.bin --timestamp 1700000000000000000
+      statuscli --json envelope encode --text hi --content-topic /c/1/t/proto --clear | statuscli envelope hash -
     """
     from statuscli.cli.inputs import bytes_arg
+    from statuscli.core.errors import UsageError
     from statuscli.core.waku.message import hash_fields
 
-    digest = hash_fields(pubsub_topic, bytes_arg(payload, what="--payload"), content_topic,
-                         bytes_arg(meta, what="--meta") if meta is not None else None, timestamp)
+    if source is not None:
+        if content_topic or payload or meta is not None or timestamp is not None:
+            raise UsageError("give either ENVELOPE or its parts (--content-topic, --payload, --meta, --timestamp), not both")
+        from statuscli.core.waku.message import decode, message_hash
+
+        data, topic_in_json = _envelope_and_topic(source)
+        digest = message_hash(pubsub_topic or topic_in_json or STATUS_PUBSUB_TOPIC, decode(data))
+    else:
+        missing = [n for n, v in (("--pubsub-topic", pubsub_topic), ("--content-topic", content_topic),
+                                  ("--payload", payload), ("--timestamp", timestamp)) if v is None]  # fmt: skip
+        if missing:
+            raise UsageError(f"missing {', '.join(missing)} (or give a whole ENVELOPE)")
+        digest = hash_fields(pubsub_topic, bytes_arg(payload, what="--payload"), content_topic,
+                             bytes_arg(meta, what="--meta") if meta is not None else None, timestamp)
     emit(app, {"message_hash": "0x" + digest.hex()}, text="0x" + digest.hex())
+
+
+def _envelope_and_topic(source: str) -> tuple[bytes, str | None]:
+    """The WakuMessage bytes of ENVELOPE, and the pubsub topic its JSON names (if any)."""
+    import json
+
+    from statuscli.cli.inputs import read_source
+
+    raw = read_source(source, allow_inline=True)
+    topic = None
+    if raw.strip()[:1] == b"{":
+        try:
+            topic = json.loads(raw).get("pubsub_topic")
+        except (ValueError, AttributeError):
+            pass  # _input_bytes reports it
+    return _input_bytes_from(raw), topic if isinstance(topic, str) else None

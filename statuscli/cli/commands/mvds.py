@@ -80,6 +80,9 @@ def inspect(app: AppContext, source: str | None) -> None:
     raw = read_source(source, allow_inline=True)
     if not raw.strip():
         raise UsageError("no input (empty)")
+    whole = _one_json_document(raw)  # e.g. 'decrypt --json' output, even pretty-printed by jq
+    if whole is not None:
+        raw = whole
     lines = [ln for ln in raw.splitlines() if ln.strip()]
     stream = raw.lstrip()[:1] == b"{" or (len(lines) > 1 and all(_texty(ln) for ln in lines))
     if not stream:
@@ -98,6 +101,20 @@ def inspect(app: AppContext, source: str | None) -> None:
             text = obj[field].encode()
         payload = decode_payload(decode_bytes(text, "auto", what=f"line {n}"))
         emit_event(app, _describe(payload, line=n), text=_text)
+
+
+def _one_json_document(raw: bytes) -> bytes | None:
+    """The input as one compact JSON line when it is a single JSON object spread over lines."""
+    import json
+
+    text = raw.strip()
+    if text[:1] != b"{" or b"\n" not in text:
+        return None
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return None  # NDJSON (one object per line), read line by line
+    return json.dumps(obj).encode() if isinstance(obj, dict) else None
 
 
 def _texty(line: bytes) -> bool:
