@@ -130,13 +130,15 @@ async def _walk_discv5(bootstrap: list[Enr], report, port: int) -> None:
         for enr in bootstrap:
             svc.add_bootstrap(enr)
         svc.on_discovered = lambda enr: report(enr, "discv5")
-        for enr in bootstrap:  # the bootstrap nodes' own current records (FINDNODE distance 0)
-            try:
-                for own in await svc.find_node(enr, [0]):
-                    report(own, "discv5")
-            except StatusCliError:
-                pass
+        pending = list(bootstrap)
         while True:
+            for enr in list(pending):  # the bootstrap nodes' own current records (FINDNODE distance 0)
+                try:
+                    for own in await svc.find_node(enr, [0]):
+                        report(own, "discv5")
+                    pending.remove(enr)
+                except StatusCliError:
+                    pass
             await random_walk(svc)
             await trio.sleep(0.2)
 

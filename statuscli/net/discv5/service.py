@@ -8,8 +8,9 @@ Rules:
 * A request to a node without a session goes out as a random-content packet; the WHOAREYOU
   that answers it (matched by nonce, from the same address, answered at most once) starts the
   handshake, which carries the request. Requests made meanwhile wait in a short queue.
-* A message we cannot decrypt is answered with WHOAREYOU: at most one live challenge per node
-  (1 s), at most ``whoareyou_per_ip`` per second per source address.
+* A message we cannot decrypt is answered with WHOAREYOU (a newer challenge replaces the node's
+  previous one; a repeated packet is not answered twice), at most ``whoareyou_per_ip`` per
+  second per source address.
 * Memory is bounded: sessions, sent-packet nonces, challenges, pending requests and known
   records are size-capped maps (oldest evicted). NODES answers: ≤ 16 records per request,
   ≤ ``MAX_NODES_MESSAGES`` messages, records at the requested distances only.
@@ -109,7 +110,7 @@ class Discv5Service:
         self.sessions: BoundedMap[bytes, _Session] = BoundedMap(L.sessions)
         self.known: BoundedMap[bytes, Enr] = BoundedMap(L.records)
         self._sent: BoundedMap[bytes, tuple[bytes, Addr, bytes]] = BoundedMap(L.sent)
-        self._challenges: BoundedMap[bytes, tuple[bytes, Addr, float]] = BoundedMap(L.challenges)
+        self._challenges: BoundedMap[bytes, tuple[bytes, Addr, float, bytes]] = BoundedMap(L.challenges)
         self._pending: BoundedMap[bytes, _Pending] = BoundedMap(L.pending)
         self._handshaking: BoundedMap[bytes, tuple[float, list[bytes]]] = BoundedMap(L.sessions)
         self._whoareyou_limit = RateLimit(L.whoareyou_per_ip, 1.0)
@@ -182,15 +183,15 @@ class Discv5Service:
     async def _send_whoareyou(self, node_id: bytes, addr: Addr, nonce: bytes) -> None:
         now = trio.current_time()
         live = self._challenges.get(node_id)
-        if live is not None and now - live[2] < HANDSHAKE_WAIT:
-            self.counters["dropped.whoareyou-pending"] += 1
+        if live is not None and now - live[2] < HANDSHAKE_WAIT and live[3] == nonce:
+            self.counters["dropped.whoareyou-repeat"] += 1  # the same packet again: one answer is enough
             return
         if not self._whoareyou_limit.allow(addr[0], now):
             self.counters["dropped.whoareyou-rate"] += 1
             return
         known = self.known.get(node_id)
         raw, challenge = handshake.whoareyou(node_id, self.entropy(16), nonce, self.entropy(16), known.seq if known else 0)
-        self._challenges[node_id] = (challenge, addr, now)
+        self._challenges[node_id] = (challenge, addr, now, nonce)
         await self._send(raw, addr)
 
     async def _on_whoareyou(self, pkt: packet.WhoareyouPacket, addr: Addr) -> None:
@@ -349,6 +350,7 @@ class Discv5Service:
             if started is not None and now - started < HANDSHAKE_WAIT and len(queued) < self.limits.queued_per_node:
                 queued.append(plaintext)
             else:
+                timeout += HANDSHAKE_WAIT  # a handshake comes first
                 nonce = self.entropy(12)
                 self._sent[nonce] = (node_id, addr, plaintext)
                 self._handshaking[node_id] = (now, [])
