@@ -27,6 +27,7 @@ from pathlib import Path
 JS_ROOT = Path(__file__).parent / "js"
 LIGHT = JS_ROOT / "light"
 RELAY = JS_ROOT / "relay"
+DISCV5 = JS_ROOT / "discv5"
 POLYFILL = JS_ROOT / "node20-polyfill.mjs"
 REPO = Path(__file__).resolve().parents[2]
 
@@ -34,6 +35,7 @@ REPO = Path(__file__).resolve().parents[2]
 PINNED = {
     LIGHT: [("@waku/sdk", "0.0.36"), ("@waku/message-encryption", "0.0.38"), ("@waku/message-hash", "0.1.19")],
     RELAY: [("@waku/sdk", "0.0.27"), ("@waku/relay", "0.0.14")],
+    DISCV5: [("@chainsafe/discv5", "11.0.0"), ("@chainsafe/enr", "5.0.0")],
 }
 
 CLUSTER = 16
