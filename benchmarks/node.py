@@ -118,13 +118,13 @@ def build_archive(path: Path, n: int):
 
     meta = Path(str(path) + ".json")
     if path.exists() and meta.exists():
-        a = Archive(path, retention_seconds=None)
+        a = Archive(path)
         if a.count() == n:
             return a, json.loads(meta.read_text())["build_s"]
         a.close()
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
-    a = Archive(path, retention_seconds=None)
+    a = Archive(path)
     t = time.perf_counter()
     base = 1_700_000_000_000_000_000
     batch = []

@@ -69,3 +69,49 @@ def run_cli(tmp_path, monkeypatch):
         return _Result(holder.get("code", res.exit_code), res.stdout, res.stderr)
 
     return invoke
+
+
+# --- a real PostgreSQL server for the archive tests (started once per session) -------------------
+@pytest.fixture(scope="session")
+def postgres():
+    from tests.postgres_server import PostgresServer, bin_dir
+
+    if bin_dir() is None:
+        pytest.skip("PostgreSQL is not installed: scripts/dev test installs it")
+    with PostgresServer() as pg:
+        yield pg
+
+
+@pytest.fixture
+def pg_url(postgres) -> str:
+    """A fresh database on the session's server."""
+    import secrets
+
+    return postgres.create_database("t_" + secrets.token_hex(6))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def archive_factory(request, tmp_path):
+    """``make(retention=…)`` → a fresh, empty archive of each backend (closed at the end)."""
+    made = []
+    url = tmp_path / "store.sqlite" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+    def make(**kw):
+        from statuscli.store.archive import open_archive
+
+        for old in made:  # one archive at a time: the previous one is closed, the data emptied
+            old.close()
+        a = open_archive(url, **kw)
+        if made:
+            if request.param == "sqlite":
+                with a._connection() as conn:
+                    conn.execute("DELETE FROM archive_messages")
+            else:
+                a.execute_admin("TRUNCATE messages")
+        made.append(a)
+        return a
+
+    make.backend = request.param
+    yield make
+    if made:
+        made[-1].close()

@@ -3,7 +3,9 @@
 The node folder (``$STATUSCLI_HOME/node`` unless ``--data-dir``) holds:
 
   node.key      the secp256k1 node key, 64 hex characters (0600) — the peer id stays stable
-  store.sqlite  the store archive (full mode; ``--store-db`` elsewhere)
+  store.sqlite  the store archive (full mode; elsewhere with ``--store-db``, or PostgreSQL with
+                ``--store-url``: see ``statuscli.app.archive``)
+  node.toml     optional settings (``store-url``, ``store-retention``)
   node.json     written once the node listens: the "listening" record plus ``pid`` (0600)
   node.pid      the running node's process id
   control.sock  the control socket (0600); see docs/control-socket.md
@@ -55,6 +57,9 @@ class RunOptions:
     cluster_id: int = 16
     shards: list[int] = field(default_factory=list)
     store_db: str | None = None
+    store_url: str | None = None
+    store_retention: list[str] = field(default_factory=list)
+    retention_given: bool = False
     retention_seconds: int | None = 30 * 86400
     max_messages: int | None = None
     data_dir: str | None = None
@@ -201,9 +206,12 @@ def _run_locked(folder: Path, opts: RunOptions, announce: Callable[[dict], None]
     listen, taken = listen_plan(opts)
     archive = None
     if opts.mode == "full":
-        from statuscli.store.archive import Archive
+        from statuscli.app import archive as app_archive
 
-        archive = Archive(opts.store_db or folder / STORE_FILE, retention_seconds=opts.retention_seconds, max_messages=opts.max_messages)
+        url = app_archive.store_url(folder, opts.store_url, opts.store_db)
+        keep = app_archive.retention(folder, opts.store_retention, opts.retention_seconds, opts.max_messages, legacy_given=opts.retention_given)
+        archive = app_archive.open_url(url, retention=keep)
+        log.info("store archive: %s (retention %s)", app_archive.redact(url), ", ".join(keep.describe()))
     extra = {"log_file": str(Path(opts.log_file).absolute()) if opts.log_file else None}
     sock = socket_path(folder).absolute()
     for a in taken:

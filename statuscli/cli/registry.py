@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "enr": ("statuscli.cli.commands.enr", "Decode and encode Ethereum Node Records (EIP-778, Waku)."),
     "discover": ("statuscli.cli.commands.discover", "Find Waku nodes through Discovery v5 and DNS node lists."),
     "node": ("statuscli.cli.commands.node", "Run, query and stop a Waku v2 node."),
+    "archive": ("statuscli.cli.commands.archive", "The store node's message archive: stats, migrate SQLite to PostgreSQL."),
     "send": ("statuscli.cli.commands.send", "Send a message (1:1, public channel or private group)."),
     "listen": ("statuscli.cli.commands.listen", "Receive messages as NDJSON events."),
     "mailserver": ("statuscli.cli.commands.mailserver", "Fetch history from a store node."),

@@ -155,3 +155,20 @@ class TimeoutExpired(StatusCliError):
 class NotFound(StatusCliError):
     code = "not-found"
     exit_code = EXIT_TIMEOUT
+
+
+# --- the store node's archive (statuscli.store.archive; the node in net/ maps them to answers) --
+class StoreError(StatusCliError):
+    """The message archive could not answer (not the request's fault)."""
+
+    code = "store-error"
+
+
+class StoreTimeout(StoreError, TimeoutExpired):
+    code = "store-timeout"
+    default_hint = "narrow the query: give a pubsub topic, content topics or a time range"
+
+
+class StoreUnavailable(StoreError, NetworkError):
+    code = "store-unavailable"
+    default_hint = "check that the archive database is running and reachable (--store-url)"

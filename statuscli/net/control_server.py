@@ -164,6 +164,8 @@ class ControlServer:
 
     # -- methods ---------------------------------------------------------------------------
     async def m_info(self, conn, p) -> dict:
+        if getattr(self.node, "archive_writer", None) is not None:
+            await self.node.archive_writer.refresh()  # fresh store counts, counted off the loop
         return self.node.info()
 
     async def m_peers(self, conn, p) -> list:

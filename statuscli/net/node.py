@@ -36,10 +36,11 @@ import trio
 from libp2p.abc import INotifee
 from libp2p.peer.id import ID
 
-from statuscli.core.errors import InvalidInput, NetworkError, StatusCliError
+from statuscli.core.errors import InvalidInput, NetworkError, StatusCliError, StoreError
 from statuscli.core.waku.enr import decode_enr, enr_text
-from statuscli.core.waku.message import WakuMessage, encode
+from statuscli.core.waku.message import WakuMessage, encode, message_hash
 from statuscli.net import codecs, lightpush
+from statuscli.net.archive_writer import ArchiveWriter
 from statuscli.net.filter import FilterService
 from statuscli.net.filter_client import FilterClient
 from statuscli.net.host import WakuHost
@@ -56,6 +57,7 @@ log = logging.getLogger("statuscli.net.node")
 
 ARCHIVE_BATCH = 1000
 ARCHIVE_FLUSH_INTERVAL = 0.05
+STORE_UNAVAILABLE_DESC = "the archive is unavailable: message not accepted, retry later"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +114,11 @@ class WakuNode(NodeClientMixin):
         self.relay: WakuRelay | None = None
         self.filter: FilterService | None = None
         self._subscriptions: set[Subscription] = set()
-        self._pending_archive: list[tuple] = []
-        self._archive_wakeup = trio.Event()
+        self.archive_writer = (
+            ArchiveWriter(self.archive, self.counters, batch_rows=ARCHIVE_BATCH, interval=ARCHIVE_FLUSH_INTERVAL, prune_interval=config.prune_interval)
+            if self.archive is not None
+            else None
+        )
         self._static_peers: dict[str, str] = {}  # text -> dialable multiaddr
         self._enr_raw = b""
         self.started_at = time.time()
@@ -137,7 +142,7 @@ class WakuNode(NodeClientMixin):
             self.filter = FilterService(h, c, topics=lambda: self.relay.topics if self.relay else set())
             h.set_handler(codecs.FILTER_SUBSCRIBE, serve("filter", self.filter.handle, c))
             if self.archive is not None:
-                h.set_handler(codecs.STORE_V3, serve("store", StoreService(self.archive, c, before_query=self._flush_archive).handle, c))
+                h.set_handler(codecs.STORE_V3, serve("store", StoreService(self.archive_writer, c).handle, c))
         if cfg.discovers:
             px = PeerExchangeService(lambda: self._enr_raw, self.enr_cache, c)
             h.set_handler(codecs.PEER_EXCHANGE, serve("peer-exchange", px.handle, c, limit=1024))
@@ -165,8 +170,8 @@ class WakuNode(NodeClientMixin):
             nursery.start_soon(self.filter_client.keepalive)
             if self.filter is not None:
                 await self.filter.run(nursery)
-            if self.archive is not None:
-                nursery.start_soon(self._archive_writer)
+            if self.archive_writer is not None:
+                nursery.start_soon(self.archive_writer.run)
             for peer in self.config.peers:
                 self._static_peers[peer] = self._dialable(peer)
             nursery.start_soon(self._maintenance)
@@ -179,10 +184,11 @@ class WakuNode(NodeClientMixin):
     async def __aexit__(self, *exc) -> None:
         stack, self._stack = self._stack, None
         if stack is not None:
-            self._flush_archive()
             for sub in list(self._subscriptions):
                 sub.close()
             await stack.__aexit__(*exc)
+            if self.archive_writer is not None:
+                self.archive_writer.flush_sync()  # the loop's tasks are gone: what is left goes now
 
     # -- identity --------------------------------------------------------------------------
     @property
@@ -218,10 +224,8 @@ class WakuNode(NodeClientMixin):
         return sub
 
     def _on_relay_message(self, msg: RelayMessage) -> None:
-        if self.archive is not None and not msg.message.ephemeral:
-            self._pending_archive.append((msg.hash, msg.pubsub_topic, msg.message.content_topic, msg.message.timestamp or 0, msg.data))
-            if len(self._pending_archive) >= ARCHIVE_BATCH:
-                self._archive_wakeup.set()
+        if self.archive_writer is not None and not msg.message.ephemeral:
+            self.archive_writer.offer((msg.hash, msg.pubsub_topic, msg.message.content_topic, msg.message.timestamp or 0, msg.data))
         if self.filter is not None:
             self.filter.on_message(msg)
         for sub in list(self._subscriptions):
@@ -242,38 +246,20 @@ class WakuNode(NodeClientMixin):
         kept = kept or (self.filter is not None and self.filter.subscription_count() > 0)
         if peers == 0 and not kept:
             raise lightpush.PushRefused(lightpush.NO_PEERS_TO_RELAY, "no peers to relay the message to")
+        archiving = self.archive_writer is not None and not msg.ephemeral
+        if archiving and not self.archive_writer.available:
+            raise lightpush.PushRefused(lightpush.SERVICE_NOT_AVAILABLE, STORE_UNAVAILABLE_DESC)
         try:
-            return await self.relay.publish(topic, data)
+            n = await self.relay.publish(topic, data)
         except InvalidMessage as e:
             raise lightpush.PushRefused(lightpush.INVALID_MESSAGE, e.message) from None
-
-    # -- archive ---------------------------------------------------------------------------
-    def _flush_archive(self) -> None:
-        if self.archive is None or not self._pending_archive:
-            return
-        batch, self._pending_archive = self._pending_archive, []
-        try:
-            n = self.archive.add(batch)
-        except Exception as e:
-            self.counters.drop("store.archive-error", "archive write of %d message(s) failed: %s", len(batch), e, n=len(batch))
-            return
-        self.counters.inc("store.archived", n)
-
-    async def _archive_writer(self) -> None:
-        next_prune = 0.0
-        while True:
-            with trio.move_on_after(ARCHIVE_FLUSH_INTERVAL):
-                await self._archive_wakeup.wait()
-            self._archive_wakeup = trio.Event()
-            self._flush_archive()
-            if time.monotonic() >= next_prune:
-                next_prune = time.monotonic() + self.config.prune_interval
-                try:
-                    n = self.archive.prune()
-                    if n:
-                        log.info("store: retention removed %d message(s)", n)
-                except Exception as e:
-                    log.warning("store: retention failed: %s", e)
+        if archiving:  # acknowledged means durable: answer once the message's batch committed
+            batch = self.archive_writer.offer((message_hash(topic, msg), topic, msg.content_topic, msg.timestamp or 0, data))
+            try:
+                await self.archive_writer.committed(batch)
+            except StoreError:
+                raise lightpush.PushRefused(lightpush.SERVICE_NOT_AVAILABLE, STORE_UNAVAILABLE_DESC) from None
+        return n
 
     # -- peers -----------------------------------------------------------------------------
     def _dialable(self, text: str) -> str:

@@ -99,8 +99,8 @@ class NodeClientMixin:
             if self.archive is None:
                 raise InvalidInput("this node keeps no archive", hint="query a store node: pass its multiaddr")
             req = store_protocol.build_request(**criteria)
-            service = store_protocol.StoreService(self.archive, self.counters, before_query=self._flush_archive)
-            rows, cursor = service.run_query(req)
+            service = store_protocol.StoreService(self.archive_writer, self.counters)
+            rows, cursor = await service.run_query(req)
             return store_protocol.local_page(rows, cursor, req.include_data)
         pid = await self.resolve_peer(peer)
         return await store_protocol.store_query(self.host.host, pid, timeout=timeout, **criteria)
@@ -157,9 +157,8 @@ class NodeClientMixin:
     def info(self) -> dict:
         cfg = self.config
         store = None
-        if self.archive is not None:
-            self._flush_archive()
-            store = {"messages": self.archive.count()}
+        if self.archive_writer is not None:
+            store = self.archive_writer.status()
         return {
             "peer_id": self.peer_id,
             "multiaddrs": self.multiaddrs,

@@ -9,10 +9,14 @@ Service rules (spec §6.1; the paging rules themselves live in ``statuscli.store
 * ``include_data`` false → only ``message_hash`` per entry (a presence query).
 * Answers always carry request_id, status_code AND status_desc (nwaku's client requires all
   three). Codes: 200 OK · 400 BAD_REQUEST (undecodable request, unknown cursor, too many topics
-  or hashes) · 500 (archive failure) · 503 (this node keeps no archive).
+  or hashes) · 500 (unexpected archive failure) · 503 SERVICE_UNAVAILABLE (this node keeps no
+  archive; the archive database is unreachable; the query ran past its time bound — the
+  description says which).
+* The query runs in a worker thread (never on the event loop), after the messages waiting to be
+  archived were written.
 
-The archive is any object with ``query(**criteria) -> (rows, cursor)`` as
-:class:`statuscli.store.archive.Archive` (the node receives it from the app layer).
+The service queries through the node's :class:`statuscli.net.archive_writer.ArchiveWriter`
+(``await writer.query(**criteria) -> (rows, cursor)``), over any archive backend.
 
 Client: :func:`store_query` asks for one page and raises ``ServiceRefused`` on a non-200 answer;
 :func:`store_query_all` follows cursors until the end.
@@ -25,7 +29,7 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from statuscli.core.errors import InvalidInput, StatusCliError
+from statuscli.core.errors import InvalidInput, StatusCliError, StoreError
 from statuscli.core.waku.message import WakuMessage, decode
 from statuscli.net import codecs
 from statuscli.net.streams import ServiceRefused, request
@@ -69,10 +73,9 @@ def _response(rid: str, code: int, desc: str) -> pb.StoreQueryResponse:
 
 
 class StoreService:
-    def __init__(self, archive, counters, *, before_query=None) -> None:
-        self.archive = archive
+    def __init__(self, writer, counters) -> None:
+        self.writer = writer  # ArchiveWriter (None: no archive)
         self.counters = counters
-        self.before_query = before_query  # e.g. flush messages waiting to be archived
 
     async def handle(self, peer, data: bytes) -> bytes:
         req = pb.StoreQueryRequest()
@@ -81,13 +84,12 @@ class StoreService:
         except Exception as e:
             self.counters.drop("store.bad-request", "undecodable store request from %s: %s", peer, e)
             return _response("N/A", BAD_REQUEST, "decoding request failed").SerializeToString()
-        return self.answer(req).SerializeToString()
+        return (await self.answer(req)).SerializeToString()
 
-    def run_query(self, req: pb.StoreQueryRequest) -> tuple[list[tuple[bytes, str, bytes]], bytes | None]:
-        """The archive's page for ``req``; raises ``InvalidInput`` for a bad request."""
-        if self.before_query is not None:
-            self.before_query()
-        return self.archive.query(
+    async def run_query(self, req: pb.StoreQueryRequest) -> tuple[list[tuple[bytes, str, bytes]], bytes | None]:
+        """The archive's page for ``req``; raises ``InvalidInput`` for a bad request,
+        ``StoreError`` when the archive cannot answer."""
+        return await self.writer.query(
             pubsub_topic=req.pubsub_topic if req.HasField("pubsub_topic") and req.pubsub_topic else None,
             content_topics=list(req.content_topics),
             time_start=req.time_start if req.HasField("time_start") else None,
@@ -98,14 +100,17 @@ class StoreService:
             limit=req.pagination_limit if req.HasField("pagination_limit") else None,
         )
 
-    def answer(self, req: pb.StoreQueryRequest) -> pb.StoreQueryResponse:
+    async def answer(self, req: pb.StoreQueryRequest) -> pb.StoreQueryResponse:
         rid = req.request_id
-        if self.archive is None:
+        if self.writer is None:
             return _response(rid, SERVICE_UNAVAILABLE, "this node keeps no message archive")
         try:
-            rows, cursor = self.run_query(req)
+            rows, cursor = await self.run_query(req)
         except InvalidInput as e:
             return _response(rid, BAD_REQUEST, e.message)
+        except StoreError as e:
+            self.counters.drop(f"store.{e.code}", "store query refused: %s", e.message)
+            return _response(rid, SERVICE_UNAVAILABLE, e.message)
         except Exception as e:
             log.exception("store query failed")
             return _response(rid, INTERNAL_ERROR, f"archive error: {type(e).__name__}")

@@ -47,7 +47,7 @@ OTHER_WORDS = "cage animal match embark fame bean pass census clinic gesture ent
 NETWORK = (
     "statuscli node ", "statuscli --json node ", "statuscli listen", "statuscli --json listen", "| statuscli listen",
     "statuscli mailserver", "statuscli --json mailserver", "statuscli bundle publish", "statuscli --json bundle publish",
-    "statuscli bundle fetch", "statuscli demo", "statuscli --json demo", "statuscli discover",
+    "statuscli bundle fetch", "statuscli demo", "statuscli --json demo", "statuscli discover", "postgresql://",
 )
 NEEDS_DRY_RUN = ("statuscli send", "statuscli group create", "statuscli group add", "statuscli --json group create")
 CREATES_ACCOUNTS = {("keys",), ("keys", "generate"), ("keys", "import"), ()}
@@ -74,6 +74,9 @@ statuscli enr encode --key 0x{"01" * 32} --ip 10.0.0.1 --tcp 60000 > record.txt
 statuscli vectors generate identity --count 2 > identity.json
 statuscli group create friends --member bob --dry-run >/dev/null 2>&1
 mkdir empty && cp pw.txt empty/ && cp words.txt empty/
+python3 -c 'from statuscli.store.archive_sqlite import SqliteArchive as A
+for path in ("store.sqlite", "home/node/store.sqlite"):
+    a = A(path); a.add([(bytes([i]) * 32, "/waku/2/rs/16/32", "/a/1/b/proto", 1_700_000_000_000_000_000 + i, b"\\x0a\\x01x") for i in range(3)]); a.close()'
 """
 
 

@@ -208,6 +208,13 @@ def offline(tmp_path_factory) -> dict:
     out["group add --dry-run"] = cli.json("alice", "group", "add", "friends", OTHER_KEY, "--dry-run")
     out["group list"] = cli.json("alice", "group", "list")
     out["group show"] = cli.json("alice", "group", "show", "friends")
+    from statuscli.store.archive_sqlite import SqliteArchive
+
+    src = SqliteArchive(folder / "store.sqlite")
+    src.add([(bytes([i]) * 32, "/waku/2/rs/16/32", "/a/1/b/proto", 1_700_000_000_000_000_000 + i, b"\x0a\x01x") for i in range(3)])
+    src.close()
+    out["archive migrate"] = cli.json(None, "archive", "migrate", "--from", f"sqlite:{folder / 'store.sqlite'}", "--to", str(folder / "copy.sqlite"))
+    out["archive stats"] = cli.json(None, "archive", "stats", "--url", f"sqlite:{folder / 'copy.sqlite'}")
     return out
 
 
@@ -218,6 +225,7 @@ OFFLINE = [
     "decrypt", "mvds group-id", "mvds inspect", "envelope encode", "envelope encode --v1", "envelope hash", "envelope inspect",
     "send --dry-run", "send --dry-run --each-line", "enr encode", "enr decode", "vectors list", "vectors generate",
     "vectors generate --out", "vectors verify", "group create --dry-run", "group add --dry-run", "group list", "group show",
+    "archive migrate", "archive stats",
 ]  # fmt: skip
 
 

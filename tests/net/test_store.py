@@ -89,7 +89,8 @@ async def test_store_keeps_messages_across_a_restart(tmp_path):
         pages, sizes = await page_through(light, again.multiaddrs[0], pubsub_topic=TOPIC, content_topics=[CT], forward=True, limit=25)
         assert sizes == [25, 5]
         assert [m.message.payload for p in pages for m in p] == [b"message %d" % i for i in range(30)]
-        assert again.info()["store"] == {"messages": 30}
+        await again.archive_writer.refresh()
+        assert again.info()["store"]["messages"] == 30
     again.archive.close()
 
 

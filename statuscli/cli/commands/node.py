@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -50,7 +51,12 @@ def cli() -> None:
 @click.option("--cluster", "cluster_id", type=click.IntRange(0, 65535), default=16, show_default=True, help="Cluster id (Status: 16).")
 @click.option("--shard", "shards", type=click.IntRange(0, 1023), multiple=True, help="Shard to relay (repeatable). [default: 32 and 64]")
 @click.option("--store-db", metavar="PATH", help="Store archive (SQLite). [default: <node folder>/store.sqlite]")
-@click.option("--retention", default="30d", show_default=True, metavar="DURATION", help="Keep stored messages this long (e.g. 12h, 30d, off).")
+@click.option("--store-url", envvar="STATUSCLI_STORE_URL", metavar="URL",
+              help="Store archive: postgresql://USER[:PASS]@HOST[:PORT]/DB or sqlite:PATH (several nodes may share one PostgreSQL database). "
+                   "[env: STATUSCLI_STORE_URL; node.toml: store-url]")
+@click.option("--store-retention", multiple=True, metavar="POLICY",
+              help="Retention: time:SECONDS, capacity:N or size:MB (repeatable; none keeps all). [default: time:2592000 (30 days)]")
+@click.option("--retention", default=None, metavar="DURATION", help="Keep stored messages this long (e.g. 12h, 30d, off). [default: 30d]")
 @click.option("--max-messages", type=click.IntRange(1), default=None, metavar="N", help="Keep at most N stored messages (oldest go first).")
 @click.option("--data-dir", metavar="DIR", help="Node folder (key, store, socket). [default: $STATUSCLI_HOME/node]")
 @click.option("--log-file", metavar="PATH", help="Write logs here instead of stderr. [default with --detach: <node folder>/node.log]")
@@ -61,8 +67,8 @@ def cli() -> None:
 @click.option("--discv5-port", type=click.IntRange(0, 65535), default=9000, show_default=True, help="UDP port for Discovery v5 (0: any).")
 @click.option("--dns-server", metavar="HOST[:PORT]", help="DNS server for --enrtree. [default: the system resolver]")
 @pass_app
-def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_db, retention, max_messages, data_dir, log_file, detach,
-        discv5, bootstrap, enrtree, discv5_port, dns_server) -> None:  # fmt: skip
+def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_db, store_url, store_retention, retention, max_messages, data_dir, log_file,
+        detach, discv5, bootstrap, enrtree, discv5_port, dns_server) -> None:  # fmt: skip
     """Run a Waku v2 node (relay, lightpush, filter, store, metadata, peer exchange).
 
     \b
@@ -74,6 +80,8 @@ def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_
       statuscli node run --mode relay --cluster 16 --shard 32 --shard 64
       statuscli node run --detach --retention 7d --max-messages 1000000
       statuscli node run --discv5 --discv5-port 9000 --bootstrap enr:-QESuED0qW1BCmF-oH_ARGPr97Nv767bl_43uoy70vrbah3EaCAdK3Q0iRQ6wkSTTpdrg_dU_NC2ydO8leSlRpBX4pxiAYJpZIJ2NIJpcIRA4VDAim11bHRpYWRkcnO4XAArNiZub2RlLTAxLmRvLWFtczMud2FrdS5zYW5kYm94LnN0YXR1cy5pbQZ2XwAtNiZub2RlLTAxLmRvLWFtczMud2FrdS5zYW5kYm94LnN0YXR1cy5pbQYfQN4DgnJzkwABCAAAAAEAAgADAAQABQAGAAeJc2VjcDI1NmsxoQOTd-h5owwj-cx7xrmbvQKU8CV3Fomfdvcv1MBc-67T5oN0Y3CCdl-DdWRwgiMohXdha3UyDw
+      statuscli node run --store-url postgresql://waku@db.internal/archive --store-retention time:604800
+      statuscli node run --store-retention capacity:5000000 --store-retention size:20000
     """
     from statuscli.app import node as appnode
 
@@ -84,7 +92,10 @@ def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_
         cluster_id=cluster_id,
         shards=list(shards),
         store_db=store_db,
-        retention_seconds=appnode.parse_retention(retention),
+        store_url=store_url,
+        store_retention=list(store_retention),
+        retention_given=retention is not None or max_messages is not None,
+        retention_seconds=appnode.parse_retention(retention or "30d"),
         max_messages=max_messages,
         data_dir=data_dir,
         log_file=log_file,
@@ -98,7 +109,13 @@ def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_
     if detach:
         child = [sys.executable, "-m", "statuscli", "--home", str(app.home)]
         child += ["-v"] * app.verbose + (["--quiet"] if app.quiet else [])
-        child += ["node", "run", "--mode", mode, "--cluster", str(cluster_id), "--retention", retention]
+        child += ["node", "run", "--mode", mode, "--cluster", str(cluster_id)]
+        if retention:
+            child += ["--retention", retention]
+        for policy in store_retention:
+            child += ["--store-retention", policy]
+        if store_url:  # through the environment: a password stays out of the process list
+            os.environ["STATUSCLI_STORE_URL"] = store_url
         for a in listen:
             child += ["--listen", a]
         if public:
@@ -134,7 +151,11 @@ def _status_text(info: dict) -> str:
         f"peers:      {len(info.get('peers') or [])}",
     ]
     if info.get("store") is not None:
-        lines.append(f"store:      {info['store']['messages']} messages")
+        st = info["store"]
+        line = f"store:      {st['messages'] if st.get('messages') is not None else '?'} messages ({st.get('backend', 'sqlite')}, {st.get('state', 'ok')})"
+        if st.get("error"):
+            line += f": {st['error']}; retrying in {st.get('retry_in_s')} s, lightpush refused meanwhile"
+        lines.append(line)
     lines.append("protocols:  " + "\n            ".join(info.get("protocols") or []))
     dropped = {k: v for k, v in (info.get("counters") or {}).items() if k.startswith("dropped.")}
     if dropped:

@@ -1,0 +1,186 @@
+"""Store archive growth: one page per store v3 query shape at 10 k / 100 k / 1 M messages (and
+10 M on PostgreSQL with --pg-sizes), inserts per second, both backends side by side in one run.
+
+    .venv/bin/python benchmarks/archive.py                       # SQLite + PostgreSQL, default sizes
+    .venv/bin/python benchmarks/archive.py --pg-sizes 10000,1000000,10000000 --write
+
+PostgreSQL: a throw-away server (initdb in a temporary folder, Unix socket) started and stopped
+by the script, as in the tests. Archives are rebuilt only when missing (kept in --folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from markdown_section import replace_section  # noqa: E402
+
+TOPICS = ("/waku/2/rs/16/32", "/waku/2/rs/16/64")
+CTS = tuple(f"/bench/1/{c}/proto" for c in "abcdefgh")
+BASE_TS = 1_700_000_000_000_000_000
+DATA = b"\x0a\x64" + bytes(100) + b"\x12\x10/bench/1/a/proto"
+
+
+def rows(start: int, n: int, salt: bytes = b""):
+    import hashlib
+
+    for i in range(start, start + n):
+        h = hashlib.sha256(salt + i.to_bytes(8, "big")).digest()
+        yield (h, TOPICS[i % 2], CTS[i % len(CTS)], BASE_TS + i * 1_000_000, DATA)
+
+
+def fill(archive, n: int, batch: int = 50_000) -> float:
+    have = archive.count()
+    if have == n:
+        return 0.0
+    if have:
+        raise SystemExit(f"{archive.url} holds {have} messages, not {n}: remove it")
+    t = time.perf_counter()
+    for start in range(0, n, batch):
+        archive.add(list(rows(start, min(batch, n - start))))
+    return time.perf_counter() - t
+
+
+def timed(fn, reps: int) -> list[float]:
+    out = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def shapes(n: int) -> dict:
+    import hashlib
+
+    mid = n // 2
+    cursor = hashlib.sha256(mid.to_bytes(8, "big")).digest()
+    t_mid = BASE_TS + mid * 1_000_000
+    some = [hashlib.sha256(i.to_bytes(8, "big")).digest() for i in range(0, n, max(1, n // 10))][:10]
+    return {
+        "pubsub + content topic, newest 20": dict(pubsub_topic=TOPICS[0], content_topics=[CTS[0]], limit=20),
+        "pubsub + content topic, cursor, 100": dict(pubsub_topic=TOPICS[0], content_topics=[CTS[0]], cursor=cursor, limit=100),
+        "content topic, no pubsub topic, 20": dict(content_topics=[CTS[1]], limit=20),
+        "3 content topics, no pubsub, cursor fwd, 100": dict(content_topics=list(CTS[:3]), cursor=cursor, forward=True, limit=100),
+        "content topic + 1 s time range, 20": dict(pubsub_topic=TOPICS[0], content_topics=[CTS[2]], time_start=t_mid, time_end=t_mid + 10**9),
+        "pubsub only, cursor fwd, 100": dict(pubsub_topic=TOPICS[1], cursor=cursor, forward=True, limit=100),
+        "time range only, 20": dict(time_start=t_mid, time_end=t_mid + 10**9, forward=True),
+        "10 hashes + pubsub topic": dict(hashes=some, pubsub_topic=TOPICS[0]),
+    }
+
+
+def bench_queries(archive, n: int, reps: int) -> dict:
+    cases = shapes(n)
+    for c in cases.values():  # warm caches
+        archive.query(**c)
+    return {name: statistics.median(timed(lambda c=c: archive.query(**c), reps)) for name, c in cases.items()}
+
+
+def bench_inserts(make, total: int = 20_000, batch: int = 1000, writers: int = 1) -> float:
+    """Archive writes per second per node (batches of ``batch``, as the node writes), with
+    ``writers`` nodes (threads, each its own archive object) writing into one database."""
+    import threading
+
+    archives = [make() for _ in range(writers)]
+    errors = []
+
+    def run(k: int, a) -> None:
+        try:
+            for start in range(0, total, batch):
+                a.add(list(rows(start, batch, salt=b"ins%d-%d" % (k, os.getpid()))))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    t = time.perf_counter()
+    threads = [threading.Thread(target=run, args=(k, a)) for k, a in enumerate(archives)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    dt = time.perf_counter() - t
+    for a in archives:
+        a.close()
+    if errors:
+        raise errors[0]
+    return total / dt
+
+
+def ms(x: float) -> str:
+    return f"{x * 1000:.2f} ms"
+
+
+def table(title: str, results: list[tuple[int, dict]]) -> list[str]:
+    lines = [title, "", "| query | " + " | ".join(f"{n:,}" for n, _ in results) + " | largest ÷ smallest |", "|---|" + "---:|" * (len(results) + 1)]
+    for name in results[0][1]:
+        cells = [ms(r[name]) for _, r in results]
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {results[-1][1][name] / results[0][1][name]:.2f} |")
+    worst = max(results[-1][1].values())
+    lines += ["", f"Slowest page at {results[-1][0]:,}: {ms(worst)} (target ≤ 10 ms: {'met' if worst <= 0.010 else '**not met**'}).", ""]
+    return lines
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="10000,100000,1000000", help="SQLite archive sizes")
+    ap.add_argument("--pg-sizes", default="10000,100000,1000000", help="PostgreSQL archive sizes ('' to skip PostgreSQL)")
+    ap.add_argument("--reps", type=int, default=200)
+    ap.add_argument("--folder", default=tempfile.gettempdir())
+    ap.add_argument("--write", action="store_true", help="replace the archive section of BENCHMARKS.md")
+    args = ap.parse_args()
+    from statuscli.store.archive_sqlite import SqliteArchive
+
+    folder = Path(args.folder)
+    out = [f"CPython {sys.version.split()[0]} on {os.cpu_count()} CPU(s), {time.strftime('%Y-%m-%d')}; medians of {args.reps} queries on a warm archive.", ""]
+    results, builds = [], []
+    for n in map(int, args.sizes.split(",")):
+        a = SqliteArchive(folder / f"bench-archive-{n}.sqlite")
+        builds.append((n, fill(a, n)))
+        results.append((n, bench_queries(a, n, args.reps)))
+        a.close()
+        print(f"sqlite {n}: {results[-1][1]}", file=sys.stderr)
+    out += table("**SQLite**: one page per query shape (store v3 `Archive.query`)", results)
+    ins_dir = Path(tempfile.mkdtemp(prefix="bench-ins-", dir=folder))
+    sq1 = bench_inserts(lambda: SqliteArchive(ins_dir / "one.sqlite"))
+    sq2 = bench_inserts(lambda: SqliteArchive(ins_dir / "two.sqlite"), writers=2)
+    inserts = {"SQLite": (sq1, sq2)}
+    if args.pg_sizes:
+        from tests.postgres_server import PostgresServer
+
+        with PostgresServer(Path(tempfile.mkdtemp(prefix="bench-pg-", dir=folder))) as pg:
+            from statuscli.store.archive_postgres import PostgresArchive
+
+            results = []
+            for n in map(int, args.pg_sizes.split(",")):
+                url = pg.create_database(f"bench_{n}")
+                a = PostgresArchive(url)
+                builds.append((f"pg {n}", fill(a, n)))
+                a.execute_admin("ANALYZE messages")
+                results.append((n, bench_queries(a, n, args.reps)))
+                a.close()
+                print(f"postgres {n}: {results[-1][1]}", file=sys.stderr)
+            out += table("**PostgreSQL**: the same shapes", results)
+            url = pg.create_database("bench_inserts")
+            pg1 = bench_inserts(lambda: PostgresArchive(url))
+            pg2 = bench_inserts(lambda: PostgresArchive(url), writers=2)
+            inserts["PostgreSQL"] = (pg1, pg2)
+    out += ["**Archive inserts** (batches of 1 000 as the node writes them, 20 000 messages per node; target ≥ 5 000/s per node):", "",
+            "| backend | one node | per node, two nodes writing one database |", "|---|---:|---:|"]
+    for name, (one, two) in inserts.items():
+        out.append(f"| {name} | {one:,.0f}/s | {two:,.0f}/s |")
+    out += ["", "Archive builds: " + ", ".join(f"{n}: {s:.1f} s" for n, s in builds if s) + "." if any(s for _, s in builds) else ""]
+    text = "\n".join(out).rstrip() + "\n"
+    print(text)
+    if args.write:
+        replace_section("archive", f"## Store archive (`benchmarks/archive.py`)\n\n{text}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
