@@ -233,6 +233,7 @@ def _run_locked(folder: Path, opts: RunOptions, announce: Callable[[dict], None]
                 bootstrap=opts.bootstrap,
                 enrtree=opts.enrtree,
                 dns_server=opts.dns_server,
+                test_filter_forget_every=float(os.environ.get("STATUSCLI_TEST_FILTER_FORGET_S") or 0) or None,
             )
             try:
                 run(_serve, folder, config, sock, announce, extra)

@@ -57,8 +57,10 @@ def reply(request_id: str, code: int, desc: str) -> bytes:
 class FilterService:
     """Serves filter subscriptions; feed it relayed messages with :meth:`on_message`."""
 
-    def __init__(self, host, counters, *, topics: Callable[[], set[str]], clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, host, counters, *, topics: Callable[[], set[str]], clock: Callable[[], float] = time.monotonic,
+                 forget_every: float | None = None) -> None:  # fmt: skip
         self.host = host  # WakuHost
+        self.forget_every = forget_every  # TEST ONLY (NodeConfig.test_filter_forget_every)
         self.counters = counters
         self.topics = topics
         self.clock = clock
@@ -69,6 +71,8 @@ class FilterService:
         """Start the expiry loop; pushes run as tasks in ``nursery``."""
         self._nursery = nursery
         nursery.start_soon(self._expire_loop)
+        if self.forget_every:
+            nursery.start_soon(self._forget_loop)
 
     # -- subscribe protocol ----------------------------------------------------------------
     async def handle(self, peer, data: bytes) -> bytes:
@@ -145,6 +149,14 @@ class FilterService:
                     log.info("filter: subscription of %s lapsed (no ping for %.0f s)", peer, now - sub.last_seen)
                     self.counters.inc("filter.expired")
                     self._remove(peer)
+
+    async def _forget_loop(self) -> None:
+        """TEST ONLY: drop every subscription each ``forget_every`` seconds, without a word."""
+        while True:
+            await trio.sleep(self.forget_every)
+            for peer in list(self.subscribers):
+                self.counters.inc("filter.test-forgotten")
+                self._remove(peer)
 
     def subscription_count(self) -> int:
         return sum(len(s.criteria) for s in self.subscribers.values())

@@ -6,9 +6,14 @@ or with an undecodable message is dropped, counted (``dropped.filter-client.*``)
 js-waku does. Pushes reach only the local subscriptions made with that service whose (pubsub,
 content) topics match; duplicates (same message hash) are delivered once per subscription.
 
-Subscriptions are kept alive: every ``ping_interval`` (60 s, as js-waku) the client pings each
-service it has subscriptions with; a 404 (the service forgot us, e.g. it restarted) re-subscribes,
-a failure is logged and counted (``filter-client.ping-failed``) and retried at the next round.
+Subscriptions are kept alive and healed: every ``ping_interval`` (15 s; js-waku pings every 60 s,
+too slow for services that forget live subscriptions every minute) the client pings each service
+it has subscriptions with. A 404 (the service forgot us: it restarted, or expired us early) or a
+failed ping re-subscribes at once; every re-subscription is counted
+(``filter-client.resubscribed``) and every failure (``filter-client.ping-failed``, retried at
+the next round). The window in which pushes may have been lost — from the last answer that
+proved the subscription alive to the re-subscription — is appended to :attr:`FilterClient.interruptions`
+as ``(peer, from_ns, to_ns)`` (wall clock) for the app to fetch from a store.
 
 Usage (any node mode, e.g. ``light``)::
 
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections import OrderedDict
 
 import trio
@@ -38,6 +44,9 @@ log = logging.getLogger("statuscli.net.filter")
 T = pb.FilterSubscribeRequest
 SUBSCRIPTION_BUFFER = 4096
 _DEDUP = 4096
+DEFAULT_PING_INTERVAL = 15.0
+#: interruptions kept for the app to collect (oldest dropped first, counted)
+MAX_INTERRUPTIONS = 1000
 
 
 class FilterSubscription:
@@ -91,37 +100,65 @@ class FilterSubscription:
 
 
 class FilterClient:
-    def __init__(self, host, counters, *, ping_interval: float = 60.0) -> None:
+    def __init__(self, host, counters, *, ping_interval: float = DEFAULT_PING_INTERVAL) -> None:
         self.host = host  # WakuHost
         self.counters = counters
-        self.ping_interval = ping_interval
+        self.ping_interval = ping_interval  # may be changed while running (read every round)
         self.subscriptions: list[FilterSubscription] = []
+        self.interruptions: list[tuple[object, int, int]] = []  # (peer, from_ns, to_ns) to fetch from a store
+        self._alive_at: dict = {}  # peer -> wall-clock ns of the last answer proving our subscriptions alive
 
     async def keepalive(self) -> None:
-        """Run forever: ping services, re-subscribe where they forgot us."""
+        """Run forever: ping services every ``ping_interval``, re-subscribe at once where they forgot us."""
+        last_round = trio.current_time()
         while True:
-            await trio.sleep(self.ping_interval)
-            for peer in {s.peer_id for s in self.subscriptions}:
-                try:
-                    await self.request(peer, T.SUBSCRIBER_PING)
-                    self.counters.inc("filter-client.pings")
-                except ServiceRefused as e:
-                    if e.status != 404:
-                        self._ping_failed(peer, e.message)
-                        continue
-                    log.info("filter service %s forgot our subscriptions; subscribing again", peer)
-                    for sub in [s for s in self.subscriptions if s.peer_id == peer]:
-                        try:
-                            await self.request(peer, T.SUBSCRIBE, sub.pubsub_topic, sorted(sub.content_topics))
-                            self.counters.inc("filter-client.resubscribed")
-                        except StatusCliError as e2:
-                            self._ping_failed(peer, e2.message)
-                except StatusCliError as e:
+            await trio.sleep(min(0.5, self.ping_interval))
+            if trio.current_time() - last_round < self.ping_interval:
+                continue
+            last_round = trio.current_time()
+            await self.ping_round()
+
+    async def ping_round(self) -> None:
+        for peer in {s.peer_id for s in self.subscriptions}:
+            try:
+                await self.request(peer, T.SUBSCRIBER_PING)
+                self.counters.inc("filter-client.pings")
+                self._alive_at[peer] = time.time_ns()
+                continue
+            except ServiceRefused as e:
+                if e.status != 404:
                     self._ping_failed(peer, e.message)
+                else:
+                    log.info("filter service %s forgot our subscriptions; subscribing again", peer)
+            except StatusCliError as e:
+                self._ping_failed(peer, e.message)
+            await self._resubscribe(peer)
+
+    async def _resubscribe(self, peer) -> None:
+        since = self._alive_at.get(peer)
+        for sub in [s for s in self.subscriptions if s.peer_id == peer]:
+            try:
+                await self.request(peer, T.SUBSCRIBE, sub.pubsub_topic, sorted(sub.content_topics))
+            except StatusCliError as e:
+                self.counters.inc("filter-client.resubscribe-failed")
+                log.warning("re-subscribing with filter service %s failed: %s (retrying in %.0f s)", peer, e.message, self.ping_interval)
+                return  # the window stays open from ``since``: the next round tries again
+            self.counters.inc("filter-client.resubscribed")
+        now = time.time_ns()
+        self._alive_at[peer] = now
+        if since is not None:
+            if len(self.interruptions) >= MAX_INTERRUPTIONS:
+                self.interruptions.pop(0)
+                self.counters.drop("filter-client.interruptions-full", "filter: interruption list full; oldest dropped")
+            self.interruptions.append((peer, since, now))
+
+    def take_interruptions(self) -> list[tuple[object, int, int]]:
+        out, self.interruptions = self.interruptions, []
+        return out
 
     def _ping_failed(self, peer, why: str) -> None:
         self.counters.inc("filter-client.ping-failed")
-        log.warning("filter keep-alive with %s failed: %s (retrying in %.0f s)", peer, why, self.ping_interval)
+        log.warning("filter keep-alive with %s failed: %s (re-subscribing)", peer, why)
 
     async def request(self, peer_id, kind: int, pubsub_topic: str | None = None, content_topics=(), *, wait: bool = True, timeout: float = 10.0) -> None:
         """Send one filter-subscribe request; raise ``ServiceRefused`` unless the answer is 2xx."""
@@ -149,6 +186,7 @@ class FilterClient:
         except BaseException:
             sub.close()
             raise
+        self._alive_at.setdefault(peer_id, time.time_ns())
         return sub
 
     # -- the push protocol -----------------------------------------------------------------

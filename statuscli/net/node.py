@@ -139,7 +139,8 @@ class WakuNode(NodeClientMixin):
             lp = lightpush.LightPushService(self._accept_push, c)
             h.set_handler(codecs.LIGHTPUSH_V3, serve("lightpush", lp.handle_v3, c))
             h.set_handler(codecs.LIGHTPUSH_V2, serve("lightpush-v2", lp.handle_v2, c))
-            self.filter = FilterService(h, c, topics=lambda: self.relay.topics if self.relay else set())
+            self.filter = FilterService(h, c, topics=lambda: self.relay.topics if self.relay else set(),
+                                        forget_every=cfg.test_filter_forget_every)  # fmt: skip
             h.set_handler(codecs.FILTER_SUBSCRIBE, serve("filter", self.filter.handle, c))
             if self.archive is not None:
                 h.set_handler(codecs.STORE_V3, serve("store", StoreService(self.archive_writer, c).handle, c))

@@ -55,8 +55,12 @@ class NodeConfig:
     maintenance_interval: float = 10.0
     #: How often the archive retention runs (seconds).
     prune_interval: float = 600.0
-    #: How often our filter subscriptions are pinged (js-waku: 60 s; services forget after 5 min).
-    filter_ping_interval: float = 60.0
+    #: How often our filter subscriptions are pinged (js-waku: 60 s; services forget after 5 min, and a
+    #: widely deployed go-waku service forgot every live subscription once a minute): 15 s.
+    filter_ping_interval: float = 15.0
+    #: TEST ONLY: the filter service forgets every subscription this often (seconds), as a go-waku
+    #: service with a reversed timeout check did; set by ``STATUSCLI_TEST_FILTER_FORGET_S`` (node run).
+    test_filter_forget_every: float | None = None
     #: Discovery v5 on UDP ``discv5_port`` (0: any), seeded by ``bootstrap`` ENRs and ``enrtree`` URLs
     #: (resolved through ``dns_server`` HOST[:PORT], else the system resolver); a random walk every
     #: ``discv5_interval`` seconds. See net/node_discovery.py.

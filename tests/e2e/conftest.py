@@ -31,11 +31,11 @@ def base_env() -> dict:
     return env
 
 
-def start_node(folder: Path, *extra: str, timeout: float = 60.0) -> tuple[subprocess.Popen, dict]:
+def start_node(folder: Path, *extra: str, timeout: float = 60.0, env: dict | None = None) -> tuple[subprocess.Popen, dict]:
     folder.mkdir(parents=True, exist_ok=True)
     log = open(folder / "node.log", "wb")
     p = subprocess.Popen([PY, "-m", "statuscli", "--home", str(folder), "node", "run", "--listen", "/ip4/127.0.0.1/tcp/0", *extra],
-                         stdout=subprocess.PIPE, stderr=log, env=base_env())  # fmt: skip
+                         stdout=subprocess.PIPE, stderr=log, env={**base_env(), **(env or {})})  # fmt: skip
     deadline = time.monotonic() + timeout
     line = b""
     while not line.endswith(b"\n"):

@@ -169,6 +169,21 @@ async def test_filter_subscriber_that_goes_away_is_dropped_and_counted():
 
 
 @trio_test(30)
+async def test_a_service_that_forgets_every_second_is_healed_at_each_ping():
+    service = make_node("full", test_filter_forget_every=1.0)
+    light = make_node("light", filter_ping_interval=0.3)
+    async with service, light:
+        sub = await light.filter_subscribe(service.multiaddrs[0], TOPIC, [CT])
+        await wait_until(lambda: service.counters.get("filter.test-forgotten") >= 2 and light.counters.get("filter-client.resubscribed") >= 2)
+        assert len(light.filter_client.take_interruptions()) >= 2
+        await wait_until(lambda: service.filter.subscription_count() == 1)
+        await service.publish(TOPIC, waku_message(6))
+        with trio.fail_after(5):
+            m = await sub.receive()
+        assert m.message.payload == b"message 6"
+
+
+@trio_test(30)
 async def test_filter_keepalive_resubscribes_after_the_service_forgets():
     service, light = make_node("full"), make_node("light", filter_ping_interval=0.3)
     async with service, light:
@@ -176,6 +191,8 @@ async def test_filter_keepalive_resubscribes_after_the_service_forgets():
         await wait_until(lambda: light.counters.get("filter-client.pings") >= 1)
         service.filter._remove(light.host.peer_id)  # as after a restart of the service
         await wait_until(lambda: light.counters.get("filter-client.resubscribed") == 1)
+        ((peer, since, until),) = light.filter_client.take_interruptions()  # the window to fetch from a store
+        assert peer == service.host.peer_id and 0 < until - since < 5e9 and light.filter_client.take_interruptions() == []
         await service.publish(TOPIC, waku_message(5))
         with trio.fail_after(5):
             m = await sub.receive()

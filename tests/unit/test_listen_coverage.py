@@ -7,6 +7,8 @@ accounts and the whole receive pipeline are real; only the wire between them is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from statuscli.app.messaging import history
@@ -14,7 +16,7 @@ from statuscli.app.messaging.content import Content
 from statuscli.app.messaging.incoming import Receiver
 from statuscli.app.messaging.listener import Listener, ListenOptions
 from statuscli.app.messaging.transport import Received
-from statuscli.core.errors import InvalidInput
+from statuscli.core.errors import InvalidInput, TimeoutExpired
 from statuscli.core.waku import message as wm
 from statuscli.store import coverage
 from statuscli.store.archive import Archive
@@ -29,9 +31,10 @@ class ArchiveTransport:
     kind = "test"
     filters_topics = False
 
-    def __init__(self, archive: Archive | None):
+    def __init__(self, archive: Archive | None, *, failing: Callable[[int], bool] = lambda n: False):
         self.archive = archive
         self.queries = 0
+        self.failing = failing  # query number (from 1) -> the node does not answer in time
 
     def subscribe(self, content_topics=None) -> None:
         pass
@@ -47,6 +50,8 @@ class ArchiveTransport:
 
     def store_query(self, content_topics, *, pubsub_topic, time_start=None, time_end=None, cursor=None, limit=100, forward=True, peer=None):
         self.queries += 1
+        if self.failing(self.queries):
+            raise TimeoutExpired("the Waku node did not answer in time")
         if self.archive is None:
             raise InvalidInput("this node keeps no archive", hint="query a store node: pass its multiaddr")
         rows, nxt = self.archive.query(pubsub_topic=pubsub_topic, content_topics=content_topics, time_start=time_start, time_end=time_end,

@@ -173,6 +173,20 @@ class EmbeddedTransport:
         for sub in old:
             self._close_sub(sub)
 
+    # --- healing filter subscriptions (light client) ----------------------------------------------
+    def set_filter_ping(self, seconds: float) -> None:
+        if self.node is not None:
+            self._sync(setattr, self.node.filter_client, "ping_interval", seconds)
+
+    def interruptions(self) -> list[tuple[int, int]]:
+        """Windows (wall-clock ns) in which the filter service had forgotten us, since the last call."""
+        if self.config.mode != "light" or self.node is None:
+            return []
+        return [(a, b) for _, a, b in self._sync(self.node.filter_client.take_interruptions)]
+
+    def resubscriptions(self) -> int:
+        return self._sync(self.node.counters.get, "filter-client.resubscribed") if self.node is not None else 0
+
     def _close_sub(self, sub) -> None:
         try:
             if hasattr(sub, "unsubscribe"):

@@ -25,16 +25,19 @@ does the checkpoint move on to "heard live since".
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from statuscli.app.messaging.topics import PUBSUB_TOPIC
-from statuscli.core.errors import StatusCliError
+from statuscli.core.errors import NetworkError, ProtocolRefused, StatusCliError, TimeoutExpired
 from statuscli.store import coverage
 from statuscli.store import messages as msg_store
 from statuscli.store.db import transaction
 
 CHECKPOINT = "checkpoint_ns"
+#: pauses before asking a failed store page again (network errors and timeouts only)
+PAGE_RETRY_PAUSES_S = (0.5, 2.0)
 CATCH_UP_MARGIN_NS = 60 * 1_000_000_000
 TOPICS_PER_QUERY = 10
 
@@ -121,6 +124,24 @@ def retry_gaps(messenger, receiver, transport, *, enabled: bool = True, page_siz
     return left == 0
 
 
+def fill_window(messenger, receiver, transport, from_ns: int, to_ns: int, *, reason: str,
+                emit: Callable[[dict], None] = lambda e: None) -> bool:  # fmt: skip
+    """A live subscription was interrupted in ``[from_ns, to_ns]``: fetch that window (with the margin)
+    from the store; when it cannot be fetched it becomes a recorded gap (and a ``gap`` event)."""
+    try:
+        fetch(messenger, receiver, transport, content_topics=receiver.topics.content_topics, since_ns=from_ns - CATCH_UP_MARGIN_NS,
+              until_ns=to_ns + CATCH_UP_MARGIN_NS, emit=emit, send_acks=False)  # fmt: skip
+        return True
+    except StatusCliError as e:
+        conn = messenger.account.db
+        ev = gap_event(from_ns, to_ns, "store-unavailable", f"{reason}; the store could not fill it: {e.message}")
+        with transaction(conn):
+            coverage.add_gap(conn, from_ns, to_ns, ev["reason"]["message"], messenger.now_ms())
+            ev["cursor"] = msg_store.append_event(conn, ev, messenger.now_ms())
+        emit(ev)
+        return False
+
+
 def covered(account, since_ns: int | None, until_ns: int) -> None:
     """A whole-account fetch of ``[since_ns, until_ns]`` succeeded: gaps inside it are filled, and the
     checkpoint moves to ``until_ns`` when the range reached back to it (else a range before stays open)."""
@@ -142,8 +163,7 @@ def fetch(messenger, receiver, transport, *, content_topics: list[str], since_ns
         chunk = topics[i : i + TOPICS_PER_QUERY]
         cursor = None
         while True:
-            items, cursor = transport.store_query(chunk, pubsub_topic=PUBSUB_TOPIC, time_start=since_ns, time_end=until_ns,
-                                                  cursor=cursor, limit=page_size, forward=True, peer=peer)  # fmt: skip
+            items, cursor = _page(transport, chunk, since_ns, until_ns, cursor, page_size, peer)
             stats.pages += 1
             for r in items:
                 stats.envelopes += 1
@@ -167,6 +187,20 @@ def fetch(messenger, receiver, transport, *, content_topics: list[str], since_ns
         for e in _log(messenger, expired):
             emit(e)
     return stats
+
+
+def _page(transport, topics: list[str], since_ns, until_ns, cursor, page_size: int, peer):
+    """One store page; a failed query is asked again (same cursor) before the failure counts: one
+    slow answer under load must not cut a long catch-up short."""
+    for pause in PAGE_RETRY_PAUSES_S + (None,):
+        try:
+            return transport.store_query(topics, pubsub_topic=PUBSUB_TOPIC, time_start=since_ns, time_end=until_ns, cursor=cursor,
+                                         limit=page_size, forward=True, peer=peer)  # fmt: skip
+        except (NetworkError, TimeoutExpired) as e:
+            if pause is None or isinstance(e, ProtocolRefused):  # a refusal is an answer: asking again changes nothing
+                raise
+            time.sleep(pause)
+    raise AssertionError("unreachable")
 
 
 def _publish(messenger, transport, envelopes) -> None:

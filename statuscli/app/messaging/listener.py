@@ -80,6 +80,7 @@ class Listener:
         self.note = note
         self.receiver = Receiver(messenger, extra_channels=opts.channels)
         self.counted = 0
+        self.resubscribed = 0  # filter re-subscriptions after the service forgot us (light client)
         self._stopping = False
 
     def stop(self) -> None:
@@ -148,6 +149,8 @@ class Listener:
                     break
             if self._tick():
                 return True
+            if self._heal():
+                return True
             if self.receiver.refresh() and self.t.filters_topics:
                 self.t.subscribe(self._subscription_topics())
                 if self._catch_up(self.m.now_ns()):
@@ -157,6 +160,24 @@ class Listener:
                 last_checkpoint = time.monotonic()
             self._maybe_publish_bundle()
         return False
+
+    def _heal(self) -> bool:
+        """The filter service forgot us and we re-subscribed: fetch the window we may have missed."""
+        take = getattr(self.t, "interruptions", None)
+        windows = take() if take is not None else []
+        done = False
+
+        def emit(ev: dict) -> None:
+            nonlocal done
+            if not done and self._out(ev):
+                done = True
+
+        for a, b in windows:
+            self.resubscribed += 1
+            self.note(f"the filter service had forgotten our subscription (re-subscribed; {self.resubscribed} so far): "
+                      f"fetching those {(b - a) / 1e9:.1f} s from the store")  # fmt: skip
+            history.fill_window(self.m, self.receiver, self.t, a, b, reason="filter subscription interrupted", emit=emit)
+        return done
 
     def _maybe_publish_bundle(self) -> None:
         if self.opts.publish_bundle and bundles.due(self.m):

@@ -44,10 +44,13 @@ Exit codes: 0 done (--count reached, --timeout with no --count, or SIGINT/SIGTER
 @click.option("--timeout", type=click.FloatRange(0), default=None, metavar="S", help="Stop after S seconds.")
 @click.option("--since", type=click.IntRange(0), default=None, metavar="CURSOR",
               help="Replay stored events after CURSOR first (0: all of them).")  # fmt: skip
+@click.option("--filter-ping", type=click.FloatRange(0.5), default=15.0, show_default=True, metavar="S",
+              help="As a light client (--node MULTIADDR): ping the filter service every S seconds; where it forgot "
+                   "us, re-subscribe at once and fetch the missed window from its store.")  # fmt: skip
 @click.option("--no-catch-up", is_flag=True, help="Do not fetch what arrived while nothing listened from the store (the range is kept as a gap).")
 @transport_options
 @pass_app
-def cli(app: AppContext, chat, channel, group, count, timeout, since, no_catch_up, node, relay) -> None:
+def cli(app: AppContext, chat, channel, group, count, timeout, since, filter_ping, no_catch_up, node, relay) -> None:
     """Receive messages for this account and print one event per line.
 
     Subscribes to every topic the account needs (its partitioned and personal topics, the
@@ -82,6 +85,8 @@ def cli(app: AppContext, chat, channel, group, count, timeout, since, no_catch_u
             for c in channels:
                 chat_store.join_public(acct.db, c, m.now_ms())
     transport = open_transport(app, node, relay)
+    if hasattr(transport, "set_filter_ping"):
+        transport.set_filter_ping(filter_ping)
     opts = ListenOptions(count=count, timeout=timeout, since=since, chat=flt, channels=channels, catch_up=not no_catch_up)
     names = _names(acct)
     listener = Listener(m, transport, opts, lambda ev: emit_event(app, ev, text=lambda e: text_line(e, names)), note=lambda s: info(app, s))
@@ -94,6 +99,8 @@ def cli(app: AppContext, chat, channel, group, count, timeout, since, no_catch_u
         info(app, f"listening via {getattr(transport, 'description', transport.kind)}")
         listener.run()
     finally:
+        if app.verbose and transport.filters_topics:
+            info(app, f"filter re-subscriptions: {listener.resubscribed} (the service had forgotten us)")
         for s, h in old.items():
             signal.signal(s, h)
         transport.close()

@@ -157,7 +157,12 @@ def _status_text(info: dict) -> str:
             line += f": {st['error']}; retrying in {st.get('retry_in_s')} s, lightpush refused meanwhile"
         lines.append(line)
     lines.append("protocols:  " + "\n            ".join(info.get("protocols") or []))
-    dropped = {k: v for k, v in (info.get("counters") or {}).items() if k.startswith("dropped.")}
+    counters = info.get("counters") or {}
+    if any(k.startswith("filter-client.") for k in counters):
+        lines.append(f"filter client: {counters.get('filter-client.pings', 0)} ping(s), "
+                     f"{counters.get('filter-client.resubscribed', 0)} re-subscription(s), "
+                     f"{counters.get('filter-client.ping-failed', 0)} failed ping(s)")  # fmt: skip
+    dropped = {k: v for k, v in counters.items() if k.startswith("dropped.")}
     if dropped:
         lines.append("dropped:    " + ", ".join(f"{k[8:]}={v}" for k, v in dropped.items()))
     return "\n".join(lines)
