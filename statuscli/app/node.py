@@ -71,6 +71,7 @@ class RunOptions:
     bootstrap: list[str] = field(default_factory=list)
     enrtree: list[str] = field(default_factory=list)
     dns_server: str | None = None
+    discovery_period: float | None = None
 
 
 def node_dir(home: Path, data_dir: str | None = None) -> Path:
@@ -234,6 +235,7 @@ def _run_locked(folder: Path, opts: RunOptions, announce: Callable[[dict], None]
                 enrtree=opts.enrtree,
                 dns_server=opts.dns_server,
                 test_filter_forget_every=float(os.environ.get("STATUSCLI_TEST_FILTER_FORGET_S") or 0) or None,
+                discovery_period=opts.discovery_period,
             )
             try:
                 run(_serve, folder, config, sock, announce, extra)
@@ -348,6 +350,13 @@ def status(home: Path, data_dir: str | None = None) -> dict:
         info = c.call("info")
     info["pid"] = running_pid(folder)
     return info
+
+
+def peers(home: Path, data_dir: str | None = None) -> dict:
+    """Connected and known peers of the running node (peer_id, connected, source, score, …)."""
+    folder = node_dir(home, data_dir)
+    with ControlClient(find_socket(home, folder if data_dir else None), timeout=10.0) as c:
+        return {"peers": c.call("peers")}
 
 
 def stop(home: Path, data_dir: str | None = None, *, timeout: float = 15.0) -> dict:

@@ -161,10 +161,13 @@ class WakuNode(NodeClientMixin):
             stack.callback(nursery.cancel_scope.cancel)
             self._nursery = nursery
             self._enr_raw = build_enr_for(self)
-            self.discovery = None
+            self.discovery = self.peer_manager = None
             if self.config.discv5 or self.config.enrtree:
                 from statuscli.net.node_discovery import NodeDiscovery
+                from statuscli.net.peer_manager import PeerManager
 
+                if self.config.relays:
+                    self.peer_manager = PeerManager(self, target=self.config.target_relay_peers)
                 self.discovery = NodeDiscovery(self)
                 await nursery.start(self.discovery.run)
             nursery.start_soon(self._connection_events, self._events_recv)
@@ -329,7 +332,9 @@ class WakuNode(NodeClientMixin):
                     if reported.get(text) != e.message:
                         log.warning("static peer %s: %s", text, e.message)
                         reported[text] = e.message
-            if self.relay is not None:
+            if getattr(self, "peer_manager", None) is not None:
+                await self.peer_manager.tick()
+            elif self.relay is not None:
                 await self._discover_relay_peers()
             await trio.sleep(self.config.maintenance_interval)
 

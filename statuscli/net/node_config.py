@@ -70,6 +70,8 @@ class NodeConfig:
     enrtree: list[str] = field(default_factory=list)
     dns_server: str | None = None
     discv5_interval: float = 10.0
+    #: Walk only for this many seconds after start (None: always), as a mobile client would.
+    discovery_period: float | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

@@ -71,6 +71,9 @@ class NodeDiscovery:
             return
         self.sources.setdefault(enr.peer_id, source)
         self.node.enr_cache.add(enr)
+        pm = getattr(self.node, "peer_manager", None)
+        if pm is not None:
+            pm.learn(enr, source)
 
     def _found_discv5(self, enr: Enr) -> None:
         self.offer(enr, "discv5")
@@ -95,10 +98,12 @@ class NodeDiscovery:
                 except StatusCliError as e:
                     log.warning("bootstrap record %s…: %s", text[:20], e.message)
                     continue
-                self.service.add_bootstrap(enr)
                 self.offer(enr, "bootstrap")
+                self.service.add_bootstrap(enr)
             for url in cfg.enrtree:
                 nursery.start_soon(self._dns_loop, url)
+            if cfg.discovery_period is not None:
+                self.discover_for(cfg.discovery_period)
             task_status.started(self.service.port)
             while True:
                 if self.active:
@@ -114,8 +119,8 @@ class NodeDiscovery:
         while True:
             try:
                 async for enr in resolver.walk(url):
-                    self.service.add_bootstrap(enr)
                     self.offer(enr, "enrtree")
+                    self.service.add_bootstrap(enr)
             except StatusCliError as e:
                 self.counters.drop("discovery.enrtree", "enrtree %s: %s", url, e.message)
             await trio.sleep(DNS_INTERVAL)

@@ -138,13 +138,21 @@ class NodeClientMixin:
 
     # -- reports ---------------------------------------------------------------------------
     def peers(self) -> list[dict]:
+        """Connected peers, then (with a peer manager) the known ones: where each came from, its score."""
         relay_peers = set(self.relay.relay_peers()) if self.relay is not None else set()
+        pm = getattr(self, "peer_manager", None)
+        book = pm.book if pm is not None else {}
+        static = {a.rsplit("/p2p/", 1)[-1] for a in self._static_peers.values() if "/p2p/" in a}
         out = []
         for pid in self.host.connected_peers():
             meta = self.metadata.peers.get(pid)
+            rec = book.get(str(pid))
             out.append(
                 {
                     "peer_id": str(pid),
+                    "connected": True,
+                    "source": "static" if str(pid) in static else rec.source if rec else "inbound",
+                    "score": rec.score if rec else 0,
                     "addrs": self.host.peer_addrs(pid),
                     "protocols": self.host.peer_protocols(pid),
                     "relay": pid in relay_peers,
@@ -152,6 +160,14 @@ class NodeClientMixin:
                     "shards": list(meta.shards) if meta else None,
                 }
             )
+        if pm is not None:
+            connected = {p["peer_id"] for p in out}
+            for r in pm.report():
+                if r["peer_id"] not in connected:
+                    shards = pm.book[r["peer_id"]].enr.shards if pm.book[r["peer_id"]].enr else None
+                    out.append({"peer_id": r["peer_id"], "connected": False, "source": r["source"], "score": r["score"],
+                                "addrs": r["multiaddrs"], "protocols": [], "relay": False,
+                                "cluster_id": shards[0] if shards else None, "shards": shards[1] if shards else None})  # fmt: skip
         return out
 
     def info(self) -> dict:

@@ -268,6 +268,7 @@ def network(tmp_path_factory) -> dict:
         bob_keys = json.loads(_sub(bob, None, "keys", "generate", "--name", "bob", "--entropy", BOB_ENTROPY))
         out["node status"] = json.loads(_sub(folder / "node", None, "node", "status"))
         out["node probe"] = json.loads(_sub(folder, None, "node", "probe", listening["multiaddrs"][0]))
+        out["node peers"] = json.loads(_sub(folder / "node", None, "node", "peers"))
         found = _sub(folder, None, "discover", "--discv5", listening["enr"], "--count", "1", "--timeout", "20")
         out["discover"] = [json.loads(line) for line in found.splitlines()]
         out["bundle publish"] = json.loads(_sub(bob, sock, "bundle", "publish"))
@@ -284,7 +285,7 @@ def network(tmp_path_factory) -> dict:
     return out
 
 
-NETWORK = ["node run", "node status", "node probe", "discover", "bundle publish", "bundle fetch", "send", "mailserver fetch", "listen", "demo",
+NETWORK = ["node run", "node status", "node probe", "node peers", "discover", "bundle publish", "bundle fetch", "send", "mailserver fetch", "listen", "demo",
            "node stop"]  # fmt: skip
 STREAMS = {"discover": ("node",), "mailserver fetch": ("message", "contact_request", "summary"), "listen": ("message", "contact_request")}
 

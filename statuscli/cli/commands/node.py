@@ -66,9 +66,12 @@ def cli() -> None:
 @click.option("--enrtree", "enrtree", multiple=True, metavar="URL", help="enrtree://KEY@DOMAIN DNS node list to seed discovery (repeatable).")
 @click.option("--discv5-port", type=click.IntRange(0, 65535), default=9000, show_default=True, help="UDP port for Discovery v5 (0: any).")
 @click.option("--dns-server", metavar="HOST[:PORT]", help="DNS server for --enrtree. [default: the system resolver]")
+@click.option("--discovery-period", type=click.FloatRange(0), metavar="S", help="Walk the network only for the first S seconds (mobile style). [default: always]")
+@click.option("--role", type=click.Choice(["full", "bootstrap"]), default=None,
+              help="Seed role: full (relay, store, filter, lightpush, discovery) or bootstrap (discovery and peer exchange only, relays nothing); sets --mode.")  # fmt: skip
 @pass_app
 def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_db, store_url, store_retention, retention, max_messages, data_dir, log_file,
-        detach, discv5, bootstrap, enrtree, discv5_port, dns_server) -> None:  # fmt: skip
+        detach, discv5, bootstrap, enrtree, discv5_port, dns_server, discovery_period, role) -> None:  # fmt: skip
     """Run a Waku v2 node (relay, lightpush, filter, store, metadata, peer exchange).
 
     \b
@@ -79,12 +82,14 @@ def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_
       statuscli node run --peer /ip4/10.0.0.2/tcp/60000/p2p/16Uiu2HAm… --shard 32
       statuscli node run --mode relay --cluster 16 --shard 32 --shard 64
       statuscli node run --detach --retention 7d --max-messages 1000000
+      statuscli node run --role bootstrap --discv5 --discv5-port 9000
       statuscli node run --discv5 --discv5-port 9000 --bootstrap enr:-QESuED0qW1BCmF-oH_ARGPr97Nv767bl_43uoy70vrbah3EaCAdK3Q0iRQ6wkSTTpdrg_dU_NC2ydO8leSlRpBX4pxiAYJpZIJ2NIJpcIRA4VDAim11bHRpYWRkcnO4XAArNiZub2RlLTAxLmRvLWFtczMud2FrdS5zYW5kYm94LnN0YXR1cy5pbQZ2XwAtNiZub2RlLTAxLmRvLWFtczMud2FrdS5zYW5kYm94LnN0YXR1cy5pbQYfQN4DgnJzkwABCAAAAAEAAgADAAQABQAGAAeJc2VjcDI1NmsxoQOTd-h5owwj-cx7xrmbvQKU8CV3Fomfdvcv1MBc-67T5oN0Y3CCdl-DdWRwgiMohXdha3UyDw
       statuscli node run --store-url postgresql://waku@db.internal/archive --store-retention time:604800
       statuscli node run --store-retention capacity:5000000 --store-retention size:20000
     """
     from statuscli.app import node as appnode
 
+    mode = role or mode
     opts = appnode.RunOptions(
         mode=mode,
         listen=list(listen),
@@ -105,6 +110,7 @@ def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_
         bootstrap=list(bootstrap),
         enrtree=list(enrtree),
         dns_server=dns_server,
+        discovery_period=discovery_period,
     )
     if detach:
         child = [sys.executable, "-m", "statuscli", "--home", str(app.home)]
@@ -133,6 +139,7 @@ def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_
         child += ["--discv5"] if discv5 else []
         child += ["--discv5-port", str(discv5_port)] + [x for e in bootstrap for x in ("--bootstrap", e)]
         child += [x for u in enrtree for x in ("--enrtree", u)] + (["--dns-server", dns_server] if dns_server else [])
+        child += ["--discovery-period", str(discovery_period)] if discovery_period is not None else []
         record = appnode.run_detached(child, appnode.node_dir(app.home, data_dir), opts)
         for a in record.get("default_ports_taken") or []:
             sys.stderr.write(f"statuscli: the default port of {a} is taken; the node listens on a free port instead\n")
@@ -182,6 +189,30 @@ def status(app: AppContext, data_dir) -> None:
     from statuscli.app import node as appnode
 
     emit(app, appnode.status(app.home, data_dir), text=_status_text)
+
+
+def _peers_text(res: dict) -> str:
+    rows = [f"{'peer id':<54} {'connected':<9} {'source':<13} score"]
+    for p in res["peers"]:
+        rows.append(f"{p['peer_id']:<54} {'yes' if p['connected'] else 'no':<9} {p['source']:<13} {p['score']}")
+    return "\n".join(rows) if res["peers"] else "no peers"
+
+
+@cli.command()
+@click.option("--data-dir", metavar="DIR", help="Node folder. [default: $STATUSCLI_HOME/node]")
+@pass_app
+def peers(app: AppContext, data_dir) -> None:
+    """List the running node's connected and known peers: where each came from (static, inbound,
+    bootstrap, discv5, enrtree, peer-exchange) and its score (+1 a successful dial, -1 a failed one).
+
+    \b
+    Examples:
+      statuscli node peers
+      statuscli --json node peers | jq -r '.peers[] | select(.connected) | .peer_id'
+    """
+    from statuscli.app import node as appnode
+
+    emit(app, appnode.peers(app.home, data_dir), text=_peers_text)
 
 
 @cli.command()
