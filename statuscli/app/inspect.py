@@ -1,28 +1,33 @@
-"""Peel a Status/Waku message layer by layer, with whatever keys the caller and the account have.
+"""``envelope inspect``: the receive peel (``core.receive``) run without committing, rendered as a tree.
 
-Order (the receive path of spec/status-protocol.md §4.2, outermost first):
+Order (spec/status-protocol.md §4.2, outermost first) — the same peel ``listen`` applies:
 
     Waku v1 envelope (RLP) | WakuMessage (protobuf) | bare payload
-    → payload v1 (version 1: try every symmetric and asymmetric key; signature → Waku signer)
-    → segment | ProtocolMessage (ratchet decryption, read-only unless commit) | MVDS payload
+    → payload v1 (the account's key ring, then --key/--sym-key/--password; signature → Waku signer)
+    → segment | ProtocolMessage (the ratchet step, read-only unless commit) | MVDS payload
     → application wrapper (signer, message id) → ChatMessage / membership update / other types
 
 Each layer is a :class:`Layer`; peeling stops at the first layer that cannot be opened, and that
-layer says why (``error`` with a code and message). Nothing here prints: the command renders.
+layer says why (``error`` with a code and message). An envelope this account already received
+cannot be decrypted again (its ratchet keys were used up): the stored result is shown instead, with
+when it was received and the message ids it brought. Nothing here prints: the command renders.
 """
 
 from __future__ import annotations
 
-import itertools
+import dataclasses
+import os
 from dataclasses import dataclass, field
 
-from statuscli.core.errors import DecodeError, DecryptionFailed, StatusCliError
+from statuscli.core.encoding import hex_or_none as _hx
+from statuscli.core.errors import DecodeError, StatusCliError
+from statuscli.core.receive import layers as L
+from statuscli.core.receive import peel
+from statuscli.core.receive.keyring import KeyRing, TopicKey
+from statuscli.core.topics.sharding import STATUS_DEFAULT_PUBSUB_TOPIC
 
-DEFAULT_PUBSUB_TOPIC = "/waku/2/rs/16/32"
-
-
-def _hx(b: bytes | None) -> str | None:
-    return None if b is None else "0x" + bytes(b).hex()
+#: WakuMessage.version of a payload carried in the clear
+CLEAR_VERSION = 0
 
 
 @dataclass
@@ -33,11 +38,8 @@ class Layer:
     inner: Layer | None = None
     children: list[Layer] = field(default_factory=list)
 
-    def fail(self, err: StatusCliError | str, code: str = "cannot-open") -> Layer:
-        if isinstance(err, StatusCliError):
-            self.error = {"code": err.code, "message": err.message}
-        else:
-            self.error = {"code": code, "message": err}
+    def fail(self, code: str, message: str) -> Layer:
+        self.error = {"code": code, "message": message}
         return self
 
     def to_json(self) -> dict:
@@ -50,12 +52,6 @@ class Layer:
             out["inner"] = self.inner.to_json()
         return out
 
-    def deepest(self) -> Layer:
-        node = self
-        while node.inner is not None:
-            node = node.inner
-        return node
-
 
 @dataclass
 class Keys:
@@ -67,7 +63,51 @@ class Keys:
     account_note: str | None = None  # why the account's keys are not available
     commit: bool = False
     now_ms: int = 0
-    pubsub_topic: str = DEFAULT_PUBSUB_TOPIC
+    pubsub_topic: str = STATUS_DEFAULT_PUBSUB_TOPIC
+
+
+# --- the key ring ----------------------------------------------------------------------------
+def key_ring(keys: Keys) -> KeyRing:
+    """The account's ring (its listening set, labelled, PBKDF2 keys from the database) + the given keys."""
+    acct = keys.account
+    ring = KeyRing()
+    if acct is not None:
+        ring = _account_ring(acct)
+    given = [TopicKey("given", label, "", private_key=priv, label=label) for label, priv in keys.private]
+    if acct is not None:
+        label = f"account {acct.name!r} chat key"
+        given.append(TopicKey("given", label, "", private_key=acct.chat_private_key, label=label))
+    given += [TopicKey("given", label, "", sym_key=k, label=label) for label, k in keys.symmetric]
+    ring.anywhere = given
+    return ring
+
+
+def _account_ring(acct) -> KeyRing:
+    from statuscli.app.messaging import topics
+    from statuscli.core.crypto import secp256k1
+
+    names = {secp256k1.decompress(k): n for n, k in _contacts(acct)}
+    base = topics.listen_set(acct)
+    ring = KeyRing(private_key=acct.chat_private_key, me=acct.chat_public_key)
+    own = topics.contact_code(acct.db, acct.chat_public_key)
+    ring.add(dataclasses.replace(own, label="our contact-code topic key"))
+    for ct in base.content_topics:
+        for k in base.get(ct):
+            who = repr(names[k.peer]) if k.peer in names else (f"0x{k.peer.hex()[:16]}…" if k.peer is not None else "")
+            label = {"partitioned": f"account {acct.name!r} chat key", "personal": f"account {acct.name!r} chat key",
+                     "negotiated": f"negotiated topic key with {who}", "contact-code": f"{who}'s contact-code topic key",
+                     "public": f"public channel #{k.channel} key"}.get(k.kind, k.kind)  # fmt: skip
+            ring.add(dataclasses.replace(k, label=label))
+    return ring
+
+
+def _contacts(acct) -> list[tuple[str, bytes]]:
+    from statuscli.app.peers import contacts
+
+    try:
+        return contacts(acct)
+    except StatusCliError:
+        return []
 
 
 # --- outer layers ---------------------------------------------------------------------------
@@ -75,273 +115,123 @@ def inspect(data: bytes, keys: Keys) -> Layer:
     """The layer tree of ``data`` (a Waku v1 envelope, a WakuMessage, or a bare payload)."""
     from statuscli.core.waku import envelope_v1, message
 
-    try:
-        env = envelope_v1.decode(data)
-    except DecodeError:
-        env = None
-    if env is not None:
-        layer = Layer("waku-v1-envelope", env.to_json())
-        layer.inner = _payload_v1(env.data, keys, content_topic=envelope_v1.bridge_content_topic(env.topic))
-        return layer
-    try:
-        msg = message.decode(data, strict=True)
-    except DecodeError:
-        msg = None
-    if msg is not None and _plausible_topic(msg.content_topic):
-        fields = msg.to_json()
-        del fields["payload"]
-        fields["payload_size"] = len(msg.payload)
-        fields["pubsub_topic"] = keys.pubsub_topic
-        fields["message_hash"] = _hx(message.message_hash(keys.pubsub_topic, msg))
-        fields["relay_message_id"] = _hx(message.relay_message_id(data))
-        layer = Layer("waku-message", fields)
-        if msg.version == 1:
-            layer.inner = _payload_v1(msg.payload, keys, content_topic=msg.content_topic)
-        elif not msg.version:
-            layer.inner = status_payload(msg.payload, keys)
-        else:
-            layer.fail(f"payload version {msg.version} is not supported (1 = payload v1, 0 = clear)", "unsupported-version")
-        return layer
-    return _bare(data, keys)
+    ring = key_ring(keys)
+    with _Session(keys) as s:
+        try:
+            env = envelope_v1.decode(data)
+        except DecodeError:
+            env = None
+        if env is not None:
+            layer = Layer("waku-v1-envelope", env.to_json())
+            layer.inner = s.payload_v1(env.data, ring, envelope_v1.bridge_content_topic(env.topic), waku_ms=None)
+            return layer
+        try:
+            msg = message.decode(data, strict=True)
+        except DecodeError:
+            msg = None
+        if msg is not None and _plausible_topic(msg.content_topic):
+            return s.waku_message(data, msg, ring)
+        return s.bare(data, ring)
 
 
 def _plausible_topic(topic: str) -> bool:
     return topic.startswith("/") and topic.isprintable()
 
 
-def _bare(data: bytes, keys: Keys) -> Layer:
-    """A payload given on its own: encrypted payload v1 if some key opens it, else Status layers."""
-    opened = _payload_v1(data, keys, content_topic=None)
-    if opened.error is None:
-        return opened
-    inner = status_payload(data, keys)
-    if inner.error is None or inner.inner is not None or inner.children:
-        return inner
-    return opened.fail(
-        "not a Waku v1 envelope, a WakuMessage, a payload v1 any key opens, or a Status payload", "unrecognised-input"
-    )
+class _Session:
+    """One inspection: the account's database in a read snapshot (or a transaction with ``commit``)."""
 
+    def __init__(self, keys: Keys) -> None:
+        self.keys, self.acct = keys, keys.account
+        self.pending: list = []
+        self.received: dict | None = None
+        self._cm = None
 
-def _candidate_symmetric(keys: Keys, content_topic: str | None) -> list[tuple[str, bytes]]:
-    out = list(keys.symmetric)
-    acct = keys.account
-    if acct is not None and content_topic is not None:
-        from statuscli.core.topics import chat, wire
+    def __enter__(self) -> _Session:
+        if self.acct is not None:
+            from statuscli.app.secure_receive import _read_snapshot
+            from statuscli.store.db import transaction
 
-        try:
-            topic = wire.parse_content_topic(content_topic)
-        except StatusCliError:
-            topic = None
-        if topic is None:
-            return out
-        from statuscli.core.crypto.symmetric import symkey_from_password
+            self._cm = transaction(self.acct.db) if self.keys.commit else _read_snapshot(self.acct.db)
+            self._cm.__enter__()
+        return self
 
-        own = chat.contact_code_chat_id(acct.chat_public_key)
-        if wire.to_topic(own) == topic:
-            out.append(("our contact-code topic key", symkey_from_password(own)))
-        for name, key in _contacts(acct):
-            negotiated = chat.negotiated_chat_id(chat.negotiated_secret(acct.chat_private_key, key))
-            if wire.to_topic(negotiated) == topic:
-                out.append((f"negotiated topic key with {name!r}", symkey_from_password(negotiated)))
-            theirs = chat.contact_code_chat_id(key)
-            if wire.to_topic(theirs) == topic:
-                out.append((f"{name!r}'s contact-code topic key", symkey_from_password(theirs)))
-    return out
+    def __exit__(self, *exc) -> None:
+        if self._cm is None:
+            return
+        ok = exc[0] is None
+        if ok and self.keys.commit:
+            for p in self.pending:
+                p.apply()
+        self._cm.__exit__(*exc)
+        if ok and self.keys.commit:
+            for p in self.pending:
+                p.committed()
 
+    def ratchet(self):
+        if self.acct is None:
+            return None
+        from statuscli.app.secure_receive import RatchetPort
 
-def _contacts(acct) -> list[tuple[str, bytes]]:
-    try:
-        from statuscli.app.peers import contacts
-    except ImportError:
-        return []
-    try:
-        return contacts(acct)
-    except StatusCliError:
-        return []
+        return RatchetPort(self.acct, now_ms=self.keys.now_ms, rng=os.urandom)  # a new DH ratchet key when the peer's changed
 
+    def waku_message(self, data: bytes, msg, ring: KeyRing) -> Layer:
+        from statuscli.core.waku import message
 
-def _candidate_private(keys: Keys) -> list[tuple[str, bytes]]:
-    out = list(keys.private)
-    if keys.account is not None:
-        out.append((f"account {keys.account.name!r} chat key", keys.account.chat_private_key))
-    return out
+        k = self.keys
+        fields = msg.to_json()
+        del fields["payload"]
+        h = message.message_hash(k.pubsub_topic, msg)
+        fields.update(payload_size=len(msg.payload), pubsub_topic=k.pubsub_topic, message_hash=_hx(h),
+                      relay_message_id=_hx(message.relay_message_id(data)))  # fmt: skip
+        layer = Layer("waku-message", fields)
+        if self.acct is not None:
+            from statuscli.store import messages as msg_store
 
-
-def _payload_v1(data: bytes, keys: Keys, *, content_topic: str | None) -> Layer:
-    from statuscli.core.identity.keytext import compressed_key
-    from statuscli.core.waku import payload_v1
-
-    layer = Layer("payload-v1", {"size": len(data)})
-    tried: list[str] = []
-    opened = how = label = None
-    # asymmetric keys first (only if it can be ECIES: the uncompressed ephemeral key, 113 bytes of
-    # overhead), then symmetric ones; generators, so no PBKDF2 key is derived once one key opened it
-    attempts = itertools.chain(
-        ((name, "asymmetric (ECIES)", payload_v1.open_asymmetric, priv) for name, priv in _candidate_private(keys))
-        if len(data) > 113 and data[0] == 4 else (),
-        ((name, "symmetric (AES-256-GCM)", payload_v1.open_symmetric, key) for name, key in _candidate_symmetric(keys, content_topic)),
-    )
-    for name, kind, open_with, key in attempts:
-        tried.append(name)
-        try:
-            opened, how, label = open_with(data, key), kind, name
-            break
-        except DecryptionFailed:
-            continue
-        except StatusCliError as e:
-            return layer.fail(e)
-    if opened is None:
-        why = "no key opened it" + (f" (tried: {', '.join(tried)})" if tried else " (no keys given: --key, --sym-key, --password, or an account)")
-        if keys.account_note:
-            why += f"; {keys.account_note}"
-        return layer.fail(DecryptionFailed(why))
-    layer.fields.update(
-        {
-            "encryption": how,
-            "key": label,
-            "signed": opened.signed,
-            "signer": _hx(opened.signer),
-            "signer_compressed": compressed_key(opened.signer) if opened.signer else None,
-            "data_size": len(opened.data),
-            "padding_size": len(opened.padding),
-        }
-    )
-    layer.inner = status_payload(opened.data, keys, waku_signer=opened.signer)
-    return layer
-
-
-# --- Status layers --------------------------------------------------------------------------
-def status_payload(data: bytes, keys: Keys, *, waku_signer: bytes | None = None, depth: int = 0) -> Layer:
-    """Dispatch the Waku payload data as status-go does: segment, ProtocolMessage, MVDS, wrapper."""
-    from statuscli.core.mvds import codec as mvds
-    from statuscli.core.payloads import amm, segmentation
-
-    if depth > 4:
-        return Layer("payload", {"size": len(data)}).fail("layers nested too deeply", "too-deep")
-    try:
-        seg = segmentation.decode_segment(data)
-    except DecodeError:
-        seg = None
-    if seg is not None:
-        return Layer("segment", {"entire_message_hash": _hx(seg.entire_message_hash), "index": seg.index,
-                                 "segments_count": seg.segments_count, "parity": seg.is_parity, "size": len(seg.payload)}).fail(
-            "one segment of a larger message: reassembly needs all of its segments", "segment-incomplete")
-    from statuscli.core.encryption import sniff_protocol_message
-
-    pm = sniff_protocol_message(data)
-    if pm is not None:
-        return _ratchet(data, pm, keys, waku_signer, depth)
-    try:
-        payload = mvds.decode_payload(data)
-    except DecodeError:
-        payload = None
-    if payload is not None:
-        return _mvds(payload, keys, depth)
-    if amm.looks_like_amm(data):
-        return application(data)
-    layer = Layer("payload", {"size": len(data), "data": _hx(data)})
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and text.isprintable():
-        layer.fields["text"] = text
-    return layer.fail("not a segment, ProtocolMessage, MVDS payload or application message", "unknown-payload")
-
-
-
-def _ratchet(data: bytes, pm, keys: Keys, waku_signer: bytes | None, depth: int) -> Layer:
-    layer = Layer("protocol-message", {
-        "installation_id": pm.installation_id,
-        "bundles": len(pm.bundles),
-        "entries": {k: v.path() for k, v in pm.encrypted.items()},
-        "public": pm.is_public(),
-    })
-    if pm.is_public():
-        layer.inner = status_payload(pm.public_message, keys, depth=depth + 1)
+            self.received = msg_store.envelope_received(self.acct.db, h)
+        if msg.version == 1:
+            layer.inner = self.payload_v1(msg.payload, ring, msg.content_topic, waku_ms=(msg.timestamp or 0) // 1_000_000)
+        elif not msg.version:
+            layer.inner = self.status(msg.payload, peel.Context(ring, ratchet=self.ratchet()))
+        else:
+            layer.fail("unsupported-version", f"payload version {msg.version} is not supported (1 = payload v1, 0 = clear)")
         return layer
-    if keys.account is None:
-        return layer.fail("the ratchet layer needs an account to decrypt with" + (f" ({keys.account_note})" if keys.account_note else ""),
-                          "no-account")
-    try:
-        from statuscli.app.secure import decrypt_protocol_message
-    except ImportError:
-        return layer.fail("ratchet decryption is not available in this build", "not-available")
-    try:
-        res = decrypt_protocol_message(keys.account, data, sender_pub=None, commit=keys.commit, now_ms=keys.now_ms)
-    except StatusCliError as e:
-        return layer.fail(e)
-    layer.fields.update({"path": res.path, "sender": _hx(res.sender), "sender_installation_id": res.sender_installation_id,
-                         "authenticated": res.authenticated, "committed": res.committed})
-    if not res.plaintext:
-        layer.fields["note"] = "empty payload (a bundle advertisement)"
-        return layer
-    layer.inner = status_payload(res.plaintext, keys, depth=depth + 1)
-    return layer
 
+    def bare(self, data: bytes, ring: KeyRing) -> Layer:
+        """A payload given on its own: encrypted payload v1 if some key opens it, else Status layers."""
+        opened = self.payload_v1(data, ring, None, waku_ms=None)
+        if opened.error is None:
+            return opened
+        inner = self.status(data, peel.Context(ring, ratchet=self.ratchet()))
+        if inner.error is None or inner.inner is not None or inner.children:
+            return inner
+        return opened.fail("unrecognised-input", "not a Waku v1 envelope, a WakuMessage, a payload v1 any key opens, or a Status payload")
 
-def _mvds(payload, keys: Keys, depth: int) -> Layer:
-    j = payload.to_json()
-    layer = Layer("mvds", {"acks": j["acks"], "offers": j["offers"], "requests": j["requests"],
-                           "group_offers": j["group_offers"], "message_count": len(payload.messages)})
-    for m, mj in zip(payload.messages, j["messages"]):
-        child = Layer("mvds-message", mj)
-        child.inner = application(m.body) if m.body else Layer("empty").fail("empty MVDS message body", "empty")
-        layer.children.append(child)
-    return layer
-
-
-def application(data: bytes) -> Layer:
-    """The signed wrapper and what it carries."""
-    from statuscli.core.payloads import amm
-
-    try:
-        wrapped = amm.unwrap(data)
-    except StatusCliError as e:
-        return Layer("application", {"size": len(data)}).fail(e)
-    layer = Layer("application", wrapped.to_json())
-    if wrapped.signer is not None:
+    def payload_v1(self, data: bytes, ring: KeyRing, content_topic: str | None, *, waku_ms: int | None) -> Layer:
         from statuscli.core.identity.keytext import compressed_key
 
-        layer.fields["signer_compressed"] = compressed_key(wrapped.signer)
-    layer.inner = app_message(wrapped.type, wrapped.payload)
-    return layer
-
-
-def app_message(msg_type: int, payload: bytes) -> Layer:
-    import importlib
-
-    from statuscli.core.payloads import chat, membership, message_types
-
-    name = message_types.type_name(msg_type)
-    if msg_type == message_types.CHAT_MESSAGE:
-        try:
-            return Layer("chat-message", chat.to_json(chat.decode(payload)))
-        except StatusCliError as e:
-            return Layer("chat-message").fail(e)
-    if msg_type == message_types.MEMBERSHIP_UPDATE_MESSAGE:
-        try:
-            update = membership.decode_update(payload)
-        except StatusCliError as e:
-            return Layer("membership-update").fail(e)
-        layer = Layer("membership-update", {"chat_id": update.chat_id, "events": [e.to_json() for e in update.events]})
-        try:
-            layer.fields["group"] = membership.Group.from_events(update.chat_id, update.events).to_json()
-        except StatusCliError as e:
-            layer.fields["group_error"] = e.message
-        if update.message is not None:
-            layer.inner = Layer("chat-message", chat.to_json(update.message))
+        layer = Layer("payload-v1", {"size": len(data)})
+        pv1 = peel.open_payload(data, ring, content_topic)
+        if isinstance(pv1, L.Failed):
+            why = pv1.message
+            if why == peel.NO_KEY_TO_TRY:
+                why = "no key opened it (no keys given: --key, --sym-key, --password, or an account)"
+            if self.keys.account_note:
+                why += f"; {self.keys.account_note}"
+            return layer.fail(pv1.code, why)
+        how = "asymmetric (ECIES)" if pv1.encryption == "asymmetric" else "symmetric (AES-256-GCM)"
+        layer.fields.update(encryption=how, key=pv1.key.label or pv1.key.kind, signed=pv1.signer is not None, signer=_hx(pv1.signer),
+                            signer_compressed=compressed_key(pv1.signer) if pv1.signer else None, data_size=pv1.data_size,
+                            padding_size=pv1.padding_size)  # fmt: skip
+        layer.inner = self.status(pv1.data, peel.Context(ring, pv1.key, pv1.signer, waku_ms, self.ratchet()))
         return layer
-    if msg_type in message_types.PAYLOAD_MESSAGES:
-        module, cls_name = message_types.PAYLOAD_MESSAGES[msg_type]
-        from google.protobuf.json_format import MessageToDict
 
-        from statuscli.core.encryption import parse_pb
+    def status(self, data: bytes, ctx: peel.Context) -> Layer:
+        from statuscli.app.inspect_render import render
 
-        cls = getattr(importlib.import_module(f"statuscli.pb.{module}"), cls_name)
-        try:
-            msg = parse_pb(cls(), payload, cls_name)
-        except StatusCliError as e:
-            return Layer(name.lower().replace("_", "-")).fail(e)
-        return Layer(name.lower().replace("_", "-"), {"message": cls_name, **MessageToDict(msg, preserving_proto_field_name=True)})
-    return Layer(name.lower().replace("_", "-"), {"size": len(payload)}).fail(f"no decoder for application type {name}", "no-decoder")
+        trace = peel.peel_data(data, ctx)
+        self.pending += [x.pending for x in trace if isinstance(x, L.ProtocolLayer) and x.pending is not None]
+        return render(trace, committed=self.keys.commit, received=self.received, account_note=self.keys.account_note)
+
+
+__all__ = ["Keys", "Layer", "inspect", "key_ring"]

@@ -268,3 +268,22 @@ class _Receive:
         for gid, kid, ts, key in found:
             self.changes.append(lambda gid=gid, kid=kid, ts=ts, key=key: sessions.add_hr_key(self.conn, gid, kid, ts, key))
         return [(gid, kid) for gid, kid, _, _ in found]
+
+
+class RatchetPort:
+    """The ratchet step as the receive peel's port (:class:`statuscli.core.receive.peel.RatchetPort`).
+
+    Phase 1 only, inside the caller's transaction on ``account.db``: the step's writes travel in
+    ``RatchetStep.pending`` (a :class:`PendingDecrypt`); the consumer applies them in the same
+    transaction (``listen``, ``envelope inspect --commit``) or throws them away (``envelope inspect``).
+    """
+
+    def __init__(self, account, *, now_ms: int, rng) -> None:
+        self.account, self.now_ms, self.rng = account, now_ms, rng
+
+    def decrypt(self, data: bytes, sender: bytes | None):
+        from statuscli.core.receive.peel import RatchetStep
+
+        pending = prepare(self.account, data, sender_pub=sender, now_ms=self.now_ms, rng=self.rng)
+        r = pending.result
+        return RatchetStep(r.plaintext, r.path, r.sender, r.authenticated, False, pending)

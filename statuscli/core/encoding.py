@@ -109,3 +109,8 @@ def uvarint_decode(data: bytes, pos: int = 0) -> tuple[int, int]:
         shift += 7
         if shift > 63:
             raise DecodeError("varint too long")
+
+
+def hex_or_none(data: bytes | None) -> str | None:
+    """``0x``-prefixed lowercase hex, or None for None (the one helper for optional byte fields in JSON)."""
+    return None if data is None else "0x" + bytes(data).hex()

@@ -98,6 +98,20 @@ def envelope_seen(conn: sqlite3.Connection, h: bytes) -> bool:
     return conn.execute("SELECT 1 FROM msg_envelopes WHERE hash = ?", (h,)).fetchone() is not None
 
 
+def envelope_received(conn: sqlite3.Connection, h: bytes) -> dict | None:
+    """When an incoming envelope was handled, and the messages it brought (``envelope inspect``)."""
+    r = conn.execute("SELECT seen_ms, direction FROM msg_envelopes WHERE hash = ?", (h,)).fetchone()
+    if r is None:
+        return None
+    rows = conn.execute("SELECT id, chat_kind, chat_id, sender, text FROM msg_messages WHERE envelope = ? ORDER BY created_ms, id",
+                        (h,)).fetchall()  # fmt: skip
+    events = [t for (t,) in conn.execute("SELECT type FROM msg_events WHERE json_extract(body, '$.hash') = ? ORDER BY seq",
+                                         ("0x" + h.hex(),))]  # fmt: skip
+    msgs = [{"id": "0x" + bytes(m[0]).hex(), "chat": {"kind": m[1], "id": m[2]}, "from": "0x" + bytes(m[3]).hex(), "text": m[4]}
+            for m in rows]  # fmt: skip
+    return {"seen_ms": int(r[0]), "direction": r[1], "messages": msgs, "events": events}
+
+
 def mark_envelope(conn: sqlite3.Connection, h: bytes, timestamp_ns: int, now_ms: int, direction: str = "in") -> bool:
     """Record an envelope; False when it was already there."""
     cur = conn.execute(

@@ -43,8 +43,8 @@ def test_inspect_the_status_go_vector_payload(run_cli):
     assert r.json()["layer"] == "payload-v1"
 
 
-def _chat_stack(text: str = "hello") -> bytes:
-    body = amm.wrap(chat.encode(chat.build(chat_id="c", clock=1, timestamp=1, text=text)), 1, bytes(range(1, 33)))
+def _chat_stack(text: str = "hello", author: bytes = bytes.fromhex(SIGNER[2:])) -> bytes:
+    body = amm.wrap(chat.encode(chat.build(chat_id="c", clock=1, timestamp=1, text=text)), 1, author)
     return C.encode_payload(C.Payload(messages=(C.Message(bytes(32), 1_700_000_000, body),)))
 
 
@@ -67,6 +67,12 @@ def test_encode_then_inspect_symmetric_with_password(run_cli):
         node = node.get("inner") or (node.get("messages") or [None])[0]
     assert layers == ["waku-message", "payload-v1", "mvds", "mvds-message", "application", "chat-message"]
     assert d["inner"]["inner"]["messages"][0]["inner"]["inner"]["text"] == "hi there"
+    # a wrapper signed by someone else than the payload's signer is not attributed to either (issue 13, "who sent it")
+    forged = run_cli("--json", "envelope", "encode", _chat_stack("x", author=bytes(range(1, 33))).hex(), "--password", "status", "--topic",
+                     TOPIC, "--sign", SIGNER, "--timestamp", "1700000000000000000", "--seed", "01").json()
+    d2 = run_cli("--json", "envelope", "inspect", "-", "--password", "status", input=forged["bytes"]).json()
+    app_layer = d2["inner"]["inner"]["messages"][0]["inner"]
+    assert app_layer["layer"] == "application" and app_layer["error"]["code"] == "sender-mismatch" and "inner" not in app_layer
     # no key: stops at payload v1 and says why
     d = run_cli("--json", "envelope", "inspect", "-", input=enc["bytes"]).json()
     assert d["inner"]["error"]["code"] == "decryption-failed" and "no key" in d["inner"]["error"]["message"]

@@ -3,19 +3,32 @@
 Modules (one concern each)::
 
     content     what a user sends → ChatMessage bytes → signed wrapper + message id
-    topics      which content topic and key a message goes on; the set an account listens to
-    waku_layer  payload v1 (signed; ECIES or AES-GCM) inside a WakuMessage, segments; and back
+    topics      which content topic and key a message goes on; the account's key ring (listen_set)
+    waku_layer  payload v1 (signed; ECIES or AES-GCM) inside a WakuMessage, segments (sending side)
     mvds_link   MVDS per 1:1 peer (batch mode, persisted): append, due payloads, receive
     messenger   the outgoing side: 1:1, public channels, private groups, MVDS ticks → envelopes
-    incoming    the incoming side: one envelope peeled into events (never a silent failure)
+    incoming    the incoming side: the receive peel's trace applied in one transaction → events
     groups      private groups: create, add members, merge received membership events
-    events      the event vocabulary ``listen``/``mailserver fetch`` print, and its text form
+    events      the typed events ``listen``/``mailserver fetch`` print (to_json, text)
     history     store queries (``mailserver fetch``, catch-up after a pause), the checkpoint
     bundles     our contact-code advertisement; a peer's bundle from the store
     listener    the ``listen`` loop (replay from a cursor, catch up, live, ticks, restarts)
     transport   control socket (no libp2p) and transport selection
     embedded    a py-libp2p node of our own in a thread (light client, relay, or the demo's node)
     demo        ``statuscli demo``: the life of a message, step by step
+
+The receive path, one peel and two consumers::
+
+    core/receive/keyring.py     TopicKey, KeyRing: the keys that may open a topic (one ring per account)
+    core/receive/layers.py      the typed trace: WakuLayer … ChatLayer, Failed(layer, code, message)
+    core/receive/peel.py        bytes → trace, sans-IO; ports for the ratchet step and segments;
+                                attribution (sender-mismatch) decided here
+    app/secure_receive.py       the ratchet step (prepare → pending writes → apply) and its port
+    app/messaging/incoming.py   listen / mailserver fetch: peel + apply in ONE transaction → events
+    app/messaging/events.py     the closed set of event classes, their JSON and text
+    app/inspect.py              envelope inspect: the same peel, read-only (or --commit), and what
+                                this account already received
+    app/inspect_render.py       the trace as inspect's layer tree (JSON shape kept)
 
 Typical use (what ``send`` and ``listen`` do)::
 

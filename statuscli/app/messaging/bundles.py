@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from statuscli.app.messaging import topics
 from statuscli.app.messaging.content import wrap
-from statuscli.app.messaging.waku_layer import Envelope, open_payload, seal_all
+from statuscli.app.messaging.waku_layer import Envelope, seal_all
 from statuscli.core.crypto import secp256k1
 from statuscli.core.errors import NotFound, StatusCliError
 from statuscli.core.payloads import message_types
@@ -56,17 +56,24 @@ def fetch(messenger, transport, peer: bytes, *, peer_node: str | None = None, li
     """The peer's newest verified bundle from the store; stored, and returned as BundleInfo."""
     from statuscli.app.secure import handle_bundle
     from statuscli.core.encryption import ProtocolMessage
-    from statuscli.core.waku import message as wm
+    from statuscli.core.receive import layers as L
+    from statuscli.core.receive import peel
+    from statuscli.core.receive.keyring import KeyRing
 
     acct = messenger.account
     peer = secp256k1.decompress(peer)
     topic = topics.contact_code(acct.db, peer)
+    ring = KeyRing(private_key=acct.chat_private_key)
+    ring.add(topic)
     items, _ = transport.store_query([topic.content_topic], pubsub_topic=topic.pubsub_topic, limit=limit, forward=False, peer=peer_node)
     problems = []
     for r in items:
         try:
-            msg = wm.decode(r.data)
-            opened, _ = open_payload(msg, [topic], acct.chat_private_key)
+            outer = peel.open_message(r.data, ring, pubsub_topic=r.pubsub_topic or topic.pubsub_topic)
+            if isinstance(outer[-1], L.Failed):
+                problems.append(outer[-1].message)
+                continue
+            msg, opened = outer[0].message, outer[-1]
             if opened.signer != peer:
                 problems.append("signed by someone else")
                 continue

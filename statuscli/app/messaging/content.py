@@ -18,7 +18,7 @@ from statuscli.core.errors import InvalidInput, UsageError
 from statuscli.core.payloads import amm
 from statuscli.core.payloads import chat as chat_payload
 
-CONTACT_REQUEST = 11
+CONTACT_REQUEST = chat_payload.CONTACT_REQUEST
 #: status-go puts a text in messages whose content older clients cannot show (receivers require text)
 STICKER_TEXT = "Update to latest version to see a nice sticker here!"
 AUDIO_TEXT = "Update to latest version to listen to an audio message!"

@@ -66,7 +66,9 @@ def advance_checkpoint(account, ns: int) -> None:
 
 
 def gap_event(from_ns: int, to_ns: int, code: str, message: str) -> dict:
-    return {"type": "gap", "from": from_ns, "to": to_ns, "reason": {"code": code, "message": message}}
+    from statuscli.app.messaging.events import Gap
+
+    return Gap(from_ns, to_ns, code, message).to_json()
 
 
 def catch_up(messenger, receiver, transport, *, heard_live_from_ns: int, enabled: bool = True, page_size: int = 100,

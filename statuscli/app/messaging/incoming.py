@@ -1,32 +1,32 @@
-"""The incoming side: one WakuMessage peeled layer by layer into events (spec §4.2).
+"""The incoming side: one WakuMessage peeled (``core.receive``) and its trace applied, as events.
 
-    r = Receiver(messenger)                       # topics and keys from the account (refresh())
+    r = Receiver(messenger)                       # the account's key ring (refresh() when peers change)
     result = r.handle(data, pubsub_topic)         # -> Handled(events, replies)
 
-Steps, each failure an ``undecryptable`` event naming the layer and the reason (never silent):
+What the trace becomes (every failure an ``undecryptable`` event naming the layer and the reason —
+never silent):
 
-1. WakuMessage decode; the deterministic hash de-duplicates envelopes (relay + store, our echoes).
-   Content topics the account does not listen to are ignored (not ours: no event).
-2. payload v1: every key for the content topic is tried (symmetric, or our chat key for ECIES);
-   unsigned payloads are refused (status-go needs the Waku signer). Our own signer: an echo.
-3. Segments are kept until all arrived, then the whole payload continues.
-4. ProtocolMessage: ``decrypt_protocol_message`` with the Waku signer as sender (bundles stored,
-   X3DH/DR/DH handled). When it fails, attached bundles are still stored, and a peer whose message
-   targets an installation or session we do not have gets our bundle back (at most every 2 h).
-5. MVDS payload: acks become ``delivered``; each message body continues (acks we owe go out at
-   the next ``Messenger.tick``).
-6. ApplicationMetadataMessage: signer recovered, message id computed; ids already stored are not
-   repeated. CHAT_MESSAGE → ``message``/``contact_request``; ACCEPT_CONTACT_REQUEST →
-   ``contact_request_accepted``; MEMBERSHIP_UPDATE → ``group`` (and the group message inside);
-   CONTACT_CODE_ADVERTISEMENT → its bundle; other types → ``application``.
+1. WakuMessage: its deterministic hash de-duplicates envelopes (relay + store, our echoes); content
+   topics the account does not listen to are ignored (not ours: no event).
+2. payload v1: unsigned payloads are refused (status-go needs the Waku signer); our own signer is an
+   echo (no event).
+3. Segments are kept (in the envelope's transaction) until all arrived; then the whole continues.
+4. ProtocolMessage: the ratchet step's pending writes are applied; its bundles become ``bundle``
+   events. When it fails, attached bundles are still stored, and a peer whose message targets an
+   installation or session we do not have gets our bundle back (at most every 2 h).
+5. MVDS: acks become ``delivered``; each new message body continues (acks we owe go out at the next
+   ``Messenger.tick``).
+6. Application: ids already stored are not repeated. CHAT_MESSAGE → ``message``/``contact_request``;
+   ACCEPT_CONTACT_REQUEST → ``contact_request_accepted``; MEMBERSHIP_UPDATE → ``group`` (and the
+   group message inside); CONTACT_CODE_ADVERTISEMENT → its bundle; other types → ``application``.
+   A wrapper signed by someone else than the session's (or payload's) identity, or a 1:1 message
+   naming another chat, is ``sender-mismatch`` (the peel decides; nothing is stored).
 
-Transaction boundary: everything one envelope changes — segments, the ratchet step (session,
-skipped keys, peers' bundles, secret agreement; ``secure.prepare_decrypt`` + ``apply``), a bundle
+Transaction boundary: everything one envelope changes — segments, the ratchet step, a bundle
 advertisement we owe, MVDS state, messages, clocks, groups, the envelope marked seen and its events
-with their cursors — commits in ONE ``transaction(conn)``. Only opening payload v1 (no state) runs
-before it. A crash at any point leaves the account as before the envelope (it is handled again
-when it comes back from the store or a retransmission) or with all of it. Replies are published
-after the commit.
+with their cursors — commits in ONE ``transaction(conn)``. Only the outer layers (WakuMessage,
+payload v1: no state) run before it. A crash leaves the account as before the envelope or with all
+of it. Replies are published after the commit.
 """
 
 from __future__ import annotations
@@ -34,28 +34,29 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from statuscli.app.messaging import events as ev_mod
+from statuscli.app.messaging import events as ev
 from statuscli.app.messaging import groups, mvds_link, topics
-from statuscli.app.messaging.waku_layer import Envelope, open_payload, seal_all
+from statuscli.app.messaging.waku_layer import Envelope, seal_all
 from statuscli.core.crypto import secp256k1
 from statuscli.core.crypto.hashing import keccak256
-from statuscli.core.encryption import sniff_protocol_message
 from statuscli.core.errors import DecodeError, DeviceNotFound, SessionNotFound, StatusCliError
-from statuscli.core.payloads import amm, message_types
 from statuscli.core.payloads import chat as chat_payload
-from statuscli.core.payloads.clock import waku_timestamp_ms
-from statuscli.core.waku import message as wm
+from statuscli.core.payloads import message_types
+from statuscli.core.receive import layers as L
+from statuscli.core.receive import peel
 from statuscli.store import chats as chat_store
 from statuscli.store import messages as msg_store
 from statuscli.store.db import savepoint, transaction
 
 CONTACT_CODE_ADVERTISEMENT = message_types.BY_NAME["CONTACT_CODE_ADVERTISEMENT"]
 ACCEPT_CONTACT_REQUEST = message_types.BY_NAME["ACCEPT_CONTACT_REQUEST"]
+#: ratchet errors that mean "we lack the session": the peer gets our bundle (not for our own installations)
+_NOT_OURS_CODES = ("own-message", "not-paired")
 
 
 @dataclass
 class Handled:
-    events: list[dict] = field(default_factory=list)  # stored, each with its cursor
+    events: list[dict] = field(default_factory=list)  # stored, each with its cursor (the events' JSON form)
     replies: list[Envelope] = field(default_factory=list)  # to publish (bundle advertisements)
     ours: bool = True  # False: a content topic we do not listen to
     duplicate: bool = False
@@ -71,15 +72,18 @@ def key_text(pub: bytes) -> str:
     return "0x" + secp256k1.decompress(pub).hex()
 
 
-class _Stop(Exception):
-    """Processing ends early with these events (already built)."""
+class _StoredSegments:
+    """The segment port: segments kept in the account database (inside the envelope's transaction)."""
 
-    def __init__(self, events: list[dict]):
-        self.events = events
+    def __init__(self, conn) -> None:
+        self.conn = conn
+
+    def add(self, seg, signer: bytes) -> bytes | None:
+        return msg_store.add_segment(self.conn, seg.entire_message_hash, signer, seg.index, seg.segments_count, seg.payload)
 
 
 class Receiver:
-    def __init__(self, messenger, topic_set: topics.TopicSet | None = None, *, extra_channels=()) -> None:
+    def __init__(self, messenger, topic_set=None, *, extra_channels=()) -> None:
         self.m = messenger
         self.account = messenger.account
         self.extra_channels = tuple(extra_channels)
@@ -88,7 +92,7 @@ class Receiver:
         self._me = self.account.chat_public_key
 
     def refresh(self, *, force: bool = False) -> bool:
-        """Reload topics when a peer, channel or group was added (by us or another process)."""
+        """Reload the key ring when a peer, channel or group was added (by us or another process)."""
         v = chat_store.version(self.account.db)
         if v == self._version and not force:
             return False
@@ -99,39 +103,49 @@ class Receiver:
     # --- one envelope ------------------------------------------------------------------------
     def handle(self, data: bytes, pubsub_topic: str = topics.PUBSUB_TOPIC, *, known_hash: bytes | None = None) -> Handled:
         conn = self.account.db
-        try:
-            msg = wm.decode(data)
-        except StatusCliError as e:
+        waku = peel.decode_message(data, pubsub_topic=pubsub_topic)
+        if isinstance(waku, L.Failed):
             h = known_hash or keccak256(data)
             if msg_store.envelope_seen(conn, h):
                 return Handled(duplicate=True)
-            return self._commit(h, 0, [ev_mod.undecryptable(ev_mod.envelope_fields(data, pubsub_topic, None, h), "waku-message", e.code,
-                                                             e.message)])  # fmt: skip
-        h = known_hash or wm.message_hash(pubsub_topic, msg)
-        keys = self.topics.get(msg.content_topic)
-        if not keys and self.refresh():
-            keys = self.topics.get(msg.content_topic)
-        if not keys:
+            return self._commit(h, 0, [self._undecryptable(waku, ev.EnvelopeRef(h, pubsub_topic, None, None, data))])
+        h = known_hash or waku.hash
+        if not self.topics.knows(waku.content_topic) and not (self.refresh() and self.topics.knows(waku.content_topic)):
             return Handled(ours=False)
         if msg_store.envelope_seen(conn, h):
             return Handled(duplicate=True)
-        base = ev_mod.envelope_fields(data, pubsub_topic, msg, h)
-        try:
-            opened, key = self._open(msg, base)  # no state involved: outside the write lock
-        except _Stop as stop:
-            return self._commit(h, msg.timestamp or 0, stop.events)
+        env = ev.EnvelopeRef(h, pubsub_topic, waku.content_topic, waku.timestamp, data)
+        pv1 = peel.open_waku(waku, self.topics)  # no state involved: outside the write lock
+        stop = self._outer_stop(pv1, env)
+        if stop is not None:
+            return self._commit(h, waku.timestamp or 0, stop)
         out, after_commit = Handled(), []
         with transaction(conn):  # the whole envelope: ratchet, MVDS, messages, events — one commit
             if msg_store.envelope_seen(conn, h):
                 return Handled(duplicate=True)  # another process handled it meanwhile
-            try:
-                events = self._process(conn, opened, key, h, msg, base, out, after_commit)
-            except _Stop as stop:
-                events = stop.events
-            self._record(conn, h, msg.timestamp or 0, events, out)
+            from statuscli.app.secure_receive import RatchetPort
+
+            ports = {"ratchet": RatchetPort(self.account, now_ms=self.m.now_ms(), rng=self.m.rng), "segments": _StoredSegments(conn)}
+            inner = peel.peel_data(pv1.data, peel.context((waku, pv1), self.topics, **ports))
+            events = _Apply(self, conn, pv1, env, out, after_commit).trace(inner)
+            self._record(conn, h, waku.timestamp or 0, events, out)
         for done in after_commit:
             done()
         return out
+
+    def _outer_stop(self, pv1, env: ev.EnvelopeRef) -> list | None:
+        """Events for an envelope that ends at payload v1 (None: it goes on)."""
+        if isinstance(pv1, L.Failed):
+            return [self._undecryptable(pv1, env)]
+        if pv1.signer is None:
+            return [ev.Undecryptable("payload-v1", "unsigned", "the payload carries no signature (status-go drops these)", env)]
+        if pv1.signer == self._me:
+            return []  # our own envelope, published by another process or device
+        return None
+
+    @staticmethod
+    def _undecryptable(f: L.Failed, env: ev.EnvelopeRef) -> ev.Undecryptable:
+        return ev.Undecryptable(f.layer, f.code, f.message, env)
 
     def handle_safely(self, data: bytes, pubsub_topic: str = topics.PUBSUB_TOPIC) -> Handled:
         """:meth:`handle`, for loops that must go on (``listen``, ``mailserver fetch``).
@@ -148,11 +162,12 @@ class Receiver:
             return self._failed(data, pubsub_topic, e)
 
     def _failed(self, data: bytes, pubsub_topic: str, err: Exception) -> Handled:
-        try:
-            msg = wm.decode(data)
-            h = wm.message_hash(pubsub_topic, msg)
-        except StatusCliError:
-            msg, h = None, keccak256(data)
+        waku = peel.decode_message(data, pubsub_topic=pubsub_topic)
+        if isinstance(waku, L.Failed):
+            env = ev.EnvelopeRef(keccak256(data), pubsub_topic, None, None, data)
+        else:
+            env = ev.EnvelopeRef(waku.hash, pubsub_topic, waku.content_topic, waku.timestamp, data)
+        h = env.hash
         reason = f"{type(err).__name__}: {err}"
         log.error("handling envelope %s failed: %s", h.hex(), reason)
         log.debug("traceback of that failure", exc_info=err)
@@ -162,16 +177,16 @@ class Receiver:
                 return Handled(duplicate=True)
             attempts = msg_store.record_failure(conn, h, reason)
             final = attempts >= MAX_ATTEMPTS
-            event = ev_mod.undecryptable(ev_mod.envelope_fields(data, pubsub_topic, msg, h), "internal", "internal-error", reason)
-            event.update(attempt=attempts, final=final)
+            event = ev.Undecryptable("internal", "internal-error", reason, env, attempt=attempts, final=final)
             if final:
-                self._record(conn, h, (msg.timestamp or 0) if msg is not None else 0, [event], out)
+                self._record(conn, h, env.timestamp or 0, [event], out)
             else:
-                event["cursor"] = msg_store.append_event(conn, event, self.m.now_ms())
-                out.events.append(event)
+                d = event.to_json()
+                d["cursor"] = msg_store.append_event(conn, d, self.m.now_ms())
+                out.events.append(d)
         return out
 
-    def _commit(self, h: bytes, ts: int, events: list[dict]) -> Handled:
+    def _commit(self, h: bytes, ts: int, events: list) -> Handled:
         out = Handled()
         with transaction(self.account.db) as conn:
             if msg_store.envelope_seen(conn, h):
@@ -179,86 +194,16 @@ class Receiver:
             self._record(conn, h, ts, events, out)
         return out
 
-    def _record(self, conn, h: bytes, ts: int, events: list[dict], out: Handled) -> None:
+    def _record(self, conn, h: bytes, ts: int, events: list, out: Handled) -> None:
         """Inside the envelope's transaction: the envelope is seen, its events get their cursors."""
         now = self.m.now_ms()
         msg_store.mark_envelope(conn, h, ts, now)
         for e in events:
-            e["cursor"] = msg_store.append_event(conn, e, now)
-        out.events.extend(events)
+            d = e.to_json()
+            d["cursor"] = msg_store.append_event(conn, d, now)
+            out.events.append(d)
 
-    def _open(self, msg, base: dict):
-        """payload v1 opened with one of the topic's keys, signed by someone else than us."""
-        if msg.version != 1:
-            raise _Stop([ev_mod.undecryptable(base, "waku-message", "unsupported-version",
-                                              f"payload version {msg.version}: Status messages use version 1")])  # fmt: skip
-        try:
-            opened, key = open_payload(msg, self.topics.get(msg.content_topic), self.account.chat_private_key)
-        except StatusCliError as e:
-            raise _Stop([ev_mod.undecryptable(base, "payload-v1", e.code, e.message)]) from None
-        if opened.signer is None:
-            raise _Stop([ev_mod.undecryptable(base, "payload-v1", "unsigned", "the payload carries no signature (status-go drops these)")])
-        if opened.signer == self._me:
-            raise _Stop([])  # our own envelope, published by another process or device
-        return opened, key
-
-    def _process(self, conn, opened, key, h: bytes, msg, base: dict, out: Handled, after_commit: list) -> list[dict]:
-        """Inside the envelope's transaction: segments, ratchet, MVDS, application → events."""
-        signer = opened.signer
-        layers = [f"payload-v1/{key.kind}"]
-        data = self._segments(conn, opened.data, signer, base)
-        pre: list[dict] = []
-        if sniff_protocol_message(data) is not None:
-            data, path, pre = self._decrypt(conn, data, signer, base, out, after_commit)
-            if data is None:
-                return pre
-            layers.append(f"protocol-message/{path}")
-        return self._inner(conn, data, signer, key, msg, base, layers, pre)
-
-    def _segments(self, conn, data: bytes, signer: bytes, base: dict) -> bytes:
-        from statuscli.core.payloads import segmentation
-
-        try:
-            seg = segmentation.decode_segment(data)
-        except DecodeError:
-            return data
-        if seg.is_parity:
-            raise _Stop([])  # parity segments are not needed: every data segment is waited for
-        whole = msg_store.add_segment(conn, seg.entire_message_hash, signer, seg.index, seg.segments_count, seg.payload)
-        if whole is None:
-            raise _Stop([])
-        if keccak256(whole) != seg.entire_message_hash:
-            raise _Stop([ev_mod.undecryptable(base, "segment", "segment-mismatch", "segments do not reassemble to the announced hash")])
-        return whole
-
-    def _decrypt(self, conn, data: bytes, signer: bytes, base: dict, out: Handled, after_commit: list):
-        """The ratchet layer, applied in the envelope's transaction: (plaintext | None, path, events)."""
-        from statuscli.app import secure
-
-        acct, now = self.account, self.m.now_ms()
-        try:
-            pending = secure.prepare_decrypt(acct, data, sender_pub=signer, now_ms=now, rng=self.m.rng)  # reads only
-        except StatusCliError as e:
-            events = []
-            try:
-                with savepoint(conn, "bundles"):  # status-go stores the bundles of what it cannot decrypt
-                    infos = secure.handle_bundle(acct, data, now_ms=now, in_transaction=True)
-                events = [_bundle_event(b, base) for b in infos if b.new_installations]
-            except StatusCliError:
-                pass
-            if isinstance(e, (DeviceNotFound, SessionNotFound)) and e.code not in ("own-message", "not-paired"):
-                out.replies.extend(self._advertise(signer))
-            return None, None, events + [ev_mod.undecryptable(base, "protocol-message", e.code, e.message)]
-        res = pending.apply()
-        after_commit.append(pending.committed)
-        pre = [_bundle_event(b, base) for b in res.bundles if b.new_installations]
-        if not res.plaintext:
-            if not pre:
-                pre = [_bundle_event(b, base) for b in res.bundles][:1]
-            return None, res.path, pre
-        return res.plaintext, res.path, pre
-
-    def _advertise(self, peer: bytes) -> list[Envelope]:
+    def advertise(self, peer: bytes) -> list[Envelope]:
         """Our bundle for a peer who wrote to a session we do not have (recorded in the envelope's transaction)."""
         from statuscli.app import secure
 
@@ -267,164 +212,183 @@ class Receiver:
             return []
         return seal_all(data, topics.partitioned(peer), signing_key=self.account.chat_private_key, now_ns=self.m.now_ns(), rng=self.m.rng)
 
-    def _inner(self, conn, data: bytes, signer: bytes, key, msg, base: dict, layers: list[str], pre: list[dict]) -> list[dict]:
-        from statuscli.core.mvds import codec
 
+class _Apply:
+    """One envelope's inner trace applied inside its transaction: state written, events returned."""
+
+    def __init__(self, receiver: Receiver, conn, pv1: L.PayloadV1Layer, env: ev.EnvelopeRef, out: Handled, after_commit: list) -> None:
+        self.r, self.conn, self.pv1, self.env, self.out, self.after_commit = receiver, conn, pv1, env, out, after_commit
+        self.account, self.now = receiver.account, receiver.m.now_ms()
+
+    def fail(self, f: L.Failed) -> list:
+        if f.layer == "segment" and f.code == "segment-incomplete":
+            return []  # kept until the other segments arrive (parity segments are not needed)
+        return [ev.Undecryptable(f.layer, f.code, f.message, self.env)]
+
+    def trace(self, inner: tuple) -> list:
+        layers = [f"payload-v1/{self.pv1.key.kind}"]
+        events: list = []
+        rest = list(inner)
+        while rest and isinstance(rest[0], L.SegmentLayer):
+            rest.pop(0)
+        if rest and isinstance(rest[0], L.ProtocolLayer):
+            proto = rest.pop(0)
+            if proto.pending is None:  # the ratchet step failed
+                return self._not_decrypted(proto, rest[0])
+            res = proto.pending.apply()
+            self.after_commit.append(proto.pending.committed)
+            events = [self._bundle(b) for b in res.bundles if b.new_installations]
+            if not rest:  # nothing inside: a bundle advertisement
+                return events or [self._bundle(b) for b in res.bundles][:1]
+            layers.append(f"protocol-message/{proto.path}")
+        if not rest:
+            return events
+        head = rest[0]
+        if isinstance(head, L.MvdsLayer):
+            return events + self._mvds(head, layers)
+        return events + self._application(tuple(rest), layers)
+
+    def _not_decrypted(self, proto: L.ProtocolLayer, f: L.Failed) -> list:
+        from statuscli.app import secure
+
+        events: list = []
         try:
-            payload = codec.decode_payload(data)
-            if not payload.is_valid:
-                payload = None
-        except DecodeError:
-            payload = None
-        events = list(pre)
-        if payload is None:
-            return events + self._application(conn, data, signer, key, msg, base, layers)
-        bodies, delivered, _ids = mvds_link.receive(conn, self.account, signer, payload, self.m.now_ms())
-        for app_id in delivered:
-            events.append({"type": "delivered", "id": ev_mod.hx(app_id), "to": key_text(signer), **base})
+            with savepoint(self.conn, "bundles"):  # status-go stores the bundles of what it cannot decrypt
+                infos = secure.handle_bundle(self.account, proto.data, now_ms=self.now, in_transaction=True)
+            events = [self._bundle(b) for b in infos if b.new_installations]
+        except StatusCliError:
+            pass
+        if isinstance(f.error, (DeviceNotFound, SessionNotFound)) and f.code not in _NOT_OURS_CODES:
+            self.out.replies.extend(self.r.advertise(self.pv1.signer))
+        return events + self.fail(f)
+
+    def _bundle(self, info) -> ev.Bundle:
+        return ev.Bundle(ev.hx(info.identity), info.installations, info.new_installations, info.timestamp, self.env)
+
+    def _mvds(self, m: L.MvdsLayer, layers: list[str]) -> list:
+        signer = self.pv1.signer
+        bodies, delivered, _ids = mvds_link.receive(self.conn, self.account, signer, m.payload, self.now)
+        events: list = [ev.Delivered(ev.hx(app_id), key_text(signer), self.env) for app_id in delivered]
+        traces = {msg.body: sub for msg, (_mid, sub) in zip(m.payload.messages, m.items)}
         for body in bodies:
-            events.extend(self._application(conn, body, signer, key, msg, base, layers + ["mvds"]))
+            events.extend(self._application(traces[body], layers + ["mvds"]))
         return events
 
     # --- the application layer ---------------------------------------------------------------
-    def _application(self, conn, raw: bytes, waku_signer: bytes, key, msg, base: dict, layers: list[str]) -> list[dict]:
-        if not amm.looks_like_amm(raw):
-            return [ev_mod.undecryptable(base, "application", "unknown-payload", "not an application message (no signed wrapper)")]
-        try:
-            w = amm.unwrap(raw)
-        except StatusCliError as e:
-            return [ev_mod.undecryptable(base, "application", e.code, e.message)]
-        signer = w.signer or waku_signer
-        mid = amm.message_id(signer, raw)
-        if msg_store.has_message(conn, mid):
+    def _application(self, sub: tuple, layers: list[str]) -> list:
+        if isinstance(sub[0], L.Failed):
+            return self.fail(sub[0])
+        app: L.AppLayer = sub[0]
+        if len(sub) > 1 and isinstance(sub[1], L.Failed) and sub[1].code == peel.SENDER_MISMATCH:
+            return self.fail(sub[1])  # nothing stored: the wrapper's signer is not who sent it
+        if msg_store.has_message(self.conn, app.id):
             return []
-        layers = layers + [f"application/{w.type_name}"]
-        if w.type == message_types.CHAT_MESSAGE:
-            return self._chat(conn, w.payload, mid, signer, key, msg, base, layers, None)
-        if w.type == message_types.MEMBERSHIP_UPDATE_MESSAGE:
-            return self._membership(conn, w.payload, mid, signer, key, msg, base, layers)
-        if w.type == ACCEPT_CONTACT_REQUEST:
-            return self._accepted(conn, w.payload, mid, signer, base, layers)
-        self._store(conn, mid, "other", "", signer, w.type, 0, 0, "")
-        if w.type == CONTACT_CODE_ADVERTISEMENT:
+        layers = layers + [f"application/{app.type_name}"]
+        rest = sub[1:]
+        if app.type == message_types.CHAT_MESSAGE:
+            return self._chat(rest, app, layers, None)
+        if app.type == message_types.MEMBERSHIP_UPDATE_MESSAGE:
+            return self._membership(rest, app, layers)
+        if app.type == ACCEPT_CONTACT_REQUEST:
+            return self._accepted(rest, app, layers)
+        self._store(app, "other", "", app.type, 0, 0, "")
+        if app.type == CONTACT_CODE_ADVERTISEMENT:
             return []  # its bundle was handled with the ProtocolMessage
-        return [{"type": "application", "id": ev_mod.hx(mid), "from": key_text(signer), "amm_type": w.type_name, "layers": layers, **base}]
+        return [ev.Application(ev.hx(app.id), key_text(app.signer), app.type_name, tuple(layers), self.env)]
 
-    def _store(self, conn, mid, kind, chat_id, signer, amm_type, clock, ts, text) -> None:
-        msg_store.add_message(conn, message_id=mid, direction="in", chat_kind=kind, chat_id=chat_id, sender=secp256k1.decompress(signer),
-                              amm_type=amm_type, clock=clock, timestamp_ms=ts, text=text, envelope=None, now_ms=self.m.now_ms())  # fmt: skip
+    def _store(self, app: L.AppLayer, kind, chat_id, amm_type, clock, ts, text) -> None:
+        msg_store.add_message(self.conn, message_id=app.id, direction="in", chat_kind=kind, chat_id=chat_id,
+                              sender=secp256k1.decompress(app.signer), amm_type=amm_type, clock=clock, timestamp_ms=ts, text=text,
+                              envelope=self.env.hash, now_ms=self.now)  # fmt: skip
 
-    def _chat(self, conn, payload, mid, signer, key, msg, base, layers, group) -> list[dict]:
-        try:
-            cm = payload if not isinstance(payload, (bytes, bytearray)) else chat_payload.decode(payload)
-            chat_payload.validate_received(cm, waku_timestamp_ms(msg.timestamp or 0))
-        except StatusCliError as e:
-            return [ev_mod.undecryptable(base, "chat-message", e.code, e.message)]
-        sender = key_text(signer)
+    def _chat(self, rest: tuple, app: L.AppLayer, layers: list[str], group) -> list:
+        if isinstance(rest[0], L.Failed):
+            return self.fail(rest[0])
+        c: L.ChatLayer = rest[0]
+        if c.invalid is not None:
+            return [ev.Undecryptable("chat-message", *c.invalid, self.env)]
+        if len(rest) > 1:  # the peel refused it (sender-mismatch, chat-mismatch)
+            return self.fail(rest[1])
+        sender = key_text(app.signer)
         if group is not None:
             chat = {"kind": "group", "id": group.chat_id, "name": group.name}
-            if cm.chat_id != group.chat_id:
-                return [ev_mod.undecryptable(base, "chat-message", "chat-mismatch", "the message names another chat than its group")]
+            if c.chat_id != group.chat_id:
+                return [ev.Undecryptable("chat-message", "chat-mismatch", "the message names another chat than its group", self.env)]
             if sender not in group.members:
-                return [ev_mod.undecryptable(base, "chat-message", "not-a-member", "the sender is not a member of the group")]
-        elif cm.message_type == chat_payload.ONE_TO_ONE:
+                return [ev.Undecryptable("chat-message", "not-a-member", "the sender is not a member of the group", self.env)]
+        elif c.message_type == chat_payload.ONE_TO_ONE:
             chat = {"kind": "one-to-one", "id": sender}
-            chat_store.touch_peer(conn, secp256k1.decompress(signer), self.m.now_ms())
-        elif cm.message_type == chat_payload.PUBLIC_GROUP:
-            if key.kind == "public" and key.channel != cm.chat_id:
-                return [ev_mod.undecryptable(base, "chat-message", "chat-mismatch",
-                                             f"a message for #{cm.chat_id} on the topic of #{key.channel}")]  # fmt: skip
-            chat = {"kind": "public", "id": cm.chat_id}
-        elif cm.message_type == chat_payload.PRIVATE_GROUP:
+            chat_store.touch_peer(self.conn, secp256k1.decompress(app.signer), self.now)
+        elif c.message_type == chat_payload.PUBLIC_GROUP:
+            chat = {"kind": "public", "id": c.chat_id}
+        elif c.message_type == chat_payload.PRIVATE_GROUP:
             try:
-                if cm.chat_id not in {cid for cid, _ in chat_store.groups(conn)}:
+                if c.chat_id not in {cid for cid, _ in chat_store.groups(self.conn)}:
                     raise DecodeError("unknown group")
-                g = groups.load(self.account, cm.chat_id)
+                g = groups.load(self.account, c.chat_id)
             except StatusCliError:
-                return [ev_mod.undecryptable(base, "chat-message", "unknown-group", f"a message for a group we do not know ({cm.chat_id[:12]}…)")]
-            return self._chat(conn, cm, mid, signer, key, msg, base, layers, g)
+                return [ev.Undecryptable("chat-message", "unknown-group", f"a message for a group we do not know ({c.chat_id[:12]}…)",
+                                         self.env)]  # fmt: skip
+            return self._chat(rest, app, layers, g)
         else:
-            return [ev_mod.undecryptable(base, "chat-message", "unsupported-chat", f"message type {cm.message_type} is not supported")]
-        chat_store.set_clock(conn, chat["id"], cm.clock)
-        self._store(conn, mid, chat["kind"], chat["id"], signer, message_types.CHAT_MESSAGE, cm.clock, cm.timestamp, cm.text)
-        kind = "contact_request" if cm.content_type == 11 else "message"
-        return [_message_event(kind, mid, chat, signer, cm, layers, base)]
+            return [ev.Undecryptable("chat-message", "unsupported-chat", f"message type {c.message_type} is not supported", self.env)]
+        chat_store.set_clock(self.conn, chat["id"], c.clock)
+        self._store(app, chat["kind"], chat["id"], message_types.CHAT_MESSAGE, c.clock, c.timestamp, c.text)
+        kind = "contact_request" if c.content_type == chat_payload.CONTACT_REQUEST else "message"
+        return [_message_event(kind, app, chat, c.message, tuple(layers), self.env)]
 
-    def _accepted(self, conn, payload, mid, signer, base, layers) -> list[dict]:
+    def _accepted(self, rest: tuple, app: L.AppLayer, layers: list[str]) -> list:
         from statuscli.core.identity.keytext import compressed_key
-        from statuscli.core.payloads import contact_requests
 
+        if isinstance(rest[0], L.Failed):
+            return self.fail(rest[0])
+        acc: L.AcceptLayer = rest[0]
+        sender = key_text(app.signer)
+        chat_store.touch_peer(self.conn, secp256k1.decompress(app.signer), self.now)
+        chat_store.set_clock(self.conn, sender, acc.clock)
+        self._store(app, "one-to-one", sender, ACCEPT_CONTACT_REQUEST, acc.clock, 0, "")
         try:
-            acc = contact_requests.decode_accept(payload)
-        except StatusCliError as e:
-            return [ev_mod.undecryptable(base, "accept-contact-request", e.code, e.message)]
-        sender = key_text(signer)
-        chat_store.touch_peer(conn, secp256k1.decompress(signer), self.m.now_ms())
-        chat_store.set_clock(conn, sender, acc.clock)
-        self._store(conn, mid, "one-to-one", sender, signer, ACCEPT_CONTACT_REQUEST, acc.clock, 0, "")
-        try:
-            ours = msg_store.message_direction(conn, bytes.fromhex(acc.request_id[2:])) == "out"
+            ours = msg_store.message_direction(self.conn, bytes.fromhex(acc.request_id[2:])) == "out"
         except ValueError:
             ours = False
-        return [{"type": "contact_request_accepted", "id": ev_mod.hx(mid), "request_id": acc.request_id, "our_request": ours,
-                 "chat": {"kind": "one-to-one", "id": sender}, "from": sender, "from_compressed": compressed_key(signer),
-                 "clock": acc.clock, "layers": layers, **base}]  # fmt: skip
+        return [ev.ContactRequestAccepted(ev.hx(app.id), acc.request_id, ours, sender, compressed_key(app.signer), acc.clock, tuple(layers),
+                                          self.env)]  # fmt: skip
 
-    def _membership(self, conn, payload, mid, signer, key, msg, base, layers) -> list[dict]:
-        from statuscli.core.payloads import membership
-
-        try:
-            update = membership.decode_update(payload)
-        except StatusCliError as e:
-            return [ev_mod.undecryptable(base, "membership-update", e.code, e.message)]
-        group, new, member = groups.merge(conn, self.account, update, self.m.now_ms())
+    def _membership(self, rest: tuple, app: L.AppLayer, layers: list[str]) -> list:
+        if isinstance(rest[0], L.Failed):
+            return self.fail(rest[0])
+        update = rest[0].update
+        group, new, member = groups.merge(self.conn, self.account, update, self.now)
         if group is None:
-            return [ev_mod.undecryptable(base, "membership-update", "invalid-group", "the group's events do not form a valid group")]
+            return [ev.Undecryptable("membership-update", "invalid-group", "the group's events do not form a valid group", self.env)]
         if not member:
-            self._store(conn, mid, "group", update.chat_id, signer, message_types.MEMBERSHIP_UPDATE_MESSAGE, 0, 0, "")
-            return [{"type": "application", "id": ev_mod.hx(mid), "from": key_text(signer), "amm_type": "MEMBERSHIP_UPDATE_MESSAGE",
-                     "note": "a group this account is not a member of", "layers": layers, **base}]  # fmt: skip
-        out = []
+            self._store(app, "group", update.chat_id, message_types.MEMBERSHIP_UPDATE_MESSAGE, 0, 0, "")
+            return [ev.Application(ev.hx(app.id), key_text(app.signer), "MEMBERSHIP_UPDATE_MESSAGE", tuple(layers), self.env,
+                                   note="a group this account is not a member of")]  # fmt: skip
+        out: list = []
         if new:
-            out.append({"type": "group", "group": group.to_json(), "new_events": new, "from": key_text(signer), "layers": layers, **base})
+            out.append(ev.Group(group.to_json(), new, key_text(app.signer), tuple(layers), self.env))
         if update.message is not None:
-            out.extend(self._chat(conn, update.message, mid, signer, key, msg, base, layers, group))
+            out.extend(self._chat(rest[1:], app, layers, group))
         else:
-            self._store(conn, mid, "group", update.chat_id, signer, message_types.MEMBERSHIP_UPDATE_MESSAGE, 0, 0, "")
+            self._store(app, "group", update.chat_id, message_types.MEMBERSHIP_UPDATE_MESSAGE, 0, 0, "")
         return out
 
 
-
-def _bundle_event(info, base: dict) -> dict:
-    return {"type": "bundle", "from": ev_mod.hx(info.identity), "installations": info.installations,
-            "new_installations": info.new_installations, "bundle_timestamp": info.timestamp, **base}  # fmt: skip
-
-
-def _message_event(kind: str, mid: bytes, chat: dict, signer: bytes, cm, layers: list[str], base: dict) -> dict:
+def _message_event(kind: str, app: L.AppLayer, chat: dict, cm, layers: tuple[str, ...], env: ev.EnvelopeRef) -> ev.Message:
     from statuscli.core.identity.keytext import compressed_key
 
-    ev = {
-        "type": kind,
-        "id": ev_mod.hx(mid),
-        "chat": chat,
-        "from": key_text(signer),
-        "from_compressed": compressed_key(signer),
-        "clock": cm.clock,
-        "sent_at": cm.timestamp,
-        "content_type": chat_payload.CONTENT_TYPES.get(cm.content_type, str(cm.content_type)),
-        "text": cm.text,
-    }
+    extra: list[tuple[str, object]] = []
     if cm.response_to:
-        ev["response_to"] = cm.response_to
+        extra.append(("response_to", cm.response_to))
     which = cm.WhichOneof("payload")
     if which == "sticker":
-        ev["sticker"] = {"hash": cm.sticker.hash, "pack": cm.sticker.pack}
+        extra.append(("sticker", {"hash": cm.sticker.hash, "pack": cm.sticker.pack}))
     elif which == "image":
-        ev["image"] = {"format": chat_payload.IMAGE_FORMATS.get(cm.image.format, "?"), "size": len(cm.image.payload),
-                       "data": ev_mod.hx(cm.image.payload)}  # fmt: skip
+        extra.append(("image", {"format": chat_payload.IMAGE_FORMATS.get(cm.image.format, "?"), "size": len(cm.image.payload),
+                                "data": ev.hx(cm.image.payload)}))  # fmt: skip
     elif which == "audio":
-        ev["audio"] = {"type": chat_payload.AUDIO_TYPES.get(cm.audio.type, "?"), "size": len(cm.audio.payload),
-                       "duration_ms": cm.audio.duration_ms, "data": ev_mod.hx(cm.audio.payload)}  # fmt: skip
-    ev["layers"] = layers
-    ev.update(base)
-    return ev
+        extra.append(("audio", {"type": chat_payload.AUDIO_TYPES.get(cm.audio.type, "?"), "size": len(cm.audio.payload),
+                                "duration_ms": cm.audio.duration_ms, "data": ev.hx(cm.audio.payload)}))  # fmt: skip
+    return ev.Message(kind, ev.hx(app.id), chat, key_text(app.signer), compressed_key(app.signer), cm.clock, cm.timestamp,
+                      chat_payload.CONTENT_TYPES.get(cm.content_type, str(cm.content_type)), cm.text, layers, env, tuple(extra))  # fmt: skip

@@ -15,40 +15,14 @@ account database (``chat_topic_keys``), as status-go keeps them in ``waku_keys``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from statuscli.core.crypto import secp256k1
+from statuscli.core.receive.keyring import KeyRing, TopicKey
 from statuscli.core.topics import chat, wire
+from statuscli.core.topics.sharding import STATUS_DEFAULT_PUBSUB_TOPIC
 from statuscli.store import chats as chat_store
 from statuscli.store.db import transaction
 
-PUBSUB_TOPIC = "/waku/2/rs/16/32"
-
-
-@dataclass(frozen=True)
-class TopicKey:
-    """One way to open (or seal) messages on a content topic."""
-
-    kind: str  # partitioned | personal | negotiated | contact-code | public
-    name: str  # the chat-id string hashed into the topic
-    content_topic: str
-    sym_key: bytes | None = None  # None: ECIES (opened with our chat key / sealed to ``recipient``)
-    peer: bytes | None = None  # 65-byte key of the peer a negotiated/contact-code/partitioned topic belongs to
-    channel: str | None = None  # public channel name
-    pubsub_topic: str = PUBSUB_TOPIC
-
-    @property
-    def symmetric(self) -> bool:
-        return self.sym_key is not None
-
-    def to_json(self) -> dict:
-        out = {"kind": self.kind, "content_topic": self.content_topic, "pubsub_topic": self.pubsub_topic,
-               "encryption": "symmetric" if self.symmetric else "asymmetric"}  # fmt: skip
-        if self.channel is not None:
-            out["channel"] = self.channel
-        if self.peer is not None:
-            out["peer"] = "0x" + self.peer.hex()
-        return out
+PUBSUB_TOPIC = STATUS_DEFAULT_PUBSUB_TOPIC
 
 
 def _content_topic(name: str) -> str:
@@ -98,29 +72,7 @@ def for_direct(account, peer: bytes, agreed: bool) -> TopicKey:
     return negotiated(account, peer) if agreed else partitioned(peer)
 
 
-# --- the listening set -----------------------------------------------------------------------
-@dataclass
-class TopicSet:
-    """content topic → the keys that may open a message on it."""
-
-    by_topic: dict[str, list[TopicKey]] = field(default_factory=dict)
-
-    def add(self, key: TopicKey) -> None:
-        keys = self.by_topic.setdefault(key.content_topic, [])
-        if key not in keys:
-            keys.append(key)
-
-    def get(self, content_topic: str) -> list[TopicKey]:
-        return self.by_topic.get(content_topic, [])
-
-    @property
-    def content_topics(self) -> list[str]:
-        return sorted(self.by_topic)
-
-    def to_json(self) -> list[dict]:
-        return [k.to_json() for ct in self.content_topics for k in self.by_topic[ct]]
-
-
+# --- the listening set: a key ring, built once per account (refreshed when peers change) -----------
 def known_peers(account) -> list[bytes]:
     """1:1 peers and named contacts (65-byte keys), each once."""
     from statuscli.store import peers as peer_store
@@ -133,11 +85,11 @@ def known_peers(account) -> list[bytes]:
     return list(out)
 
 
-def listen_set(account, *, extra_channels=()) -> TopicSet:
+def listen_set(account, *, extra_channels=()) -> KeyRing:
     """Every topic the account needs to hear (see the module docstring)."""
     conn = account.db
     me = account.chat_public_key
-    ts = TopicSet()
+    ts = KeyRing(private_key=account.chat_private_key, me=me)
     ts.add(partitioned(me))
     ts.add(personal(me))
     for peer in known_peers(account):

@@ -1,8 +1,8 @@
 """The Waku layer of a Status message: payload v1 (signed with the chat key, ECIES or AES-GCM) inside a
-WakuMessage (version 1, timestamp in ns, the chat's content topic) — and the way back.
+WakuMessage (version 1, timestamp in ns, the chat's content topic). The way back is the receive
+peel's (:mod:`statuscli.core.receive.peel`).
 
     seal(data, topic, *, signing_key, now_ns, rng) -> Envelope
-    open_payload(msg, keys, private_key) -> (OpenedPayload, TopicKey)     DecryptionFailed if none opens it
 
 Sealing follows ``wakuv2/api.go:Post``: random padding to a multiple of 256, signature by the
 sender's identity key, ECIES to the recipient for partitioned/personal topics, AES-256-GCM with a
@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from statuscli.app.messaging.topics import TopicKey
 from statuscli.core.crypto import secp256k1
-from statuscli.core.errors import DecryptionFailed
 from statuscli.core.waku import message as wm
 from statuscli.core.waku import payload_v1
 
@@ -76,24 +75,3 @@ def seal(data: bytes, topic: TopicKey, *, signing_key: bytes, now_ns: int, rng) 
 def seal_all(data: bytes, topic: TopicKey, *, signing_key: bytes, now_ns: int, rng) -> list[Envelope]:
     """``data`` sealed on ``topic``, one envelope per segment when it is large."""
     return [seal(part, topic, signing_key=signing_key, now_ns=now_ns + i, rng=rng) for i, part in enumerate(split(data))]
-
-
-def open_payload(msg: wm.WakuMessage, keys: list[TopicKey], private_key: bytes) -> tuple[payload_v1.OpenedPayload, TopicKey]:
-    """Try every key for the message's content topic; the first that opens it wins."""
-    tried = []
-    body = msg.payload
-    for key in keys:
-        if key.sym_key is not None:
-            try:
-                return payload_v1.open_symmetric(body, key.sym_key), key
-            except DecryptionFailed:
-                tried.append(key.kind)
-        elif len(body) > 113 and body[0] == 4:
-            try:
-                return payload_v1.open_asymmetric(body, private_key), key
-            except DecryptionFailed:
-                tried.append(key.kind)
-        else:
-            tried.append(key.kind)
-    raise DecryptionFailed(f"no key opened the payload (tried the {', '.join(tried) or 'no'} key{'s' if len(tried) != 1 else ''} of "
-                           f"{msg.content_topic})")  # fmt: skip

@@ -28,6 +28,8 @@ IMAGE_FORMATS = {0: "UNKNOWN_IMAGE_FORMAT", 1: "PNG", 2: "JPEG", 3: "WEBP", 4: "
 AUDIO_TYPES = {0: "UNKNOWN_AUDIO_TYPE", 1: "AAC", 2: "AMR"}
 
 ONE_TO_ONE, PUBLIC_GROUP, PRIVATE_GROUP, COMMUNITY_CHAT = 1, 2, 3, 5
+#: content type of a contact request (a ChatMessage whose text is the introduction)
+CONTACT_REQUEST = 11
 TEXT_PLAIN, STICKER, EMOJI, TRANSACTION_COMMAND, IMAGE, AUDIO, COMMUNITY = 1, 2, 4, 5, 7, 8, 9
 
 MAX_TEXT_LENGTH = 4096  # runes
