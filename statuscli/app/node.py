@@ -238,7 +238,8 @@ def _run_locked(folder: Path, opts: RunOptions, announce: Callable[[dict], None]
                 discovery_period=opts.discovery_period,
             )
             try:
-                run(_serve, folder, config, sock, announce, extra)
+                if run(_serve, folder, config, sock, announce, extra) == signal.SIGINT:
+                    raise KeyboardInterrupt  # stopped cleanly; Ctrl-C is still exit 130 (finally cleans up)
                 return
             except AddressInUse as e:
                 # a default port taken between our check and the bind (another node starting
@@ -259,7 +260,8 @@ def _run_locked(folder: Path, opts: RunOptions, announce: Callable[[dict], None]
             archive.close()
 
 
-async def _serve(folder: Path, config, sock: Path, announce: Callable[[dict], None], extra: dict) -> None:
+async def _serve(folder: Path, config, sock: Path, announce: Callable[[dict], None], extra: dict) -> int | None:
+    """Serve until a stop request or a signal; returns the signal that stopped it (or None)."""
     import trio
 
     from statuscli.net.control_server import ControlServer
@@ -285,10 +287,13 @@ async def _serve(folder: Path, config, sock: Path, announce: Callable[[dict], No
             announce(record)
             log.info("node %s (%s) listening on %s", node.peer_id, config.mode, ", ".join(node.multiaddrs) or "nothing")
 
+            stopped_by: list[int] = []
+
             async def signals() -> None:
                 with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as received:
                     async for signum in received:
                         log.info("received %s, stopping", signal.Signals(signum).name)
+                        stopped_by.append(signum)
                         stop.set()
                         return
 
@@ -296,6 +301,7 @@ async def _serve(folder: Path, config, sock: Path, announce: Callable[[dict], No
             await stop.wait()
             nursery.cancel_scope.cancel()
     log.info("node stopped")
+    return stopped_by[0] if stopped_by else None
 
 
 def run_detached(child_argv: list[str], folder: Path, opts: RunOptions, *, timeout: float = 60.0) -> dict:

@@ -14,12 +14,14 @@ import click
 
 from statuscli import __version__
 from statuscli.cli.context import GlobalSettings, global_options, global_options_tree, settings_of
+from statuscli.cli.exit_codes import document_exit_codes
 from statuscli.cli.reference import COMPLETE_VAR, PROG
 from statuscli.cli.registry import COMMANDS
 from statuscli.core.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
+    InvalidInput,
     StatusCliError,
 )
 
@@ -48,6 +50,7 @@ class LazyGroup(click.Group):
         module = importlib.import_module(self.lazy[name][0])
         cmd = global_options_tree(module.cli)  # every command accepts the global options
         cmd.name = name
+        document_exit_codes(cmd, name)  # and its help lists the exit codes it returns
         self.commands[name] = cmd
         return cmd
 
@@ -120,6 +123,7 @@ def run(argv: list[str]) -> int:
     """Run the CLI on ``argv`` (without the program name) and return the exit code."""
     settings = GlobalSettings()
     try:
+        _refuse_undecodable(argv)
         if os.environ.get(COMPLETE_VAR):  # the shell asks for completions: click answers and exits
             cli.main(args=argv, prog_name=PROG, complete_var=COMPLETE_VAR, standalone_mode=False)
         # not cli.main(): it turns EPIPE into exit 1 and Ctrl-C into Abort; the funnel decides
@@ -130,6 +134,18 @@ def run(argv: list[str]) -> int:
         if isinstance(e, SystemExit):
             raise
         return _funnel(e, settings, argv)
+
+
+def _refuse_undecodable(argv: list[str]) -> None:
+    """Python hands over argument bytes that are not UTF-8 as lone surrogates; they would fail
+    later, far from the cause. Refuse them here, as the invalid input they are (exit 3)."""
+    for n, arg in enumerate(argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise InvalidInput(f"argument {n} is not valid UTF-8: {shown}",
+                               hint="statuscli reads text arguments as UTF-8; give data as hex, or through a file or stdin") from None
 
 
 def _leaves(e: BaseException) -> list[BaseException]:

@@ -148,3 +148,12 @@ def test_json_error_shape_for_internal_errors_has_code_message_hint():
     with contextlib.redirect_stdout(buf):
         report_error("bad-signature", "nope", "check the file", True)
     assert json.loads(buf.getvalue()) == {"error": {"code": "bad-signature", "message": "nope", "hint": "check the file"}}
+
+
+def test_an_argument_that_is_not_utf8_is_invalid_input(tmp_path):
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("STATUSCLI_")}
+    env["STATUSCLI_HOME"] = str(tmp_path)
+    for args in ([b"topic", b"compute", b"public", b"\xff\xfe"], [b"--json", b"keys", b"inspect", b"zQ3\xc3"]):
+        p = subprocess.run([sys.executable, "-m", "statuscli", *args], capture_output=True, env=env, timeout=60)
+        assert p.returncode == 3, p.stderr
+        assert b"not valid UTF-8" in (p.stdout + p.stderr) and b"Traceback" not in p.stderr

@@ -13,11 +13,6 @@ Output: one JSON object per node found (whatever --output), as soon as it is fou
    "multiaddrs": ["/ip4/…/tcp/…/p2p/16Uiu2…"], "capabilities": ["relay", …],
    "shards": {"cluster_id": 16, "shards": [32, 64]} | null, "source": "discv5" | "enrtree"}
 A summary goes to stderr. Each node is printed once (the first source that found it).
-
-\b
-Exit codes: 0 at least one node found, 2 no source given, 3 a malformed ENR or enrtree URL,
-4 a DNS tree whose signature or hashes do not verify, 6 DNS unreachable,
-7 nothing found within --timeout.
 """
 
 

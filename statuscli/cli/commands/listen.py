@@ -30,8 +30,8 @@ could not be fetched (the node has no store, --no-catch-up) is never skipped sil
 printed as a 'gap' and fetched by the next listen or mailserver fetch through a node with a store.
 
 \b
-Exit codes: 0 done (--count reached, --timeout with no --count, or SIGINT/SIGTERM), 5 keystore,
-6 no node reachable, 7 --timeout ran out before --count messages arrived.
+Stopping: --count reached, --timeout with no --count, or SIGTERM exit 0; Ctrl-C (SIGINT) stops
+just as cleanly and exits 130.
 """
 
 
@@ -91,7 +91,11 @@ def cli(app: AppContext, chat, channel, group, count, timeout, since, filter_pin
     names = _names(acct)
     listener = Listener(m, transport, opts, lambda ev: emit_event(app, ev, text=lambda e: text_line(e, names)), note=lambda s: info(app, s))
 
+    interrupted = []
+
     def stop(signum, frame) -> None:
+        if signum == signal.SIGINT:
+            interrupted.append(signum)
         listener.stop()
 
     old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
@@ -104,6 +108,8 @@ def cli(app: AppContext, chat, channel, group, count, timeout, since, filter_pin
         for s, h in old.items():
             signal.signal(s, h)
         transport.close()
+    if interrupted:  # stopped cleanly (everything printed is stored), but Ctrl-C is still exit 130
+        raise KeyboardInterrupt
 
 
 def _names(acct) -> dict[str, str]:

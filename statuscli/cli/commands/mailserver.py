@@ -28,9 +28,6 @@ Envelopes already handled (by listen or an earlier fetch) are skipped; new messa
 and acknowledged, so their senders stop retransmitting. Without --since/--until/--all/--topic or a
 chat, the gaps a listen could not fetch earlier are fetched first (a 'gap' event for each one
 this store cannot answer either), then everything since the account was last in sync.
-
-\b
-Exit codes: 3 bad time or topic, 5 keystore, 6 no node reachable or the store refused.
 """
 
 

@@ -18,7 +18,8 @@ Output contract: as soon as the node listens, ONE JSON line goes to stdout (what
 By default the node listens on loopback only (--public or --listen for a reachable node); a taken
 default port is replaced by a free one (said on stderr). One node per --data-dir: a second is
 refused (exit 2); an address another program holds is refused (exit 6, address-in-use).
-Logs go to stderr (or --log-file). SIGINT/SIGTERM or 'statuscli node stop' stop it cleanly.
+Logs go to stderr (or --log-file). SIGTERM or 'statuscli node stop' stop it cleanly (exit 0);
+Ctrl-C (SIGINT) stops it just as cleanly and exits 130.
 
 \b
 Modes: full = relay + lightpush + filter + store + peer exchange; relay = relay + peer exchange;

@@ -16,10 +16,6 @@ topic, content_topic, ratchet paths), envelopes [{hash, content_topic, envelope,
 With --dry-run the WakuMessage(s) are printed as hex, one per line (the id goes to stderr), and
 nothing is published — the message still counts as sent: the ratchet advances and MVDS will
 retransmit it from 'listen' until the peer acknowledges it.
-
-\b
-Exit codes: 3 bad input (unknown peer text, empty message, unreadable file), 5 keystore,
-6 no node reachable or the node refused the message, 7 unknown group.
 """
 
 
