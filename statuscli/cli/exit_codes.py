@@ -43,6 +43,7 @@ EXIT_CODES: dict[str, dict[int, str]] = {
     "node run": {3: "bad --listen or --peer"},
     "node status": {6: "no node running for this home"},
     "node stop": {6: "no node running for this home"},
+    "node peers": {6: "no node running for this home"},
     "node probe": {3: "bad address", 6: "peer unreachable"},
     "send": {3: "bad peer text, empty message, unreadable file", 5: "keystore", 6: "no node reachable or refused",
              7: "unknown contact or group"},
@@ -57,6 +58,8 @@ EXIT_CODES: dict[str, dict[int, str]] = {
     "vectors list": {},
     "vectors verify": {3: "not a vector file", 4: "a vector failed"},
     "completion": {},
+    "archive stats": {6: "PostgreSQL unreachable", 7: "no archive there"},
+    "archive migrate": {6: "PostgreSQL unreachable", 7: "no archive to copy from"},
     "discover": {3: "a malformed ENR or enrtree URL", 4: "a DNS tree whose signature or hashes do not verify",
                  6: "DNS unreachable", 7: "nothing found within --timeout"},
 }  # fmt: skip

@@ -79,6 +79,7 @@ CASES: dict[tuple[str, int], tuple[tuple[str, ...], str | None]] = {
     ("node run", 3): (("node", "run", "--listen", "not-a-multiaddr"), None),
     ("node status", 6): (("node", "status"), None),
     ("node stop", 6): (("node", "stop"), None),
+    ("node peers", 6): (("node", "peers"), None),
     ("node probe", 3): (("node", "probe", "not-an-address"), None),
     ("node probe", 6): (("node", "probe", "/ip4/127.0.0.1/tcp/1/p2p/{peer_id}"), None),
     ("send", 3): ((*A, "send", "{bob}", "-"), ""),
@@ -101,6 +102,10 @@ CASES: dict[tuple[str, int], tuple[tuple[str, ...], str | None]] = {
     ("vectors generate", 3): (("vectors", "generate", "identity", "--out", "/nonexistent/dir/v.json"), None),
     ("vectors verify", 3): (("vectors", "verify", "/nonexistent/vectors.json"), None),
     ("vectors verify", 4): (("vectors", "verify", "-"), "{bad_vectors}"),
+    ("archive stats", 6): (("archive", "stats", "--url", "postgresql://nobody@127.0.0.1:1/none"), None),
+    ("archive stats", 7): (("archive", "stats", "--url", "sqlite:/nonexistent/store.sqlite"), None),
+    ("archive migrate", 6): (("archive", "migrate", "--from", "postgresql://nobody@127.0.0.1:1/none", "--to", "sqlite:{tmp}/copy.sqlite"), None),
+    ("archive migrate", 7): (("archive", "migrate", "--from", "sqlite:/nonexistent/a.sqlite", "--to", "sqlite:{tmp}/copy.sqlite"), None),
     ("discover", 3): (("discover", "--discv5", "enr:garbage"), None),
     ("discover", 6): (("discover", "--enrtree", "enrtree://AKA3AM6LPBYEUDMVNU3BSVQJ5AD45Y7YPOHJLEF6W26QOE4VTUDPE@nodes.invalid",
                        "--dns-server", "127.0.0.1:9", "--timeout", "30"), None),  # nobody answers on port 9
@@ -139,7 +144,7 @@ def world(tmp_path_factory):
     proc, info = start_node(tmp / "node")
     try:
         yield env, {"bob": bob, "bundle": bundle, "bad_bundle": "0x" + raw.hex(), "bad_enr": _tamper_enr(enr),
-                    "bad_vectors": json.dumps(vectors), "peer_id": info["peer_id"], "socket": info["control_socket"]}  # fmt: skip
+                    "bad_vectors": json.dumps(vectors), "peer_id": info["peer_id"], "socket": info["control_socket"], "tmp": str(tmp)}  # fmt: skip
     finally:
         stop_process(proc)
 
