@@ -14,6 +14,8 @@ This is the interface the envelope, send and listen layers build on. ``account``
         any new session and the produced message (outbox) commit in ONE transaction — its own,
         or with ``in_transaction=True`` the caller's (``send`` adds the message row and the MVDS
         state to it). ``result.shared_secret_agreed`` says whether the negotiated topic may be used.
+        ``deliver(result)``, when given, runs inside that transaction before the commit: the
+        ``encrypt`` command writes the message out there, so a failed write commits nothing.
 
     decrypt_protocol_message(account, data, *, sender_pub=None, commit=True, now_ms, rng=None)
         -> DecryptResult
@@ -25,6 +27,8 @@ This is the interface the envelope, send and listen layers build on. ``account``
         secure-transport tables are created first). ``sender_pub`` is the identity the
         outer layer authenticated; without it the sender is taken from the session (DR) or from
         the attached bundle (X3DH, DH), and ``result.authenticated`` says whether the keys prove it.
+        ``deliver(result)``, when given, runs before the commit (output before commit: when it
+        raises, the ratchet has not moved and the message can be decrypted again).
 
     prepare_decrypt(account, data, *, sender_pub=None, now_ms, rng=None) -> PendingDecrypt
         The same in two phases inside the CALLER's transaction (``listen``, ``mailserver fetch``):
@@ -204,7 +208,7 @@ def x3dh_init(account, peer_pub: bytes, *, bundle: Bundle | None = None, now_ms:
 
 # --- encrypt -------------------------------------------------------------------------------
 def encrypt_for_peer(account, peer_pub: bytes, plaintext: bytes, *, now_ms: int, rng=None,
-                     in_transaction: bool = False) -> EncryptResult:  # fmt: skip
+                     in_transaction: bool = False, deliver=None) -> EncryptResult:  # fmt: skip
     conn = account.db
     agreed = agreed_cache(conn)
     if in_transaction:
@@ -212,6 +216,8 @@ def encrypt_for_peer(account, peer_pub: bytes, plaintext: bytes, *, now_ms: int,
         return _encrypt(account, conn, peer_pub, plaintext, now_ms, rng or os.urandom, None)
     with transaction(conn):
         res = _encrypt(account, conn, peer_pub, plaintext, now_ms, rng or os.urandom, agreed)
+        if deliver is not None:
+            deliver(res)  # written out before the commit; raising rolls everything back
     if res.shared_secret_agreed:
         agreed.update((secp256k1.compress(res.peer), t) for t in res.installations)  # agreement rows are never removed
     return res
@@ -256,13 +262,16 @@ def _encrypt(account, conn, peer_pub: bytes, plaintext: bytes, now_ms: int, rng,
 
 
 def bundle_advertisement(account, peer_pub: bytes, *, now_ms: int, force: bool = False, rng=None,
-                         in_transaction: bool = False) -> bytes | None:  # fmt: skip
+                         in_transaction: bool = False, deliver=None) -> bytes | None:  # fmt: skip
     conn = account.db
     if in_transaction:
         require_transaction(conn)
         return _advertisement(account, conn, peer_pub, now_ms, force, rng or os.urandom)
     with transaction(conn):
-        return _advertisement(account, conn, peer_pub, now_ms, force, rng or os.urandom)
+        message = _advertisement(account, conn, peer_pub, now_ms, force, rng or os.urandom)
+        if deliver is not None:
+            deliver(message)
+        return message
 
 
 def _advertisement(account, conn, peer_pub: bytes, now_ms: int, force: bool, rng) -> bytes | None:
@@ -290,10 +299,21 @@ def prepare_decrypt(account, data: bytes, *, sender_pub: bytes | None = None, no
 
 
 def decrypt_protocol_message(account, data: bytes, *, sender_pub: bytes | None = None, commit: bool = True, now_ms: int,
-                             rng=None) -> DecryptResult:  # fmt: skip
+                             rng=None, deliver=None) -> DecryptResult:  # fmt: skip
     from statuscli.app.secure_receive import decrypt
 
-    return decrypt(account, data, sender_pub=sender_pub, commit=commit, now_ms=now_ms, rng=rng or os.urandom)
+    if not commit or deliver is None:
+        result = decrypt(account, data, sender_pub=sender_pub, commit=commit, now_ms=now_ms, rng=rng or os.urandom)
+        if deliver is not None:
+            deliver(result)
+        return result
+    conn = account.db
+    with transaction(conn):  # the ratchet step commits only after the plaintext reached its reader
+        pending = prepare_decrypt(account, data, sender_pub=sender_pub, now_ms=now_ms, rng=rng)
+        result = pending.apply()
+        deliver(result)
+    pending.committed()
+    return result
 
 
 __all__ = [

@@ -11,9 +11,11 @@ Rules of the contract:
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from statuscli.cli.context import AppContext
@@ -64,6 +66,24 @@ def render_text(data: Any) -> str:
 def write_stdout(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
     sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def result_written() -> Iterator[None]:
+    """The writes inside reach stdout (written and flushed), or :class:`OutputFailed` is raised.
+
+    Commands that change state write their result inside this block before they commit, so a full
+    disk, a closed pipe or a kill never leaves state committed whose result nobody received. After
+    a failure stdout is replaced by /dev/null, so nothing buffered is retried at exit."""
+    from statuscli.core.errors import OutputFailed
+
+    try:
+        yield
+        sys.stdout.flush()
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (lives until exit)
+        raise OutputFailed(f"could not write the result to stdout: {e.strerror or e}") from None
 
 
 def emit(app: AppContext, data: Any, text: Callable[[Any], str] | str | None = None) -> None:

@@ -80,6 +80,13 @@ class InvalidMnemonic(InvalidInput):
     default_hint = "check the words and their order; the last word carries a checksum"
 
 
+class OutputFailed(InvalidInput):
+    """The result could not be written to its output (full disk, closed pipe…): nothing was committed."""
+
+    code = "output-failed"
+    default_hint = "nothing was changed; run the command again with an output that can be written"
+
+
 # --- 4: cryptographic verification ----------------------------------------------------------
 class CryptoError(StatusCliError):
     code = "crypto-failed"

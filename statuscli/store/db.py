@@ -59,6 +59,20 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 @contextlib.contextmanager
+def held(conn: sqlite3.Connection, *, keep: bool = True) -> Iterator[sqlite3.Connection]:
+    """Like :func:`transaction`, but ``keep=False`` always rolls back: a dry run computes every
+    change on the database as it would happen and throws all of it away."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT" if keep else "ROLLBACK")
+
+
+@contextlib.contextmanager
 def savepoint(conn: sqlite3.Connection, name: str = "step") -> Iterator[sqlite3.Connection]:
     """Inside a transaction: a nested step undone alone (``ROLLBACK TO``) when it raises."""
     if not conn.in_transaction:

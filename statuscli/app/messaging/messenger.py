@@ -25,6 +25,10 @@ Transaction boundaries (a crash never separates a ratchet step from what it carr
   ratchet steps of the payloads that tick produced (sessions, outbox rows, a rotated prekey).
   Sealing into envelopes and publishing come after the commit; a crash before publishing is a
   lost transmission that MVDS repeats.
+* ``with m.batch(keep=…):`` — every send inside shares ONE transaction held by the caller, which
+  writes the results out before it ends: committed when the block ends (``keep=True``), rolled back
+  with ``keep=False`` (a dry run: every change computed as it would happen, then thrown away).
+  :mod:`statuscli.app.messaging.sending` is the use case built on it.
 * ``tick`` — per MVDS group, one transaction: the tick (retransmissions, acks owed) and the
   ratchet steps of its payloads.
 * ``send_public`` — one transaction: clock, channel joined, message row, our bundle (rotation).
@@ -35,6 +39,7 @@ Nothing here touches the network: the caller publishes ``envelopes`` (or prints 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -49,7 +54,7 @@ from statuscli.core.payloads import message_types
 from statuscli.core.payloads.clock import next_clock
 from statuscli.store import chats as chat_store
 from statuscli.store import messages as msg_store
-from statuscli.store.db import transaction
+from statuscli.store.db import held, transaction
 
 
 @dataclass
@@ -93,6 +98,23 @@ class Messenger:
         self.account = account
         self.clock = clock or time.time_ns
         self.rng = rng or os.urandom
+        self._held = False  # inside batch(): the caller's transaction holds every change
+
+    # --- transactions ----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def batch(self, *, keep: bool = True):
+        """One transaction around every send made inside the block (see the module docstring)."""
+        if self._held:
+            raise RuntimeError("batches do not nest")
+        with held(self.account.db, keep=keep):
+            self._held = True
+            try:
+                yield self
+            finally:
+                self._held = False
+
+    def _tx(self):
+        return contextlib.nullcontext(self.account.db) if self._held else transaction(self.account.db)
 
     # --- time ------------------------------------------------------------------------------
     def now_ns(self) -> int:
@@ -117,7 +139,7 @@ class Messenger:
     def _send_pairwise(self, peers: list[bytes], chat_kind: str, chat_id: str, payload_for_clock, amm_type: int, text: str) -> Sent:
         conn, acct, now = self.account.db, self.account, self.now_ms()
         queued = []
-        with transaction(conn):  # message row, clock, MVDS state and the ratchet steps: one commit
+        with self._tx():  # message row, clock, MVDS state and the ratchet steps: one commit
             clock, _ = next_clock(chat_store.last_clock(conn, chat_id), now)
             chat_store.set_clock(conn, chat_id, clock)
             wrapped, mid = wrap(payload_for_clock(clock), amm_type, acct.chat_private_key, acct.chat_public_key)
@@ -152,7 +174,7 @@ class Messenger:
 
     def encrypt_direct(self, peer: bytes, data: bytes) -> tuple[list[Envelope], dict]:
         """Ratchet-encrypt ``data`` (an MVDS payload) for ``peer`` in a transaction of its own, and seal it."""
-        with transaction(self.account.db) as conn:
+        with self._tx() as conn:
             res = self._ratchet(conn, peer, data)
         return self._seal(peer, res)
 
@@ -180,7 +202,7 @@ class Messenger:
             raise InvalidInput("contact requests are 1:1 messages")
         conn, acct, now = self.account.db, self.account, self.now_ms()
         topic = topics.public(conn, channel)
-        with transaction(conn):
+        with self._tx():
             clock, _ = next_clock(chat_store.last_clock(conn, channel), now)
             chat_store.set_clock(conn, channel, clock)
             chat_store.join_public(conn, channel, now)
@@ -234,6 +256,6 @@ class Messenger:
         if not envelopes:
             return
         conn, now = self.account.db, self.now_ms()
-        with transaction(conn):
+        with self._tx():
             for e in envelopes:
                 msg_store.mark_envelope(conn, e.hash, e.timestamp_ns, now, "out")

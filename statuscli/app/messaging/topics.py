@@ -20,7 +20,7 @@ from statuscli.core.receive.keyring import KeyRing, TopicKey
 from statuscli.core.topics import chat, wire
 from statuscli.core.topics.sharding import STATUS_DEFAULT_PUBSUB_TOPIC
 from statuscli.store import chats as chat_store
-from statuscli.store.db import transaction
+from statuscli.store.db import savepoint, transaction
 
 PUBSUB_TOPIC = STATUS_DEFAULT_PUBSUB_TOPIC
 
@@ -36,7 +36,7 @@ def sym_key(conn, name: str) -> bytes:
         from statuscli.core.crypto.symmetric import symkey_from_password
 
         key = symkey_from_password(name)
-        with transaction(conn):
+        with savepoint(conn, "topic_key") if conn.in_transaction else transaction(conn):  # a dry run's rollback takes it too
             chat_store.set_topic_key(conn, name, key)
     return key
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from statuscli.cli.context import AppContext, pass_app
-from statuscli.cli.output import emit, info
+from statuscli.cli.output import emit, info, result_written
 from statuscli.cli.secure_common import account, now_option, resolve_peer, rng_from_seed, seed_option, write_bytes
 from statuscli.cli.secure_common import now_ms as _now
 
@@ -28,7 +28,8 @@ def cli(app: AppContext, peer: str, message: str | None, raw: bool, b64: bool, a
 
     Uses the Double Ratchet session with each of PEER's installations (starting one by X3DH from
     a stored bundle when needed), or the DH fallback when no installation of PEER is known. Our
-    bundle is attached. The session advances and the message is recorded in one transaction.
+    bundle is attached. The session advances and the message is recorded in one transaction,
+    committed only after the message was written out (a failed write changes nothing: exit 3).
     PEER is 0x04…, zQ3… or a contact name.
 
     --bundle-only answers a peer whose messages fail with device-not-found or session-not-found
@@ -53,22 +54,30 @@ def cli(app: AppContext, peer: str, message: str | None, raw: bool, b64: bool, a
 
         if message is not None:
             raise UsageError("--bundle-only takes no MESSAGE")
+        def deliver_advert(data: bytes) -> None:
+            with result_written():
+                if app.json:
+                    emit(app, {"message": data, "paths": {"none": "dh"}, "bundle_only": True})
+                else:
+                    write_bytes(data, fmt)
+
         acct = account(app)
-        data = bundle_advertisement(acct, resolve_peer(acct, peer), now_ms=_now(now_ms), force=True, rng=rng_from_seed(seed))
-        if app.json:
-            emit(app, {"message": data, "paths": {"none": "dh"}, "bundle_only": True})
-        else:
-            write_bytes(data, fmt)
+        bundle_advertisement(acct, resolve_peer(acct, peer), now_ms=_now(now_ms), force=True, rng=rng_from_seed(seed), deliver=deliver_advert)
         return
     if as_bytes:
         payload = read_stdin_bytes() if message in (None, "-") else bytes_arg(message, what="MESSAGE")
     else:
         payload = text_arg(message).encode("utf-8")
+    def deliver(result) -> None:  # before the commit: a failed write leaves the session as it was
+        with result_written():
+            if app.json:
+                emit(app, result.to_json())
+            else:
+                write_bytes(result.message, fmt)
+
     acct = account(app)
-    result = encrypt_for_peer(acct, resolve_peer(acct, peer), payload, now_ms=_now(now_ms), rng=rng_from_seed(seed))
+    result = encrypt_for_peer(acct, resolve_peer(acct, peer), payload, now_ms=_now(now_ms), rng=rng_from_seed(seed), deliver=deliver)
     if app.json:
-        emit(app, result.to_json())
         return
-    write_bytes(result.message, fmt)
     how = ", ".join(f"{k}: {v}" for k, v in result.paths.items())
     info(app, f"encrypted for {len(result.paths)} target(s) ({how}); shared secret agreed: {'yes' if result.shared_secret_agreed else 'no'}")

@@ -6,16 +6,19 @@ import click
 
 from statuscli.cli.context import AppContext, pass_app
 from statuscli.cli.messaging_common import transport_options
-from statuscli.cli.output import emit, info, write_stdout
+from statuscli.cli.output import emit, info, result_written, write_stdout
 from statuscli.cli.secure_common import NOW_HELP, SEED_HELP
 
 LATEST = "latest"
 EPILOG = """\b
 Output: the message id (0x…) on stdout; with --json one object: id, chat, recipients (per peer:
-topic, content_topic, ratchet paths), envelopes [{hash, content_topic, envelope, …}], published.
+topic, content_topic, ratchet paths), envelopes [{hash, content_topic, …}], transport.
+The result is written before anything is stored, and published after: if stdout cannot be
+written, nothing is stored or sent (exit 3, output-failed); if publishing fails after that, the
+message is stored and MVDS retransmits it from 'listen' until the peer acknowledges it (exit 6).
 With --dry-run the WakuMessage(s) are printed as hex, one per line (the id goes to stderr), and
-nothing is published — the message still counts as sent: the ratchet advances and MVDS will
-retransmit it from 'listen' until the peer acknowledges it.
+nothing is published or stored: the ratchet, MVDS, the chat clock and the outbox stay as they
+were (the envelopes use the keys the next real message will use: do not publish them).
 """
 
 
@@ -118,55 +121,59 @@ def cli(app: AppContext, target, message, channel, group, sticker, emoji, image,
         from statuscli.core.errors import InvalidInput
 
         raise InvalidInput("contact requests are 1:1 messages", hint="give PEER instead of --public/--group")
+    from statuscli.app.messaging import sending
+
     if accept is not None:
         _check_accept(accept, peer, message, contact_request or each_line or sticker or emoji or image or audio or reply_to)
         if accept == LATEST:  # found before any node is needed
             from statuscli.app.messaging.messenger import latest_contact_request
 
             accept = latest_contact_request(acct, peer)
-        contents = [None]
-    elif each_line:
-        from statuscli.cli.inputs import text_arg
-
-        if sticker or image or audio or emoji:
-            raise UsageError("--each-line sends text lines only")
-        contents = [_content(line, None, False, None, None, 0, reply_to, contact_request) for line in text_arg(message).splitlines() if line.strip()]
-        if not contents:
-            raise UsageError("--each-line: no lines to send")
+        outgoing = [sending.Outgoing.accept(peer, accept)]
     else:
-        contents = [_content(message, sticker, emoji, image, audio, duration, reply_to, contact_request)]
+        if each_line:
+            from statuscli.cli.inputs import text_arg
+
+            if sticker or image or audio or emoji:
+                raise UsageError("--each-line sends text lines only")
+            contents = [_content(line, None, False, None, None, 0, reply_to, contact_request) for line in text_arg(message).splitlines() if line.strip()]
+            if not contents:
+                raise UsageError("--each-line: no lines to send")
+        else:
+            contents = [_content(message, sticker, emoji, image, audio, duration, reply_to, contact_request)]
+        make = (lambda c: sending.Outgoing.public(channel, c)) if channel else \
+            (lambda c: sending.Outgoing.group(group_id, c)) if group_id else (lambda c: sending.Outgoing.direct(peer, c))  # fmt: skip
+        outgoing = [make(c) for c in contents]
     transport = None if dry_run else open_transport(app, node, relay)  # unreachable: exit 6 before anything changes
-    results = []
-    try:
-        m = messenger(app, acct, seed=seed, now_ms=now_ms)
-        for content in contents:
-            if accept is not None:
-                sent = m.accept_contact_request(peer, accept)
-            elif channel:
-                sent = m.send_public(channel, content)
-            elif group_id:
-                sent = m.send_group(group_id, content)
+    how = None if transport is None else getattr(transport, "description", transport.kind)
+    results: list[dict] = []
+
+    def deliver(sent) -> None:  # before the commit: a failed write leaves everything as it was
+        results.extend(_result(s, how) for s in sent)
+        with result_written():
+            if dry_run:
+                _dry_run(app, results)
+            elif each_line:
+                emit(app, {"count": len(results), "messages": results}, text="\n".join(d["id"] for d in results))
             else:
-                sent = m.send_direct(peer, content)
-            data = sent.to_json()
-            if not dry_run:
-                data["published"] = [transport.publish(e) for e in sent.envelopes]
-                m.published(sent.envelopes)
-                data["transport"] = getattr(transport, "description", transport.kind)
-                for e in data["envelopes"]:
-                    del e["envelope"]
-            results.append(data)
+                emit(app, results[0], text=results[0]["id"])
+
+    try:
+        report = sending.send(messenger(app, acct, seed=seed, now_ms=now_ms), outgoing, deliver=deliver, transport=transport)
     finally:
         if transport is not None:
             transport.close()
-    if dry_run:
-        _dry_run(app, results)
-    elif each_line:
-        emit(app, {"count": len(results), "messages": results}, text="\n".join(d["id"] for d in results))
-        info(app, f"{len(results)} message(s) " + _summary(results[-1]).split(" ", 1)[1])
-    else:
-        emit(app, results[0], text=results[0]["id"])
-        info(app, _summary(results[0]))
+    if not dry_run:
+        info(app, _summary(results, report.published))
+
+
+def _result(sent, how: str | None) -> dict:
+    data = sent.to_json()
+    if how is not None:
+        data["transport"] = how
+        for e in data["envelopes"]:
+            del e["envelope"]
+    return data
 
 
 def _check_accept(accept: str, peer, message, other) -> None:
@@ -183,11 +190,15 @@ def _check_accept(accept: str, peer, message, other) -> None:
         raise UsageError("--accept-contact-request sends no MESSAGE and no content options")
 
 
-def _summary(d: dict) -> str:
+def _summary(results: list[dict], published: list[dict]) -> str:
+    d = results[-1]
     where = {"one-to-one": "to " + d["chat"]["id"][:12] + "…", "public": "to #" + d["chat"]["id"], "group": "to the group"}[d["chat"]["kind"]]
     topics = sorted({r.get("topic", "") for r in d["recipients"] if r.get("topic")})
-    how = f" on the {'/'.join(topics)} topic" if topics else ""
-    return f"sent {where}{how} in {len(d['envelopes'])} envelope(s) via {d.get('transport', 'nothing')}"
+    on = f" on the {'/'.join(topics)} topic" if topics else ""
+    peers = [p["relay_peer_count"] for p in published if isinstance(p.get("relay_peer_count"), int)]
+    reach = f" ({min(peers)} relay peer(s))" if peers else ""
+    n = f"{len(results)} message(s)" if len(results) > 1 else "sent"
+    return f"{n} {where}{on} in {len(published)} envelope(s) via {d.get('transport', 'nothing')}{reach}"
 
 
 def _dry_run(app, results: list[dict]) -> None:
