@@ -1,0 +1,21 @@
+"""A CI-sized sample of the kill -9 soak (scripts/soak): `decrypt` killed at random moments loses
+nothing and repeats nothing. Bounded: about 10 kills or 150 s of new messages, whichever is first;
+`scripts/soak decrypt --kills 200` is the full run (figures in docs/reliability.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_decrypt_killed_at_random_moments_loses_nothing_and_repeats_nothing():
+    p = subprocess.run([sys.executable, str(ROOT / "scripts" / "soak"), "decrypt", "--kills", "10", "--max-seconds", "150", "--json"],
+                       capture_output=True, text=True, timeout=600, cwd=ROOT)  # fmt: skip
+    stats = json.loads(p.stdout)
+    assert p.returncode == 0 and stats["ok"], (stats, p.stderr[-2000:])
+    assert stats["kills"] >= 3 and stats["lost"] == stats["replay_accepted"] == stats["wrong_text"] == 0
+    assert stats["acknowledged"] + stats["complete_output_before_kill"] >= stats["messages"]
