@@ -69,21 +69,26 @@ def write_stdout(text: str) -> None:
 
 
 @contextlib.contextmanager
-def result_written() -> Iterator[None]:
+def result_written(*, reader_may_leave: bool = False) -> Iterator[None]:
     """The writes inside reach stdout (written and flushed), or :class:`OutputFailed` is raised.
 
     Commands that change state write their result inside this block before they commit, so a full
     disk, a closed pipe or a kill never leaves state committed whose result nobody received. After
-    a failure stdout is replaced by /dev/null, so nothing buffered is retried at exit."""
+    a failure stdout is replaced by /dev/null, so nothing buffered is retried at exit.
+    ``reader_may_leave`` (a dry run, which commits nothing anyway): a closed pipe is the reader
+    having seen enough (``| head``) and passes on as BrokenPipeError (exit 0, as for any listing)."""
     from statuscli.core.errors import OutputFailed
 
     try:
         yield
         sys.stdout.flush()
     except OSError as e:
+        if isinstance(e, BrokenPipeError) and reader_may_leave:
+            raise
         with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (lives until exit)
-        raise OutputFailed(f"could not write the result to stdout: {e.strerror or e}") from None
+        why = "the reader went away" if isinstance(e, BrokenPipeError) else e.strerror or e
+        raise OutputFailed(f"could not write the result to stdout: {why}") from None
 
 
 def emit(app: AppContext, data: Any, text: Callable[[Any], str] | str | None = None) -> None:

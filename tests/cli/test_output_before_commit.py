@@ -85,7 +85,7 @@ def test_dry_run_cut_short_by_head_changes_nothing(talking):
     err = proc.stderr.read()
     proc.wait(timeout=120)
     assert head.stdout.startswith("0x")
-    assert proc.returncode == 3 and "could not write the result" in err, err
+    assert proc.returncode == 0 and "Traceback" not in err, err  # a reader that saw enough: not an error
     assert full_dump(alice.db) == before
     assert bob.decrypt(alice.encrypt("bob", "after head"))["text"] == "after head"
 

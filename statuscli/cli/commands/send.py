@@ -150,7 +150,7 @@ def cli(app: AppContext, target, message, channel, group, sticker, emoji, image,
 
     def deliver(sent) -> None:  # before the commit: a failed write leaves everything as it was
         results.extend(_result(s, how) for s in sent)
-        with result_written():
+        with result_written(reader_may_leave=dry_run):
             if dry_run:
                 _dry_run(app, results)
             elif each_line:
