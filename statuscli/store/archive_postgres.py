@@ -54,6 +54,7 @@ _SCHEMA = [
     "CREATE INDEX IF NOT EXISTS messages_by_topics ON messages (content_topic, pubsub_topic, timestamp, message_hash)",
 ]
 _SCHEMA_LOCK = 0x57414B55  # "WAKU": serialises schema creation between nodes starting together
+_INSERT_COLUMNS = "message_hash, pubsub_topic, content_topic, timestamp, payload, meta, version, raw"
 _COLUMNS = "timestamp, message_hash, pubsub_topic, content_topic, payload, meta, version, raw"
 
 
@@ -141,12 +142,15 @@ class PostgresArchive(ArchiveBase):
         values = [_fields(r) for r in rows]
         if not values:
             return 0
+        # COPY into a per-connection temporary table, then one INSERT … ON CONFLICT DO NOTHING:
+        # several times faster than row-by-row inserts, and duplicates still make one row.
         with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO messages (message_hash, pubsub_topic, content_topic, timestamp, payload, meta, version, raw)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (message_hash) DO NOTHING",
-                values,
-            )
+            cur.execute("CREATE TEMP TABLE IF NOT EXISTS incoming (LIKE messages) ON COMMIT DELETE ROWS")
+            with cur.copy(f"COPY incoming ({_INSERT_COLUMNS}) FROM STDIN") as copy:
+                for v in values:
+                    copy.write_row(v)
+            cur.execute(f"INSERT INTO messages ({_INSERT_COLUMNS}) SELECT DISTINCT ON (message_hash) {_INSERT_COLUMNS} FROM incoming"
+                        " ON CONFLICT (message_hash) DO NOTHING")  # fmt: skip
             return max(0, cur.rowcount)
 
     def _delete_before(self, cutoff_ns: int, batch: int) -> int:
