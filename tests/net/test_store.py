@@ -1,4 +1,5 @@
-"""Store v3 between our nodes: paging both ways over 1 000 messages, filters, restarts."""
+"""Store v3 between our nodes: paging both ways over 1 000 messages, filters, restarts — on each
+archive backend (SQLite; PostgreSQL on a real server the tests start)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,29 @@ from statuscli.net import codecs
 from statuscli.net.streams import ServiceRefused, request
 from statuscli.net.store_protocol import store_query_all
 from statuscli.pb import waku_store_pb2 as spb
-from statuscli.store.archive import Archive
 from tests.net.conftest import CT, TOPIC, make_node, trio_test, waku_message
 
 pytestmark = pytest.mark.net
 
 N = 1000
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def open_store(request, tmp_path):
+    """``open_store()`` → the archive of this test on each backend (the same one each call)."""
+    opened = []
+    url = tmp_path / "store.sqlite" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+    def open_():
+        from statuscli.store.archive import open_archive
+
+        a = open_archive(url)
+        opened.append(a)
+        return a
+
+    yield open_
+    for a in opened:
+        a.close()
 
 
 async def page_through(light, addr, **criteria) -> list:
@@ -29,8 +47,8 @@ async def page_through(light, addr, **criteria) -> list:
 
 
 @trio_test(120)
-async def test_store_paging_forward_and_backward_over_1000_messages():
-    store, light = make_node("full"), make_node("light")
+async def test_store_paging_forward_and_backward_over_1000_messages(open_store):
+    store, light = make_node("full", archive=open_store()), make_node("light")
     async with store, light:
         t0 = time.time_ns() - N * 1_000_000
         hashes = []
@@ -74,16 +92,15 @@ async def test_store_paging_forward_and_backward_over_1000_messages():
 
 
 @trio_test(60)
-async def test_store_keeps_messages_across_a_restart(tmp_path):
-    db = tmp_path / "store.sqlite"
+async def test_store_keeps_messages_across_a_restart(open_store):
     key = b"\x07" * 32
-    node = make_node("full", archive=Archive(db), node_key=key)
+    node = make_node("full", archive=open_store(), node_key=key)
     async with node:
         for i in range(30):
             await node.publish(TOPIC, waku_message(i))
         peer_id = node.peer_id
     node.archive.close()
-    again = make_node("full", archive=Archive(db), node_key=key)
+    again = make_node("full", archive=open_store(), node_key=key)
     async with again, make_node("light") as light:
         assert again.peer_id == peer_id
         pages, sizes = await page_through(light, again.multiaddrs[0], pubsub_topic=TOPIC, content_topics=[CT], forward=True, limit=25)
@@ -95,8 +112,8 @@ async def test_store_keeps_messages_across_a_restart(tmp_path):
 
 
 @trio_test(40)
-async def test_store_answers_bad_requests_with_status_codes_and_keeps_serving():
-    store, light = make_node("full"), make_node("light")
+async def test_store_answers_bad_requests_with_status_codes_and_keeps_serving(open_store):
+    store, light = make_node("full", archive=open_store()), make_node("light")
     async with store, light:
         await store.publish(TOPIC, waku_message(1))
         pid = await light.connect(store.multiaddrs[0])
