@@ -30,7 +30,7 @@ def kill_rounds(folder: Path, kills: int, *, seed: int = 0, pushers: int = 4, mi
 
     rng = random.Random(seed)
     acked: list[bytes] = []
-    missing: list[bytes] = []
+    missing: set[bytes] = set()
     refused = errors = 0
     store = folder / "node" / "store.sqlite"
 
@@ -69,7 +69,7 @@ def kill_rounds(folder: Path, kills: int, *, seed: int = 0, pushers: int = 4, mi
                 nursery.cancel_scope.cancel()
         archive = SqliteArchive(store)
         try:
-            missing.extend(h for h in acked if archive.get(h) is None)
+            missing.update(h for h in acked if archive.get(h) is None)
         finally:
             archive.close()
         if log:
@@ -80,4 +80,4 @@ def kill_rounds(folder: Path, kills: int, *, seed: int = 0, pushers: int = 4, mi
             await one_round(k)
 
     trio.run(main)
-    return {"kills": kills, "acknowledged": len(acked), "missing": len(set(missing)), "refused": refused, "transport_errors": errors}
+    return {"kills": kills, "acknowledged": len(acked), "missing": len(missing), "refused": refused, "transport_errors": errors}
