@@ -4,7 +4,7 @@
   ApplicationMetadataMessage CONTACT_CODE_ADVERTISEMENT (an empty ContactCodeAdvertisement) in
   ``ProtocolMessage.public_message`` with our bundle attached, sealed with PBKDF2 of
   ``0x04…-contact-code`` and signed with the chat key.
-* :func:`fetch` — the newest advertisement of a peer that the store holds: opened with the
+* :func:`fetch` — the newest advertisement of each of a peer's installations in the store: opened with the
   peer's contact-code key, signed by that peer, its bundle verified and stored (``handle_bundle``).
   Nothing found is :class:`NotFound` (exit 7).
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 from statuscli.app.messaging import topics
 from statuscli.app.messaging.content import wrap
 from statuscli.app.messaging.waku_layer import Envelope, seal_all
+from statuscli.core.bundles import Bundle
 from statuscli.core.crypto import secp256k1
 from statuscli.core.errors import NotFound, StatusCliError
 from statuscli.core.payloads import message_types
@@ -52,9 +53,12 @@ def due(messenger) -> bool:
     return last is None or messenger.now_ms() - last >= REPUBLISH_MS
 
 
-def fetch(messenger, transport, peer: bytes, *, peer_node: str | None = None, limit: int = 20):
-    """The peer's newest verified bundle from the store; stored, and returned as BundleInfo."""
+def fetch(messenger, transport, peer: bytes, *, peer_node: str | None = None, limit: int = 50):
+    """The peer's bundles from the store: for every installation the newest verified bundle that
+    names it is stored (a store page is not in newest-first order, and each of the peer's devices
+    advertises its own bundle). Returns (BundleInfo over all those installations, the newest message)."""
     from statuscli.app.secure import handle_bundle
+    from statuscli.app.secure_bundles import BundleInfo
     from statuscli.core.encryption import ProtocolMessage
     from statuscli.core.receive import layers as L
     from statuscli.core.receive import peel
@@ -67,6 +71,8 @@ def fetch(messenger, transport, peer: bytes, *, peer_node: str | None = None, li
     ring.add(topic)
     items, _ = transport.store_query([topic.content_topic], pubsub_topic=topic.pubsub_topic, limit=limit, forward=False, peer=peer_node)
     problems = []
+    newest: dict[str, Bundle] = {}  # installation id -> the newest verified bundle naming it
+    newest_msg = None
     for r in items:
         try:
             outer = peel.open_message(r.data, ring, pubsub_topic=r.pubsub_topic or topic.pubsub_topic)
@@ -77,18 +83,28 @@ def fetch(messenger, transport, peer: bytes, *, peer_node: str | None = None, li
             if opened.signer != peer:
                 problems.append("signed by someone else")
                 continue
-            pm = ProtocolMessage.decode(opened.data)
-            bundles = [b for b in pm.bundles if b.verify() == peer]
+            bundles = [b for b in ProtocolMessage.decode(opened.data).bundles if b.verify() == peer]
             if not bundles:
                 problems.append("no bundle of that peer in it")
                 continue
-            infos = handle_bundle(acct, bundles[0], now_ms=messenger.now_ms())
-            return infos[0], msg
         except StatusCliError as e:
             problems.append(e.message)
-    why = f" ({len(items)} message(s) on the topic: {'; '.join(sorted(set(problems)))})" if items else ""
-    raise NotFound(f"no bundle of this peer in the store{why}",
-                   hint="the peer publishes it with 'statuscli bundle publish' (listen does it every 6 hours)")  # fmt: skip
+            continue
+        for b in bundles:
+            if newest_msg is None or b.timestamp > newest_msg[0]:
+                newest_msg = (b.timestamp, msg)
+            for iid in b.signed_pre_keys:
+                if iid not in newest or b.timestamp > newest[iid].timestamp:
+                    newest[iid] = b
+    if not newest:
+        why = f" ({len(items)} message(s) on the topic: {'; '.join(sorted(set(problems)))})" if items else ""
+        raise NotFound(f"no bundle of this peer in the store{why}",
+                       hint="the peer publishes it with 'statuscli bundle publish' (listen does it every 6 hours)")  # fmt: skip
+    chosen = sorted({id(b): b for b in newest.values()}.values(), key=lambda b: b.timestamp)  # oldest first: newest stored last
+    with transaction(acct.db):
+        infos = [info for b in chosen for info in handle_bundle(acct, b, now_ms=messenger.now_ms(), in_transaction=True)]
+    new = sorted({i for info in infos for i in info.new_installations})
+    return BundleInfo(infos[-1].identity, sorted(newest), new, chosen[-1].timestamp), newest_msg[1]
 
 
 # --- one-shot use from a command -------------------------------------------------------------------

@@ -265,23 +265,30 @@ def publish(app: AppContext, node, relay) -> None:
 @cli.command()
 @click.argument("peer", metavar="PEER")
 @click.option("--peer-node", "store_peer", metavar="MULTIADDR", help="Store node to ask. [default: the node in use]")
+@click.option("--name", help="Also remember PEER under this contact name.")
 @_network_options
 @pass_app
-def fetch(app: AppContext, peer: str, store_peer, node, relay) -> None:
-    """Fetch PEER's bundle from the network's store (their contact-code topic), verify and store it.
+def fetch(app: AppContext, peer: str, store_peer, name: str | None, node, relay) -> None:
+    """Fetch PEER's bundles from the network's store (their contact-code topic), verify and store them.
 
+    Every installation (device) of PEER found on the store page keeps its newest bundle, so a
+    rotated prekey replaces the old one and a second device is learnt too.
     Exit 7 when the store holds no bundle of PEER, 6 when no node is reachable.
 
     \b
     Examples:
-      statuscli bundle fetch zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh
+      statuscli bundle fetch zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh --name bob
       statuscli bundle fetch bob && statuscli x3dh init bob
     """
     from statuscli.app.messaging.bundles import fetch_now
+    from statuscli.app.peers import add_contact
 
     acct = account(app)
     info, _msg = fetch_now(app, acct, resolve_peer(acct, peer), node=node, relay=relay, store_peer=store_peer)
     data = info.to_json()
     data["compressed_key"] = short_key(info.identity)
+    if name:
+        add_contact(acct, name, info.identity, _now(None))
+        data["contact"] = name
     emit(app, data, text=f"fetched bundle of {data['compressed_key']}: {len(data['installations'])} installation(s), "
-                         f"{len(data['new_installations'])} new")  # fmt: skip
+                         f"{len(data['new_installations'])} new" + (f"; contact: {name}" if name else ""))  # fmt: skip
