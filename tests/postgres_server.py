@@ -4,6 +4,10 @@ listening only on a Unix socket there, stopped (and the folder removed) at the e
 PostgreSQL refuses to run as root: as root the server runs as the ``postgres`` system user
 (Debian's package creates it) through ``runuser``. Needs Debian's ``postgresql`` package
 (``scripts/dev test`` installs it).
+
+A watchdog process holds a pipe from the process that started the server: when that process
+ends in any way (even SIGKILL, or a ``timeout`` around pytest), the pipe closes and the watchdog
+stops the server and removes its folder, so no server outlives its test session.
 """
 
 from __future__ import annotations
@@ -13,10 +17,18 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 USER = "statuscli"
+_WATCHDOG = """
+import shutil, subprocess, sys
+sys.stdin.buffer.read()  # returns when the starting process is gone (or closed the pipe)
+pg_ctl, data, folder, *as_user = sys.argv[1:]
+subprocess.run([*as_user, pg_ctl, "-D", data, "-m", "immediate", "-w", "stop"], capture_output=True)
+shutil.rmtree(folder, ignore_errors=True)
+"""
 
 
 def bin_dir() -> Path | None:
@@ -47,6 +59,10 @@ class PostgresServer:
             raise RuntimeError(f"{' '.join(args[:2])} failed: {r.stderr.strip() or r.stdout.strip()}")
 
     def __enter__(self) -> PostgresServer:
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, str(self.bin / "pg_ctl"), str(self.data), str(self.folder), *self.as_user],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", USER, "--auth=trust", "-E", "UTF8", "--no-sync")
         self.start()
         return self
@@ -63,6 +79,8 @@ class PostgresServer:
             self.stop()
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+            self._watchdog.stdin.close()
+            self._watchdog.wait(30)
 
     def url(self, db: str = "postgres") -> str:
         return f"postgresql://{USER}@/{db}?host={self.folder}"

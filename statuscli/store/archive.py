@@ -216,7 +216,12 @@ class ArchiveBase:
         next_cursor = rows[-1][1] if more and rows else None
         if not forward:
             rows.reverse()
-        return [(r[1], r[2], r[3]) for r in rows], next_cursor
+        return [(r[1], r[2], self._message_bytes(r[3])) for r in rows], next_cursor
+
+    def _message_bytes(self, stored) -> bytes:
+        """The WakuMessage bytes of a scanned row (a backend that stores fields rebuilds them
+        here, only for the rows that make the page)."""
+        return stored
 
     def _hash_page(self, conn, hashes, pubsub_topic, topics, span, n) -> list[ScanRow]:
         time_start, time_end, after, forward = span

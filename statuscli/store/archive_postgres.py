@@ -232,11 +232,14 @@ class PostgresArchive(ArchiveBase):
         order = "ASC" if span[3] else "DESC"
         where = " AND ".join(eq + conds) or "TRUE"
         sql = f"SELECT {_COLUMNS} FROM messages WHERE {where} ORDER BY timestamp {order}, message_hash {order} LIMIT %s"
-        return [(r[0], bytes(r[1]), r[2], _data(r[4], r[3], r[0], r[5], r[6], r[7])) for r in conn.execute(sql, [*eq_args, *args, limit])]
+        return [(r[0], bytes(r[1]), r[2], r) for r in conn.execute(sql, [*eq_args, *args, limit])]
 
     def _by_hashes(self, conn, hashes: list[bytes]):
         rs = conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE message_hash = ANY(%s)", (hashes,)).fetchall()
-        return [(r[0], bytes(r[1]), r[2], r[3], _data(r[4], r[3], r[0], r[5], r[6], r[7])) for r in rs]
+        return [(r[0], bytes(r[1]), r[2], r[3], r) for r in rs]
+
+    def _message_bytes(self, r) -> bytes:
+        return _data(r[4], r[3], r[0], r[5], r[6], r[7])
 
     def _pubsub_topics_of(self, conn, content_topic: str) -> list[str]:
         sql = """
