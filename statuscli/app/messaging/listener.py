@@ -1,5 +1,14 @@
 """``listen``: one loop that receives, decrypts, answers and prints — and can be restarted.
 
+**Every listener sees its events.** Events go to the account's event log first (in the transaction
+of the envelope that produced them); a listener prints from the log, through its own cursor, every
+event after it that matches its filter — whichever process received the envelope. So two
+``listen`` on one account (filtered or not) each print everything that matches their filter: one
+that handles an envelope outside its own filter stores the event without printing it, and the
+other, which then sees that envelope as a duplicate, prints the stored event. A listener's cursor
+starts at the end of the log (or at ``since``); events stored by ``mailserver fetch`` meanwhile are
+printed too.
+
 Order of work (each step's events are already stored, with their cursors, when printed):
 
 1. subscribe (everything through a control socket; our content topics through a filter service);
@@ -80,6 +89,8 @@ class Listener:
         self.note = note
         self.receiver = Receiver(messenger, extra_channels=opts.channels)
         self.counted = 0
+        #: this listener's place in the account's event log: it prints what comes after, whoever stored it
+        self.cursor = opts.since if opts.since is not None else msg_store.last_cursor(messenger.account.db)
         self.resubscribed = 0  # filter re-subscriptions after the service forgot us (light client)
         self._stopping = False
 
@@ -87,10 +98,37 @@ class Listener:
         self._stopping = True
 
     # --- output ------------------------------------------------------------------------------
+    def _drain(self) -> bool:
+        """Print the events stored after our cursor (by us or any other process of this account) that
+        match our filter, moving the cursor; True when ``count`` is reached."""
+        conn = self.m.account.db
+        while True:
+            batch = msg_store.events_after(conn, self.cursor, 500)
+            if not batch:
+                return False
+            for seq, ev in batch:
+                ev["cursor"] = seq
+                self.cursor = seq
+                if self._out(ev):
+                    return True
+
+    def _drainer(self):
+        """An ``emit`` for history fetches (their events are stored already): drain the log; and
+        whether ``count`` was reached."""
+        state = {"done": False}
+
+        def emit(ev: dict) -> None:
+            if not state["done"] and self._drain():
+                state["done"] = True
+
+        return emit, state
+
     def _out(self, ev: dict) -> bool:
         """Print one event; True when ``count`` is reached."""
         if self.opts.chat is not None and not self.opts.chat.matches(ev):
             return False
+        if ev.get("type") == "gap":
+            self.note(f"gap from {ev['from']} to {ev['to']} ns not caught up: {ev['reason']['message']} (kept, retried next time)")
         self.emit(ev)
         if ev.get("type") in COUNTED_TYPES:
             self.counted += 1
@@ -114,7 +152,7 @@ class Listener:
         reached = False
         caught_up = False  # the checkpoint moves only once the catch-up ran (covered, or its gap recorded)
         try:
-            reached = self._replay()
+            reached = self._drain()  # --since: what was stored after that cursor first
             if not reached:
                 reached = self._catch_up_at_start(heard_live_from)
                 caught_up = True
@@ -142,12 +180,11 @@ class Listener:
             for r in self.t.receive(min(wait, self._until_due())):
                 handled = self.receiver.handle_safely(r.data, r.pubsub_topic)
                 self._publish(handled.replies)
-                for ev in handled.events:
-                    if self._out(ev):
-                        return True
+                if self._drain():  # handled here or, when a duplicate, by another listener of this account
+                    return True
                 if self._stopping:
                     break
-            if self._tick():
+            if self._drain() or self._tick():
                 return True
             if self._heal():
                 return True
@@ -165,19 +202,13 @@ class Listener:
         """The filter service forgot us and we re-subscribed: fetch the window we may have missed."""
         take = getattr(self.t, "interruptions", None)
         windows = take() if take is not None else []
-        done = False
-
-        def emit(ev: dict) -> None:
-            nonlocal done
-            if not done and self._out(ev):
-                done = True
-
+        emit, state = self._drainer()
         for a, b in windows:
             self.resubscribed += 1
             self.note(f"the filter service had forgotten our subscription (re-subscribed; {self.resubscribed} so far): "
                       f"fetching those {(b - a) / 1e9:.1f} s from the store")  # fmt: skip
             history.fill_window(self.m, self.receiver, self.t, a, b, reason="filter subscription interrupted", emit=emit)
-        return done
+        return state["done"] or self._drain()
 
     def _maybe_publish_bundle(self) -> None:
         if self.opts.publish_bundle and bundles.due(self.m):
@@ -189,52 +220,23 @@ class Listener:
     def _subscription_topics(self) -> list[str] | None:
         return self.receiver.topics.content_topics if self.t.filters_topics else None
 
-    def _replay(self) -> bool:
-        if self.opts.since is None:
-            return False
-        conn = self.m.account.db
-        cursor = self.opts.since
-        while True:
-            batch = msg_store.events_after(conn, cursor, 500)
-            if not batch:
-                return False
-            for seq, ev in batch:
-                ev["cursor"] = seq
-                if self._out(ev):
-                    return True
-                cursor = seq
-
     def _catch_up_at_start(self, heard_live_from: int) -> bool:
         """Recorded gaps, then checkpoint → now from the store (see :mod:`history`); True when ``count`` is reached."""
-        done = False
-
-        def emit(ev: dict) -> None:
-            nonlocal done
-            if ev.get("type") == "gap":
-                self.note(f"gap from {ev['from']} to {ev['to']} ns not caught up: {ev['reason']['message']} (kept, retried next time)")
-            if not done and self._out(ev):
-                done = True
-
+        emit, state = self._drainer()
         history.catch_up(self.m, self.receiver, self.t, heard_live_from_ns=heard_live_from, enabled=self.opts.catch_up, emit=emit)
-        return done
+        return state["done"] or self._drain()
 
     def _catch_up(self, since_ns: int | None) -> bool:
         """New topics appeared: events from the store since ``since_ns`` (minus the margin); True when ``count`` is reached."""
         if not self.opts.catch_up or since_ns is None:
             return False
-        done = False
-
-        def emit(ev: dict) -> None:
-            nonlocal done
-            if not done and self._out(ev):
-                done = True
-
+        emit, state = self._drainer()
         try:
             history.fetch(self.m, self.receiver, self.t, content_topics=self.receiver.topics.content_topics,
                           since_ns=since_ns - history.CATCH_UP_MARGIN_NS, until_ns=None, emit=emit, send_acks=False)  # fmt: skip
         except StatusCliError as e:
             self.note(f"no catch-up from the store: {e.message}")
-        return done
+        return state["done"] or self._drain()
 
     def _until_due(self) -> float:
         nd = mvds_state.next_due(self.m.account.db)
@@ -245,7 +247,5 @@ class Listener:
     def _tick(self, final: bool = False) -> bool:
         envs, expired = self.m.tick()
         self._publish(envs)
-        for ev in history._log(self.m, expired):
-            if not final and self._out(ev):
-                return True
-        return False
+        history._log(self.m, expired)  # stored; printed through the cursor
+        return not final and bool(expired) and self._drain()

@@ -30,6 +30,12 @@ could not be fetched (the node has no store, --no-catch-up) is never skipped sil
 printed as a 'gap' and fetched by the next listen or mailserver fetch through a node with a store.
 
 \b
+Several listeners on one account: every event is stored in the account's event log before it is
+printed, and each listen prints from that log, through its own cursor, every event that matches
+its filter — whichever listen (or mailserver fetch) received it. A filtered listen never swallows
+what another one would print.
+
+\b
 Stopping: --count reached, --timeout with no --count, or SIGTERM exit 0; Ctrl-C (SIGINT) stops
 just as cleanly and exits 130.
 """
