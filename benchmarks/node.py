@@ -185,11 +185,12 @@ def bench_store_wire(archive, reps: int) -> float:
     """One page (pubsub + content topic, 20) over a libp2p stream, median."""
     import trio
 
+    from statuscli.net.limits import NodeLimits
     from statuscli.net.node import WakuNode
     from statuscli.net.node_config import NodeConfig
 
     async def main():
-        server = WakuNode(NodeConfig(mode="full", listen=["/ip4/127.0.0.1/tcp/0"], archive=archive))
+        server = WakuNode(NodeConfig(mode="full", listen=["/ip4/127.0.0.1/tcp/0"], archive=archive, limits=NodeLimits.unlimited()))
         client = WakuNode(NodeConfig(mode="light", listen=[]))
         async with server, client:
             pid = await client.connect(server.multiaddrs[0])
@@ -242,7 +243,8 @@ def bench_publish(warm_reps: int, cold_reps: int, folder: Path) -> dict:
 
     home = Path(tempfile.mkdtemp(dir=folder))
     node = subprocess.Popen(
-        [sys.executable, "-m", "statuscli", "--home", str(home), "--quiet", "node", "run", "--listen", "/ip4/127.0.0.1/tcp/0"],
+        [sys.executable, "-m", "statuscli", "--home", str(home), "--quiet", "node", "run", "--listen", "/ip4/127.0.0.1/tcp/0",
+         "--rate-limit", "lightpush:0/0s"],  # the latency of a push, not the per-peer limit
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -65,6 +65,7 @@ class RunOptions:
     data_dir: str | None = None
     log_file: str | None = None
     public: bool = False
+    rate_limits: list[str] = field(default_factory=list)
     libp2p_log_level: int = logging.WARNING
     discv5: bool = False
     discv5_port: int = 9000
@@ -180,8 +181,10 @@ def listen_plan(opts: RunOptions) -> tuple[list[str], list[str]]:
     """``(addresses to listen on, default addresses that were taken)``. Given ``--listen``
     addresses are used as they are (checked); the defaults (loopback, or every interface with
     ``--public``) move to a free port when theirs is taken."""
+    from statuscli.net.limits import NodeLimits
     from statuscli.net.listen_addrs import LOOPBACK_LISTEN, PUBLIC_LISTEN, free_defaults, validate_listen
 
+    NodeLimits().with_rates(opts.rate_limits)  # refused here, before a node (or a child) starts
     if opts.listen:
         validate_listen(opts.listen)
         return list(opts.listen), []
@@ -200,6 +203,7 @@ def run_foreground(home: Path, opts: RunOptions, announce: Callable[[dict], None
 
 def _run_locked(folder: Path, opts: RunOptions, announce: Callable[[dict], None]) -> None:
     from statuscli.net.host import load_or_create_node_key
+    from statuscli.net.limits import NodeLimits
     from statuscli.net.listen_addrs import AddressInUse, with_port
     from statuscli.net.node_config import DEFAULT_SHARDS, NodeConfig
     from statuscli.net.runner import run
@@ -236,6 +240,7 @@ def _run_locked(folder: Path, opts: RunOptions, announce: Callable[[dict], None]
                 dns_server=opts.dns_server,
                 test_filter_forget_every=float(os.environ.get("STATUSCLI_TEST_FILTER_FORGET_S") or 0) or None,
                 discovery_period=opts.discovery_period,
+                limits=NodeLimits().with_rates(opts.rate_limits),
             )
             try:
                 if run(_serve, folder, config, sock, announce, extra) == signal.SIGINT:

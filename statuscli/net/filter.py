@@ -12,13 +12,19 @@ Rules (spec §5):
 * ``/vac/waku/filter-push/2.0.0-beta1``: for every relayed message matching a subscription, the
   service writes ``MessagePush{waku_message, pubsub_topic}`` (pubsub_topic always set: nwaku's
   decoder requires it) on a push stream to the subscriber, kept open and reused, reopened once
-  if it broke. Each subscriber has its own bounded queue; anything that cannot be delivered is
-  counted (``dropped.filter.*``) and logged.
+  if it broke. Each subscriber has its own queue, bounded in bytes (``filter_queue_bytes``) and
+  in all (``filter_queue_total_bytes``): a subscriber that does not read is dropped with what was
+  queued for it (``dropped.filter.slow-subscriber``, its score lowered), never buffered without
+  end. Anything that cannot be delivered is counted (``dropped.filter.*``) and logged.
+* A full service (``filter_max_peers``) makes room before refusing: it evicts a subscriber whose
+  connection is gone, else the lowest scored (below 0), else the longest silent one past
+  ``filter_idle_evict_s`` (``filter.evicted.<why>``); only then 503.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,7 +43,6 @@ OK, BAD_REQUEST, NOT_FOUND, TOO_MANY_REQUESTS, SERVICE_UNAVAILABLE = 200, 400, 4
 
 MAX_CONTENT_TOPICS_PER_REQUEST = 100
 MAX_CRITERIA_PER_PEER = 1000
-MAX_PEERS = 100
 SUBSCRIPTION_TTL = 300.0
 PUSH_QUEUE = 4096
 PUSH_TIMEOUT = 10.0
@@ -48,6 +53,9 @@ class _Subscriber:
     criteria: set[tuple[str, str]] = field(default_factory=set)
     last_seen: float = 0.0
     queue_send: trio.MemorySendChannel | None = None
+    queued: int = 0  # messages waiting
+    queued_bytes: int = 0
+    worker: trio.CancelScope | None = None
 
 
 def reply(request_id: str, code: int, desc: str) -> bytes:
@@ -58,13 +66,18 @@ class FilterService:
     """Serves filter subscriptions; feed it relayed messages with :meth:`on_message`."""
 
     def __init__(self, host, counters, *, topics: Callable[[], set[str]], clock: Callable[[], float] = time.monotonic,
-                 forget_every: float | None = None) -> None:  # fmt: skip
+                 forget_every: float | None = None, limits=None, guard=None) -> None:  # fmt: skip
+        from statuscli.net.limits import NodeLimits
+
         self.host = host  # WakuHost
         self.forget_every = forget_every  # TEST ONLY (NodeConfig.test_filter_forget_every)
         self.counters = counters
         self.topics = topics
         self.clock = clock
+        self.limits = limits or NodeLimits()
+        self.guard = guard  # PeerGuard (scores for eviction and slow readers), optional
         self.subscribers: dict = {}
+        self.queued_bytes = 0  # over all subscribers
         self._nursery: trio.Nursery | None = None
 
     async def run(self, nursery: trio.Nursery) -> None:
@@ -114,7 +127,8 @@ class FilterService:
         if topic not in self.topics():
             return reply(rid, BAD_REQUEST, f"this node does not relay {topic}")
         if sub is None:
-            if len(self.subscribers) >= MAX_PEERS:
+            if len(self.subscribers) >= self.limits.filter_max_peers and not self._evict_one(now):
+                self.counters.drop("filter.full", "filter service full: refusing %s", peer)
                 return reply(rid, SERVICE_UNAVAILABLE, "filter service is full")
             sub = self._add(peer)
         new = {(topic, ct) for ct in cts} - sub.criteria
@@ -128,17 +142,43 @@ class FilterService:
     # -- subscribers -----------------------------------------------------------------------
     def _add(self, peer) -> _Subscriber:
         sub = _Subscriber()
-        send, recv = trio.open_memory_channel(PUSH_QUEUE)
+        send, recv = trio.open_memory_channel(math.inf)  # bounded by on_message, in bytes and count
         sub.queue_send = send
         self.subscribers[peer] = sub
         if self._nursery is not None:
-            self._nursery.start_soon(self._push_worker, peer, recv)
+            self._nursery.start_soon(self._push_worker, peer, sub, recv)
         return sub
 
     def _remove(self, peer) -> None:
         sub = self.subscribers.pop(peer, None)
-        if sub is not None and sub.queue_send is not None:
-            sub.queue_send.close()
+        if sub is not None:
+            self.queued_bytes -= sub.queued_bytes
+            sub.queued_bytes = sub.queued = 0
+            if sub.queue_send is not None:
+                sub.queue_send.close()
+            if sub.worker is not None:
+                sub.worker.cancel()  # a write blocked on a peer that does not read ends now
+
+    def _evict_one(self, now: float) -> bool:
+        """Make room for a new subscriber: gone, then lowest scored, then longest silent."""
+        subs = list(self.subscribers.items())
+        gone = [p for p, _ in subs if not self.host.is_connected(p)]
+        if gone:
+            return self._evict(min(gone, key=lambda p: self.subscribers[p].last_seen), "disconnected")
+        if self.guard is not None:
+            scored = [(self.guard.score(p), s.last_seen, p) for p, s in subs if self.guard.score(p) < 0]
+            if scored:
+                return self._evict(min(scored, key=lambda t: t[:2])[2], "low-score")
+        peer, sub = min(subs, key=lambda ps: ps[1].last_seen)
+        if now - sub.last_seen > self.limits.filter_idle_evict_s:
+            return self._evict(peer, "idle")
+        return False
+
+    def _evict(self, peer, why: str) -> bool:
+        log.info("filter: evicting the subscription of %s (%s) to make room", peer, why)
+        self.counters.inc(f"filter.evicted.{why}")
+        self._remove(peer)
+        return True
 
     async def _expire_loop(self) -> None:
         while True:
@@ -165,39 +205,70 @@ class FilterService:
     def on_message(self, msg) -> None:
         """Queue a relayed message (a ``RelayMessage``) for every matching subscriber."""
         key = (msg.pubsub_topic, msg.message.content_topic)
-        for peer, sub in self.subscribers.items():
-            if key in sub.criteria and sub.queue_send is not None:
+        size = len(msg.data)
+        lim = self.limits
+        for peer, sub in list(self.subscribers.items()):
+            if key not in sub.criteria or sub.queue_send is None:
+                continue
+            if sub.queued_bytes + size > lim.filter_queue_bytes or sub.queued >= PUSH_QUEUE:
+                # a reader this far behind is not buffered for: drop it and what waited for it
+                self.counters.drop("filter.slow-subscriber", "filter: %s does not read its pushes (%d bytes waiting); dropping it",
+                                   peer, sub.queued_bytes)  # fmt: skip
+                self.counters.drop("filter.queue-full", "filter push to %s: subscriber dropped", peer, n=sub.queued + 1, level=logging.DEBUG)
+                if self.guard is not None:
+                    self.guard.penalize(peer, "slow-subscriber")
+                self._remove(peer)
+                continue
+            if self.queued_bytes + size > lim.filter_queue_total_bytes:
+                self.counters.drop("filter.queue-total-full", "filter push to %s: all subscribers' queues are full", peer)
+                continue
+            try:
+                sub.queue_send.send_nowait(msg)
+            except (trio.WouldBlock, trio.ClosedResourceError):
+                continue
+            sub.queued += 1
+            sub.queued_bytes += size
+            self.queued_bytes += size
+
+    async def _push_worker(self, peer, sub: _Subscriber, recv: trio.MemoryReceiveChannel) -> None:
+        holder: list = [None]  # the push stream, opened on first use, reopened once if it broke
+        with trio.CancelScope() as scope:
+            sub.worker = scope
+            async with recv:
+                async for msg in recv:
+                    await self._push_one(peer, sub, msg, holder)
+        stream = holder[0]
+        if stream is not None:
+            if scope.cancelled_caught:
+                await reset_quietly(stream)
+            else:
                 try:
-                    sub.queue_send.send_nowait(msg)
-                except trio.WouldBlock:
-                    self.counters.drop("filter.queue-full", "filter push to %s: queue full", peer)
-                except trio.ClosedResourceError:
+                    await stream.close()
+                except Exception:
                     pass
 
-    async def _push_worker(self, peer, recv: trio.MemoryReceiveChannel) -> None:
-        stream = None
-        async with recv:
-            async for msg in recv:
-                body = frame(pb.MessagePush(waku_message=msg.data, pubsub_topic=msg.pubsub_topic).SerializeToString())
-                for attempt in (1, 2):
-                    try:
-                        with trio.fail_after(PUSH_TIMEOUT):
-                            if stream is None:
-                                stream = await open_stream(self.host.host, peer, codecs.FILTER_PUSH)
-                            await stream.write(body)
-                        self.counters.inc("filter.pushed")
-                        break
-                    except Exception as e:
-                        if stream is not None:
-                            await reset_quietly(stream)
-                            stream = None
-                        if attempt == 2:
-                            self.counters.drop("filter.push-failed", "filter push to %s failed: %s: %s", peer, type(e).__name__, e)
-                            if not self.host.is_connected(peer) and self.subscribers.get(peer) is not None:
-                                log.info("filter: %s is gone; dropping its subscription", peer)
-                                self._remove(peer)
-        if stream is not None:
-            try:
-                await stream.close()
-            except Exception:
-                pass
+    async def _push_one(self, peer, sub: _Subscriber, msg, holder: list) -> None:
+        body = frame(pb.MessagePush(waku_message=msg.data, pubsub_topic=msg.pubsub_topic).SerializeToString())
+        try:
+            for attempt in (1, 2):
+                try:
+                    with trio.fail_after(PUSH_TIMEOUT):
+                        if holder[0] is None:
+                            holder[0] = await open_stream(self.host.host, peer, codecs.FILTER_PUSH)
+                        await holder[0].write(body)
+                    self.counters.inc("filter.pushed")
+                    return
+                except Exception as e:
+                    if holder[0] is not None:
+                        await reset_quietly(holder[0])
+                        holder[0] = None
+                    if attempt == 2:
+                        self.counters.drop("filter.push-failed", "filter push to %s failed: %s: %s", peer, type(e).__name__, e)
+                        if not self.host.is_connected(peer) and self.subscribers.get(peer) is sub:
+                            log.info("filter: %s is gone; dropping its subscription", peer)
+                            self._remove(peer)
+        finally:
+            if self.subscribers.get(peer) is sub:  # (a removed subscriber's bytes were returned at once)
+                sub.queued -= 1
+                sub.queued_bytes -= len(msg.data)
+                self.queued_bytes -= len(msg.data)

@@ -43,6 +43,7 @@ from statuscli.net import codecs, lightpush
 from statuscli.net.archive_writer import ArchiveWriter
 from statuscli.net.filter import FilterService
 from statuscli.net.filter_client import FilterClient
+from statuscli.net.guard import FrameBudget, PeerGuard
 from statuscli.net.host import WakuHost
 from statuscli.net.metadata import MetadataService
 from statuscli.net.node_config import NodeConfig, Subscription
@@ -103,6 +104,9 @@ class WakuNode(NodeClientMixin):
     def __init__(self, config: NodeConfig) -> None:
         self.config = config
         self.counters = Counters()
+        lim = config.limits
+        self.guard = PeerGuard(lim, self.counters, on_ban=self._on_ban)
+        self.frame_budget = FrameBudget(lim.frame_bytes_per_connection, lim.frame_bytes_total)
         secret = config.node_key or _fresh_key()
         self._secret = secret
         listen = config.listen if config.mode != "light" else [a for a in config.listen if a]
@@ -126,27 +130,37 @@ class WakuNode(NodeClientMixin):
         self._mount()
 
     # -- wiring ----------------------------------------------------------------------------
+    def _serve(self, name: str, fn, *, limit: int | None = None, rate: str | None = None):
+        kw = {"limit": limit} if limit is not None else {}
+        return serve(name, fn, self.counters, guard=self.guard, budget=self.frame_budget, rate=rate, **kw)
+
     def _mount(self) -> None:
         cfg, h, c = self.config, self.host, self.counters
         events_send, self._events_recv = trio.open_memory_channel(1024)
         h.host.get_network().register_notifee(_ConnectionEvents(events_send))
-        h.set_handler(codecs.METADATA, serve("metadata", self.metadata.handle, c, limit=4096))
+        h.set_handler(codecs.METADATA, self._serve("metadata", self.metadata.handle, limit=4096))
         h.set_handler(codecs.FILTER_PUSH, self.filter_client.handle_push)
         if cfg.relays:
-            self.relay = WakuRelay(h, c, max_message_size=cfg.max_message_size, timestamp_window_ns=int(cfg.timestamp_window_s * 1e9))
+            self.relay = WakuRelay(h, c, max_message_size=cfg.max_message_size, timestamp_window_ns=int(cfg.timestamp_window_s * 1e9),
+                                   guard=self.guard)  # fmt: skip
             self.relay.add_listener(self._on_relay_message)
         if cfg.serves:
             lp = lightpush.LightPushService(self._accept_push, c)
-            h.set_handler(codecs.LIGHTPUSH_V3, serve("lightpush", lp.handle_v3, c))
-            h.set_handler(codecs.LIGHTPUSH_V2, serve("lightpush-v2", lp.handle_v2, c))
+            h.set_handler(codecs.LIGHTPUSH_V3, self._serve("lightpush", lp.handle_v3, rate="lightpush"))
+            h.set_handler(codecs.LIGHTPUSH_V2, self._serve("lightpush-v2", lp.handle_v2, rate="lightpush"))
             self.filter = FilterService(h, c, topics=lambda: self.relay.topics if self.relay else set(),
-                                        forget_every=cfg.test_filter_forget_every)  # fmt: skip
-            h.set_handler(codecs.FILTER_SUBSCRIBE, serve("filter", self.filter.handle, c))
+                                        forget_every=cfg.test_filter_forget_every, limits=cfg.limits, guard=self.guard)  # fmt: skip
+            h.set_handler(codecs.FILTER_SUBSCRIBE, self._serve("filter", self.filter.handle, rate="filter"))
             if self.archive is not None:
-                h.set_handler(codecs.STORE_V3, serve("store", StoreService(self.archive_writer, c).handle, c))
+                h.set_handler(codecs.STORE_V3, self._serve("store", StoreService(self.archive_writer, c).handle, rate="store"))
         if cfg.discovers:
             px = PeerExchangeService(lambda: self._enr_raw, self.enr_cache, c)
-            h.set_handler(codecs.PEER_EXCHANGE, serve("peer-exchange", px.handle, c, limit=1024))
+            h.set_handler(codecs.PEER_EXCHANGE, self._serve("peer-exchange", px.handle, limit=1024, rate="peer-exchange"))
+
+    def _on_ban(self, peer) -> None:
+        nursery = getattr(self, "_nursery", None)
+        if nursery is not None:
+            nursery.start_soon(self.host.disconnect, peer)
 
     async def __aenter__(self) -> WakuNode:
         stack = AsyncExitStack()
@@ -281,6 +295,10 @@ class WakuNode(NodeClientMixin):
             async for kind, peer in recv:
                 if kind == "connected":
                     self.counters.inc("peers.connected")
+                    if self.guard.banned(peer):
+                        self.counters.drop("guard.banned-connection", "closing a connection from banned peer %s", peer)
+                        self._nursery.start_soon(self.host.disconnect, peer)
+                        continue
                     self._nursery.start_soon(self._check_new_peer, peer)
                 else:
                     self.counters.inc("peers.disconnected")

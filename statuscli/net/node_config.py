@@ -20,6 +20,7 @@ import trio
 
 from statuscli import __version__
 from statuscli.core.errors import InvalidInput
+from statuscli.net.limits import NodeLimits
 from statuscli.net.listen_addrs import LOOPBACK_LISTEN
 
 MODES = ("full", "relay", "bootstrap", "light")
@@ -72,6 +73,8 @@ class NodeConfig:
     discv5_interval: float = 10.0
     #: Walk only for this many seconds after start (None: always), as a mobile client would.
     discovery_period: float | None = None
+    #: Per-peer rate limits, bans, byte caps of queues and frames (``statuscli.net.limits``).
+    limits: NodeLimits = field(default_factory=NodeLimits)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

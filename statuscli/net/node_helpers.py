@@ -19,6 +19,7 @@ from statuscli.net import codecs, lightpush, store_protocol
 from statuscli.net.filter_client import FilterSubscription
 from statuscli.net.metadata import PeerMetadata
 from statuscli.net.peer_exchange import enr_multiaddrs, peer_exchange
+from statuscli.net.streams import ServiceRefused
 
 
 def is_enr_text(text: str) -> bool:
@@ -49,6 +50,27 @@ def build_enr_for(node) -> bytes:
     if ip is not None:
         ip_address(ip)
     return build_enr(node._secret, int(time.time()), ip=ip, tcp=tcp, waku2_flags=flags, multiaddrs=ws, rs=rs)
+
+
+#: Answers to a rate-limited request are retried (waiting longer each time) for this long at most.
+BACKOFF_FIRST_S = 0.1
+BACKOFF_MAX_S = 2.0
+
+
+async def _backing_off(call, timeout: float):
+    """``await call()`` again while the service answers 429 (rate-limited), waiting 0.1, 0.2, …
+    2 s between tries, for ``timeout`` seconds at most; then the 429 result is returned."""
+    import trio
+
+    deadline = trio.current_time() + timeout
+    wait = BACKOFF_FIRST_S
+    while True:
+        result = await call()
+        code = getattr(result, "status_code", getattr(result, "status", None))
+        if code != lightpush.TOO_MANY_REQUESTS or trio.current_time() + wait > deadline:
+            return result
+        await trio.sleep(wait)
+        wait = min(BACKOFF_MAX_S, wait * 2)
 
 
 class NodeClientMixin:
@@ -87,7 +109,7 @@ class NodeClientMixin:
         """Ask a service node to relay ``message`` (returns its status; raises on transport errors)."""
         pid = await self.resolve_peer(peer)
         data = message if isinstance(message, bytes) else encode(message)
-        return await lightpush.lightpush(self.host.host, pid, pubsub_topic, data, timeout=timeout)
+        return await _backing_off(lambda: lightpush.lightpush(self.host.host, pid, pubsub_topic, data, timeout=timeout), timeout)
 
     async def filter_subscribe(self, peer, pubsub_topic: str, content_topics: list[str], *, timeout: float = 10.0) -> FilterSubscription:
         pid = await self.resolve_peer(peer)
@@ -103,7 +125,19 @@ class NodeClientMixin:
             rows, cursor = await service.run_query(req)
             return store_protocol.local_page(rows, cursor, req.include_data)
         pid = await self.resolve_peer(peer)
-        return await store_protocol.store_query(self.host.host, pid, timeout=timeout, **criteria)
+
+        async def once():
+            try:
+                return await store_protocol.store_query(self.host.host, pid, timeout=timeout, **criteria)
+            except ServiceRefused as e:
+                if e.status != lightpush.TOO_MANY_REQUESTS:
+                    raise
+                return e  # retried while time is left, then raised
+
+        result = await _backing_off(once, timeout)
+        if isinstance(result, ServiceRefused):
+            raise result
+        return result
 
     async def peer_exchange(self, peer, num_peers: int = 20, *, timeout: float = 10.0) -> list[Enr]:
         pid = await self.resolve_peer(peer)
@@ -190,4 +224,10 @@ class NodeClientMixin:
             "uptime_s": round(time.time() - self.started_at, 1),
             "counters": self.counters.snapshot(),
             **({"discovery": self.discovery.info()} if getattr(self, "discovery", None) is not None else {}),
+            "guard": {
+                **self.guard.snapshot(),
+                "frame_bytes_held": self.frame_budget.used,
+                "filter_queued_bytes": self.filter.queued_bytes if self.filter is not None else 0,
+                "rate_limits": {k: str(v) for k, v in sorted(cfg.limits.rates.items())},
+            },
         }

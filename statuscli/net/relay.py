@@ -98,8 +98,10 @@ class WakuRelay:
         max_message_size: int = MAX_MESSAGE_SIZE,
         timestamp_window_ns: int = TIMESTAMP_WINDOW_NS,
         clock: Callable[[], int] = time.time_ns,
+        guard=None,
     ) -> None:
         self.host = host
+        self.guard = guard  # PeerGuard: per-forwarder rate limit and score (None: no limits)
         self.counters = counters
         self.max_message_size = max_message_size
         self.timestamp_window_ns = timestamp_window_ns
@@ -171,11 +173,16 @@ class WakuRelay:
 
     # -- hooks called by py-libp2p ---------------------------------------------------------
     def _validator(self, forwarder, msg) -> bool:
+        guard = self.guard if forwarder != self.host.peer_id else None
+        if guard is not None and not guard.allow(forwarder, "relay"):
+            return False  # counted as dropped.ratelimit.relay
         try:
             validate(msg.data, now_ns=self.clock(), max_size=self.max_message_size, window_ns=self.timestamp_window_ns)
         except InvalidMessage as e:
             topic = msg.topicIDs[0] if msg.topicIDs else "?"
             self.counters.drop(f"relay.invalid.{e.reason}", "relay message from %s on %s: %s", forwarder, topic, e.message)
+            if guard is not None and e.reason in ("undecodable", "too-large"):  # not clock skew: honest peers forward those
+                guard.penalize(forwarder, "invalid-relay")
             return False
         if msg.from_id or msg.seqno or msg.signature or msg.key:
             self.counters.drop("relay.invalid.signed", "relay message from %s carries from/seqno/signature (StrictNoSign)", forwarder)

@@ -19,7 +19,7 @@ from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
 
 from statuscli.core.encoding import uvarint_encode
-from statuscli.core.errors import DecodeError, NetworkError, ProtocolRefused, TimeoutExpired
+from statuscli.core.errors import DecodeError, NetworkError, ProtocolRefused, StatusCliError, TimeoutExpired
 
 log = logging.getLogger("statuscli.net")
 
@@ -53,8 +53,10 @@ async def _read_some(stream, n: int) -> bytes:
         raise StreamClosedEarly(f"stream broke while reading: {name}") from e
 
 
-async def read_frame(stream, limit: int = MAX_FRAME, *, allow_eof: bool = False) -> bytes | None:
-    """Read one uvarint-length-prefixed frame. ``None`` on a clean EOF if ``allow_eof``."""
+async def read_frame(stream, limit: int = MAX_FRAME, *, allow_eof: bool = False, reserve=None) -> bytes | None:
+    """Read one uvarint-length-prefixed frame. ``None`` on a clean EOF if ``allow_eof``.
+    ``reserve(length) -> bool`` is asked before the body is read (a memory budget); False
+    refuses the frame (``DecodeError`` code ``frame-budget``)."""
     length = shift = 0
     for i in range(10):
         b = await _read_some(stream, 1)
@@ -70,6 +72,8 @@ async def read_frame(stream, limit: int = MAX_FRAME, *, allow_eof: bool = False)
         raise DecodeError("frame length varint longer than 10 bytes")
     if length > limit:
         raise DecodeError(f"frame of {length} bytes is over the {limit}-byte limit", code="frame-too-large")
+    if reserve is not None and not reserve(length):
+        raise DecodeError(f"no room for a {length}-byte frame now (frames being received hold the budget)", code="frame-budget")
     buf = bytearray()
     while len(buf) < length:
         chunk = await _read_some(stream, length - len(buf))
@@ -144,9 +148,12 @@ async def request(host, peer_id: ID, protocol: str, payload: bytes, *, limit: in
                 await stream.write(frame(payload))
                 await stream.close_write()
                 reply = await read_frame(stream, limit)
-            except BaseException:
+            except (StatusCliError, trio.Cancelled):
                 await reset_quietly(stream)
                 raise
+            except Exception as e:  # the muxer's own errors (a reset connection): typed, never raw
+                await reset_quietly(stream)
+                raise StreamClosedEarly(f"{protocol} stream to {peer_id} broke: {type(e).__name__}: {e}") from e
             await close_quietly(stream)
             return reply
     except trio.TooSlowError:
@@ -161,6 +168,10 @@ async def send_only(host, peer_id: ID, protocol: str, payload: bytes, *, timeout
             try:
                 await stream.write(frame(payload))
                 await stream.close_write()
+            except (StatusCliError, trio.Cancelled):
+                raise
+            except Exception as e:
+                raise StreamClosedEarly(f"{protocol} stream to {peer_id} broke: {type(e).__name__}: {e}") from e
             finally:
                 await close_quietly(stream)
     except trio.TooSlowError:
@@ -171,17 +182,39 @@ async def send_only(host, peer_id: ID, protocol: str, payload: bytes, *, timeout
 SERVE_TIMEOUT = 15.0
 
 
-def serve(name: str, fn, counters, *, limit: int = MAX_FRAME):
+def serve(name: str, fn, counters, *, limit: int = MAX_FRAME, guard=None, budget=None, rate: str | None = None):
     """A stream handler for a req/resp protocol: read one frame, ``await fn(peer_id, data)``,
     write its reply (if not ``None``) and half-close. Broken input is counted and logged; the
-    handler never raises into py-libp2p."""
+    handler never raises into py-libp2p.
+
+    ``guard`` (a :class:`~statuscli.net.guard.PeerGuard`): streams of a banned peer are reset, and
+    with ``rate`` each request takes a token of that protocol's per-peer bucket (over the limit:
+    the protocol's own 429 answer); bad frames lower the peer's score. ``budget`` (a
+    :class:`~statuscli.net.guard.FrameBudget`): the frame's bytes are reserved per connection and
+    in all before its body is read, and released when the request is done."""
+    from statuscli.net.guard import too_many_requests
 
     async def handler(stream) -> None:
         peer = stream.muxed_conn.peer_id
         counters.inc(f"{name}.requests")
+        if guard is not None and guard.banned(peer):
+            counters.drop(f"guard.banned-stream.{name}", "%s stream from banned peer %s", name, peer, level=logging.DEBUG)
+            await reset_quietly(stream)
+            return
+        held = [0]
+        conn = stream.muxed_conn
+
+        def reserve(n: int) -> bool:
+            if budget is None:
+                return True
+            if budget.reserve(conn, n):
+                held[0] = n
+                return True
+            return False
+
         try:
             with trio.fail_after(SERVE_TIMEOUT):
-                data = await read_frame(stream, limit, allow_eof=True)
+                data = await read_frame(stream, limit, allow_eof=True, reserve=reserve)
                 if data is None:
                     # opened and closed without a byte (js-waku pre-opens streams it may not
                     # use): nothing was sent, so nothing is dropped
@@ -189,7 +222,10 @@ def serve(name: str, fn, counters, *, limit: int = MAX_FRAME):
                     log.debug("%s stream from %s closed unused", name, peer)
                     await close_quietly(stream)
                     return
-                reply = await fn(peer, data)
+                if guard is not None and rate is not None and not guard.allow(peer, rate):
+                    reply = too_many_requests(name, data)
+                else:
+                    reply = await fn(peer, data)
                 if reply is None:
                     await close_quietly(stream)
                 else:
@@ -198,10 +234,16 @@ def serve(name: str, fn, counters, *, limit: int = MAX_FRAME):
             counters.drop(f"{name}.timeout", "%s request from %s timed out", name, peer)
             await reset_quietly(stream)
         except (StreamClosedEarly, DecodeError) as e:
-            counters.drop(f"{name}.bad-frame", "%s request from %s: %s", name, peer, e)
+            why = "frame-budget" if getattr(e, "code", "") == "frame-budget" else "bad-frame"
+            counters.drop(f"{name}.{why}", "%s request from %s: %s", name, peer, e)
+            if guard is not None:
+                guard.penalize(peer, "frame-budget" if why == "frame-budget" else "bad-request")
             await reset_quietly(stream)
         except Exception as e:  # a stream error while replying, or a bug: log, keep serving
             counters.drop(f"{name}.error", "%s request from %s failed: %s: %s", name, peer, type(e).__name__, e)
             await reset_quietly(stream)
+        finally:
+            if held[0]:
+                budget.release(conn, held[0])
 
     return handler

@@ -62,10 +62,11 @@ def run_node_target(name: str, runs: int, seed: int) -> int:
 
     logging.getLogger("statuscli").setLevel(logging.ERROR)  # every refused input logs a "dropped" warning
 
+    from statuscli.net.limits import NodeLimits
     from tests.net.conftest import make_node
 
     async def main() -> int:
-        node = make_node("full")
+        node = make_node("full", limits=NodeLimits.unlimited())
         async with node:
             if name == "control-json":
                 return await _control(node, runs, seed)

@@ -15,6 +15,7 @@ import pytest
 import trio
 
 from statuscli.net.control_server import ControlServer
+from statuscli.net.limits import NodeLimits
 from statuscli.net.streams import frame, open_stream, read_frame
 from tests.fuzz.control_json import is_internal_error, line
 from tests.fuzz.mutate import mutate
@@ -36,7 +37,7 @@ async def still_serving(node, light) -> None:
 
 @trio_test(120)
 async def test_every_rpc_handler_refuses_garbage_with_a_typed_answer():
-    node, light = make_node("full"), make_node("light")
+    node, light = make_node("full", limits=NodeLimits.unlimited()), make_node("light")  # the handlers, not the guard
     async with node, light:
         for name in sorted(RPC_PROTOCOLS):
             answered = await fuzz_handler(node, name, EXAMPLES, seed=len(name) + SEED)
@@ -49,7 +50,7 @@ async def test_every_rpc_handler_refuses_garbage_with_a_typed_answer():
 @trio_test(120)
 async def test_mutated_requests_over_real_streams():
     """The in-memory harness above reaches the same handlers a TCP stream does: check on the wire."""
-    node, light = make_node("full"), make_node("light")
+    node, light = make_node("full", limits=NodeLimits.unlimited()), make_node("light")  # the handlers, not the guard
     rng = random.Random(3 + SEED)
     async with node, light:
         pid = await light.connect(node.multiaddrs[0])
@@ -73,7 +74,7 @@ async def test_mutated_requests_over_real_streams():
 
 @trio_test(120)
 async def test_control_socket_answers_every_line_with_json_and_no_internal_error(tmp_path):
-    node = make_node("full")
+    node = make_node("full", limits=NodeLimits.unlimited())  # the handlers, not the guard
     sock = str(tmp_path / "c.sock")
     rng = random.Random(5 + SEED)
     async with node, trio.open_nursery() as nursery:

@@ -61,6 +61,9 @@ def cli() -> None:
 @click.option("--max-messages", type=click.IntRange(1), default=None, metavar="N", help="Keep at most N stored messages (oldest go first).")
 @click.option("--data-dir", metavar="DIR", help="Node folder (key, store, socket). [default: $STATUSCLI_HOME/node]")
 @click.option("--log-file", metavar="PATH", help="Write logs here instead of stderr. [default with --detach: <node folder>/node.log]")
+@click.option("--rate-limit", "rate_limits", multiple=True, metavar="PROTOCOL:N/PERIOD",
+              help="Per-peer rate limit, as nwaku's (repeatable; e.g. lightpush:10/1s, store:100/10s, filter:30/1m, 0/0s = none). "
+                   "[default: relay:20000/10s lightpush:10/1s filter:30/1m store:100/10s peer-exchange:5/1s]")
 @click.option("--detach", is_flag=True, help="Run in the background; print the listening line and return.")
 @click.option("--discv5", is_flag=True, help="Run Discovery v5 (UDP) to find peers and be found.")
 @click.option("--bootstrap", "bootstrap", multiple=True, metavar="ENR", help="Discovery v5 bootstrap record (repeatable; implies --discv5).")
@@ -72,7 +75,7 @@ def cli() -> None:
               help="Seed role: full (relay, store, filter, lightpush, discovery) or bootstrap (discovery and peer exchange only, relays nothing); sets --mode.")  # fmt: skip
 @pass_app
 def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_db, store_url, store_retention, retention, max_messages, data_dir, log_file,
-        detach, discv5, bootstrap, enrtree, discv5_port, dns_server, discovery_period, role) -> None:  # fmt: skip
+        rate_limits, detach, discv5, bootstrap, enrtree, discv5_port, dns_server, discovery_period, role) -> None:  # fmt: skip
     """Run a Waku v2 node (relay, lightpush, filter, store, metadata, peer exchange).
 
     \b
@@ -87,6 +90,7 @@ def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_
       statuscli node run --discv5 --discv5-port 9000 --bootstrap enr:-QESuED0qW1BCmF-oH_ARGPr97Nv767bl_43uoy70vrbah3EaCAdK3Q0iRQ6wkSTTpdrg_dU_NC2ydO8leSlRpBX4pxiAYJpZIJ2NIJpcIRA4VDAim11bHRpYWRkcnO4XAArNiZub2RlLTAxLmRvLWFtczMud2FrdS5zYW5kYm94LnN0YXR1cy5pbQZ2XwAtNiZub2RlLTAxLmRvLWFtczMud2FrdS5zYW5kYm94LnN0YXR1cy5pbQYfQN4DgnJzkwABCAAAAAEAAgADAAQABQAGAAeJc2VjcDI1NmsxoQOTd-h5owwj-cx7xrmbvQKU8CV3Fomfdvcv1MBc-67T5oN0Y3CCdl-DdWRwgiMohXdha3UyDw
       statuscli node run --store-url postgresql://waku@db.internal/archive --store-retention time:604800
       statuscli node run --store-retention capacity:5000000 --store-retention size:20000
+      statuscli node run --rate-limit lightpush:5/1s --rate-limit store:0/0s
     """
     from statuscli.app import node as appnode
 
@@ -112,6 +116,7 @@ def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_
         enrtree=list(enrtree),
         dns_server=dns_server,
         discovery_period=discovery_period,
+        rate_limits=list(rate_limits),
     )
     if detach:
         child = [sys.executable, "-m", "statuscli", "--home", str(app.home)]
@@ -127,6 +132,8 @@ def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_
             child += ["--listen", a]
         if public:
             child += ["--public"]
+        for r in rate_limits:
+            child += ["--rate-limit", r]
         for p in peers:
             child += ["--peer", p]
         for s in shards:
@@ -173,6 +180,11 @@ def _status_text(info: dict) -> str:
     dropped = {k: v for k, v in counters.items() if k.startswith("dropped.")}
     if dropped:
         lines.append("dropped:    " + ", ".join(f"{k[8:]}={v}" for k, v in dropped.items()))
+    guard = info.get("guard")
+    if guard:
+        bans = (info.get("counters") or {}).get("guard.bans", 0)
+        lines.append(f"guard:      {guard.get('banned_peers', 0)} banned now ({bans} bans), {guard.get('tracked_peers', 0)} peers tracked, "
+                     f"{guard.get('frame_bytes_held', 0)} B in frames, {guard.get('filter_queued_bytes', 0)} B queued for filter")  # fmt: skip
     return "\n".join(lines)
 
 

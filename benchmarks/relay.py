@@ -1,0 +1,165 @@
+"""Relay throughput and loss as the network grows: 2 / 3 / 5 / 8 relay nodes, in a chain and in a
+full mesh, each node its own process on 127.0.0.1.
+
+Node 0 publishes ``--messages`` messages of 1 KB as fast as relay lets it; every other node
+counts what it receives. Reported per topology and size: the delivery rate at the slowest
+receiver (messages / seconds from the first publish to its last receipt), messages lost (sent and
+not received, summed over receivers) and drops the nodes counted (``dropped.*``): loss with no
+counted drop would be silent loss. The table ends with the ratio largest ÷ smallest rate per
+topology.
+
+    .venv/bin/python benchmarks/relay.py                     # 2,3,5,8 nodes, 2000 messages
+    .venv/bin/python benchmarks/relay.py --sizes 2,5 --messages 500 --no-write
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from markdown_section import replace_section  # noqa: E402
+
+TOPIC = "/waku/2/rs/16/32"
+CT = "/bench/1/relay/proto"
+
+
+def node_process(index: int, n_messages: int, idle: float) -> None:
+    """Child: a relay node. Reads peer addresses, connects, meshes; node 0 publishes on "go"."""
+    import trio
+
+    from statuscli.core.waku.message import WakuMessage
+    from statuscli.net.node import WakuNode
+    from statuscli.net.node_config import NodeConfig
+
+    async def main() -> None:
+        async with WakuNode(NodeConfig(mode="relay", listen=["/ip4/127.0.0.1/tcp/0"], shards=[32], maintenance_interval=3600)) as node:
+            print(json.dumps({"addr": node.multiaddrs[0]}), flush=True)
+            peers = json.loads(await trio.to_thread.run_sync(sys.stdin.readline))
+            for a in peers:
+                await node.connect(a)
+            await node.relay.wait_for_mesh(TOPIC, 1, timeout=30)
+            sub = node.subscribe(TOPIC, buffer=n_messages + 10)
+            print(json.dumps({"ready": True}), flush=True)
+            await trio.to_thread.run_sync(sys.stdin.readline)  # "go"
+            if index == 0:
+                pad = b"x" * 1000
+                t0 = time.time()
+                for i in range(n_messages):
+                    await node.publish(TOPIC, WakuMessage(payload=pad + b"%d" % i, content_topic=CT, timestamp=time.time_ns()))
+                t1 = time.time()
+                await trio.sleep(idle)  # let the queues drain before reporting drops
+                print(json.dumps({"t0": t0, "t1": t1, "counters": dropped(node)}), flush=True)
+                return
+            got, last = set(), None
+            while len(got) < n_messages:
+                with trio.move_on_after(idle) as scope:
+                    m = await sub.receive()
+                if scope.cancelled_caught:
+                    break
+                last = time.time()
+                got.add(m.hash)
+            print(json.dumps({"received": len(got), "last": last, "counters": dropped(node)}), flush=True)
+
+    trio.run(main)
+
+
+def dropped(node) -> dict:
+    return {k: v for k, v in node.counters.snapshot().items() if k.startswith("dropped.")}
+
+
+def run(topology: str, size: int, n_messages: int, idle: float) -> dict:
+    procs = [
+        subprocess.Popen([sys.executable, __file__, "_node", str(i), str(n_messages), str(idle)],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+        for i in range(size)
+    ]
+    try:
+        addrs = [json.loads(p.stdout.readline())["addr"] for p in procs]
+        for i, p in enumerate(procs):
+            if topology == "chain":
+                peers = [addrs[i + 1]] if i + 1 < size else []
+            else:
+                peers = addrs[i + 1 :]
+            p.stdin.write(json.dumps(peers) + "\n")
+            p.stdin.flush()
+        for p in procs:
+            assert json.loads(p.stdout.readline())["ready"]
+        time.sleep(1.0)  # heartbeats settle the mesh
+        for p in procs:
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        results = [json.loads(p.stdout.readline()) for p in procs]
+    finally:
+        for p in procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    sender, receivers = results[0], results[1:]
+    t0 = sender["t0"]
+    rates = [r["received"] / (r["last"] - t0) if r["last"] else 0.0 for r in receivers]
+    drops = sum(sum(r["counters"].values()) for r in results)
+    return {
+        "topology": topology,
+        "nodes": size,
+        "publish_rate": n_messages / (sender["t1"] - t0),
+        "rate": min(rates),
+        "lost": sum(n_messages - r["received"] for r in receivers),
+        "counted_drops": drops,
+        "drop_kinds": sorted({k for r in results for k in r["counters"]}),
+    }
+
+
+def table(rows: list[dict], n_messages: int) -> str:
+    out = [
+        f"Relay throughput and loss (`benchmarks/relay.py`, {n_messages} messages of 1 KB published by node 0, every node "
+        "its own process on 127.0.0.1, 2-core machine). Rate = messages per second at the slowest receiver; lost = sent "
+        "and not received, summed over receivers; counted = drops the nodes reported (`dropped.*`).",
+        "",
+        "| topology | nodes | publish msg/s | delivered msg/s (slowest receiver) | lost | counted drops |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        out.append(f"| {r['topology']} | {r['nodes']} | {r['publish_rate']:.0f} | {r['rate']:.0f} | {r['lost']} | {r['counted_drops']} |")
+    out.append("")
+    for topo in ("chain", "mesh"):
+        rs = [r["rate"] for r in rows if r["topology"] == topo]
+        if len(rs) >= 2 and min(rs) > 0:
+            first, last = rows[[r["topology"] for r in rows].index(topo)], [r for r in rows if r["topology"] == topo][-1]
+            out.append(f"{topo}: largest ÷ smallest delivered rate = {max(rs) / min(rs):.2f} "
+                       f"({first['nodes']} nodes {first['rate']:.0f}/s, {last['nodes']} nodes {last['rate']:.0f}/s)")  # fmt: skip
+    return "\n".join(out)
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "_node":
+        node_process(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
+        return 0
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="2,3,5,8")
+    ap.add_argument("--messages", type=int, default=2000)
+    ap.add_argument("--idle", type=float, default=10.0, help="seconds without a message before a receiver stops")
+    ap.add_argument("--no-write", action="store_true", help="print the table, leave BENCHMARKS.md alone")
+    args = ap.parse_args()
+    rows = []
+    for topology in ("chain", "mesh"):
+        for size in (int(s) for s in args.sizes.split(",")):
+            r = run(topology, size, args.messages, args.idle)
+            print(json.dumps(r), flush=True)
+            rows.append(r)
+    text = table(rows, args.messages)
+    print(text)
+    if not args.no_write:
+        replace_section("relay-scaling", text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""The node's resource limits (:class:`NodeLimits`): what one peer may ask per second, how many
+bytes may wait for one subscriber or sit in half-received frames, when a peer is banned.
+
+Rate limits are token buckets per peer and protocol, written like nwaku's ``--rate-limit``
+(``PROTOCOL:VOLUME/PERIOD``, e.g. ``lightpush:10/1s``; the bucket holds VOLUME and refills
+VOLUME per PERIOD; ``0/0s`` = no limit). Defaults follow nwaku where it has one (its "core"
+mode: lightpush 5/1s, filter 100/1s, peer exchange 5/1s; its filter service default 30/1m),
+relaxed where statuscli's own clients burst (lightpush 10/1s, store 100/10s), and high for relay
+(mesh peers forward everyone's traffic): see docs/reliability.md for the table.
+
+Cheap to import (no libp2p, no trio).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from statuscli.core.errors import InvalidInput
+
+_RATE = re.compile(r"^\s*(?:([a-z-]+)\s*:\s*)?(\d+)\s*/\s*(\d+)\s*(ms|s|m|h)\s*$")
+_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+PROTOCOLS = ("relay", "lightpush", "filter", "store", "peer-exchange")
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    volume: int  # requests a peer may make at once (the bucket's size) and per period
+    period_s: float
+
+    @property
+    def unlimited(self) -> bool:
+        return self.volume <= 0 or self.period_s <= 0
+
+    def __str__(self) -> str:
+        return "no-limit" if self.unlimited else f"{self.volume}/{self.period_s:g}s"
+
+
+@dataclass
+class NodeLimits:
+    rates: dict[str, RateLimit] = field(
+        default_factory=lambda: {
+            "relay": RateLimit(20_000, 10.0),
+            "lightpush": RateLimit(10, 1.0),
+            "filter": RateLimit(30, 60.0),
+            "store": RateLimit(100, 10.0),
+            "peer-exchange": RateLimit(5, 1.0),
+        }
+    )
+    #: Bytes of filter pushes waiting for one subscriber; beyond it the subscriber is dropped.
+    filter_queue_bytes: int = 4 * 1024 * 1024
+    #: Bytes of filter pushes waiting for all subscribers together.
+    filter_queue_total_bytes: int = 64 * 1024 * 1024
+    #: Filter subscribers served at once (nwaku: 100); a full service evicts before refusing.
+    filter_max_peers: int = 100
+    #: A subscriber silent this long (no subscribe or ping) may be evicted for a new one.
+    filter_idle_evict_s: float = 90.0
+    #: Bytes reserved by frames being received, per connection and in all.
+    frame_bytes_per_connection: int = 4 * 1024 * 1024
+    frame_bytes_total: int = 64 * 1024 * 1024
+    #: Score at or below which a peer is disconnected and banned, and for how long.
+    ban_score: float = -100.0
+    ban_seconds: float = 600.0
+    #: Peers whose buckets and scores are remembered (least recently seen forgotten first).
+    max_tracked_peers: int = 10_000
+
+    @classmethod
+    def unlimited(cls) -> NodeLimits:
+        """No rate limit and no ban (byte caps kept): for fuzzing handlers and benchmarks that
+        measure the node rather than its guard."""
+        return cls(rates={p: RateLimit(0, 0.0) for p in PROTOCOLS}, ban_score=float("-inf"))
+
+    def with_rates(self, specs: list[str]) -> NodeLimits:
+        """A copy with ``PROTOCOL:VOLUME/PERIOD`` settings applied (``--rate-limit``)."""
+        rates = dict(self.rates)
+        for spec in specs:
+            proto, limit = parse_rate_limit(spec)
+            rates[proto] = limit
+        return replace(self, rates=rates)
+
+
+def parse_rate_limit(spec: str) -> tuple[str, RateLimit]:
+    """``lightpush:10/1s`` → ("lightpush", RateLimit(10, 1.0)); periods in ms, s, m or h."""
+    m = _RATE.match(spec.lower())
+    if not m or not m.group(1):
+        raise InvalidInput(f"bad rate limit {spec!r}", hint=f"use PROTOCOL:VOLUME/PERIOD, e.g. lightpush:10/1s ({', '.join(PROTOCOLS)})")
+    proto = m.group(1)
+    if proto not in PROTOCOLS:
+        raise InvalidInput(f"no rate limit for {proto!r}", hint=f"one of: {', '.join(PROTOCOLS)}")
+    return proto, RateLimit(int(m.group(2)), int(m.group(3)) * _UNIT[m.group(4)])
