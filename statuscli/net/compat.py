@@ -71,6 +71,14 @@ P16 Yamux window updates. ``YamuxStream._auto_tune_and_send_window_update`` send
 P17 Listen failures. ``Swarm.listen`` returns False (and logs) when a bind fails and
     ``BasicHost.run`` ignores it, so a node whose port is taken would run listening on nothing.
     :func:`missing_listeners` lets the host refuse to start instead.
+P19 Duplicates. ``Pubsub`` spawns a task (``push_msg``) for every incoming published message and
+    only there checks the seen cache, after allocating an ``ID`` from the message's ``from``
+    field: every duplicate of a mesh costs a task. :meth:`WakuPubsub._is_subscribed_to_msg` (the
+    filter applied before the task is spawned) also refuses a message whose id is already seen,
+    and counts it (``on_duplicate``): one sha256 and a set lookup per duplicate.
+P20 Pending-message queue. ``GossipSub`` queues messages for connected peers whose subscription
+    it has not seen yet (100 per peer, 30 s) and drops the oldest / the expired with a log line
+    only: :meth:`WakuGossipSub._prune_pending_messages` reports each drop through ``on_drop``.
 P18 SO_REUSEPORT. The TCP transport opens every listening socket with SO_REUSEPORT (for hole
     punching, which we never do), so a second node on the same port binds "successfully" and the
     kernel splits incoming connections between the two. :func:`no_reuseport_listeners` leaves
@@ -160,6 +168,13 @@ class WakuGossipSub(GossipSub):
             return True  # unsigned (StrictNoSign): there is no (from, seqno) key to compare
         return super()._check_equivocation(msg)
 
+    def _prune_pending_messages(self, peer_id: ID) -> None:  # P20
+        before = len(self._pending_messages.get(peer_id, ()))
+        super()._prune_pending_messages(peer_id)
+        lost = before - len(self._pending_messages.get(peer_id, ()))
+        if lost > 0 and self._on_drop is not None:
+            self._on_drop(peer_id, lost, "pending-queue (subscription not yet known: expired or over the cap)")
+
     def _handle_dropped_rpc(self, peer_id: ID, rpc: rpc_pb2.RPC, reason: str) -> None:
         n = len(rpc.publish)
         if n:
@@ -176,10 +191,12 @@ def make_relay_router(
     on_drop: Callable[[ID, int, str], None] | None = None,
     degree: int = 6,
     degree_low: int = 4,
-    degree_high: int = 12,
+    degree_high: int = 8,
     heartbeat_interval: int = 1,
 ) -> WakuGossipSub:
-    """A relay router with Waku's parameters (D 6 / Dlo 4 / Dhi 12, heartbeat 1 s; P5)."""
+    """A relay router with nwaku's parameters (waku_relay/protocol.nim ``GossipsubParameters``:
+    D 6 / Dlo 4 / Dhi 8, heartbeat 1 s, fanout TTL 60 s, history 6 / gossip 3, prune backoff 60 s,
+    unsubscribe backoff 5 s; seen TTL 120 s is set on the pubsub; P5)."""
     return WakuGossipSub(
         on_drop=on_drop,
         protocols=[RELAY_CODEC],
@@ -191,6 +208,7 @@ def make_relay_router(
         gossip_window=3,
         gossip_history=6,
         prune_back_off=60,
+        unsubscribe_back_off=5,
         spam_protection_enabled=False,
         adaptive_gossip_enabled=False,
         eclipse_protection_enabled=False,
@@ -225,6 +243,7 @@ class WakuPubsub(Pubsub):
         *,
         deliver: Callable[[str, rpc_pb2.Message], None],
         on_bad_rpc: Callable[[ID, str], None] | None = None,
+        on_duplicate: Callable[[], None] | None = None,
         outbound_queue_size: int = OUTBOUND_QUEUE_SIZE,
         max_inbound_rpc_size: int = 1024 * 1024,
         seen_ttl: int = 120,
@@ -241,6 +260,16 @@ class WakuPubsub(Pubsub):
         self.peer_queues = _ResizingQueues(outbound_queue_size)
         self._deliver = deliver
         self._on_bad_rpc = on_bad_rpc
+        self._on_duplicate = on_duplicate
+
+    def _is_subscribed_to_msg(self, msg: rpc_pb2.Message) -> bool:  # P19: no task for a duplicate
+        if not super()._is_subscribed_to_msg(msg):
+            return False
+        if self.seen_messages.has(waku_message_id(msg)):
+            if self._on_duplicate is not None:
+                self._on_duplicate()
+            return False
+        return True
 
     def notify_subscriptions(self, publish_message: rpc_pb2.Message) -> None:
         for topic in publish_message.topicIDs:

@@ -213,8 +213,9 @@ class FilterService:
             if sub.queued_bytes + size > lim.filter_queue_bytes or sub.queued >= PUSH_QUEUE:
                 # a reader this far behind is not buffered for: drop it and what waited for it
                 self.counters.drop("filter.slow-subscriber", "filter: %s does not read its pushes (%d bytes waiting); dropping it",
-                                   peer, sub.queued_bytes)  # fmt: skip
-                self.counters.drop("filter.queue-full", "filter push to %s: subscriber dropped", peer, n=sub.queued + 1, level=logging.DEBUG)
+                                   peer, sub.queued_bytes, peer=peer)  # fmt: skip
+                self.counters.drop("filter.queue-full", "filter push to %s: subscriber dropped", peer, n=sub.queued + 1, level=logging.DEBUG,
+                                   peer=peer)  # fmt: skip
                 if self.guard is not None:
                     self.guard.penalize(peer, "slow-subscriber")
                 self._remove(peer)

@@ -84,7 +84,7 @@ class PeerGuard:
     def allow(self, peer, protocol: str, cost: float = 1.0) -> bool:
         """Whether ``peer`` may make one more ``protocol`` request now (counted when not)."""
         if self.banned(peer):
-            self.counters.drop(f"guard.banned-request.{protocol}", "%s request from banned peer %s", protocol, peer, level=logging.DEBUG)
+            self.counters.drop(f"guard.banned-request.{protocol}", "%s request from banned peer %s", protocol, peer, level=logging.DEBUG, peer=peer)
             return False
         rate: RateLimit | None = self.limits.rates.get(protocol)
         if rate is None or rate.unlimited:
@@ -97,7 +97,8 @@ class PeerGuard:
             p.buckets[protocol] = (tokens - cost, now)
             return True
         p.buckets[protocol] = (tokens, now)
-        self.counters.drop(f"ratelimit.{protocol}", "%s request from %s over its rate limit (%s)", protocol, peer, rate, level=logging.DEBUG)
+        self.counters.drop(f"ratelimit.{protocol}", "%s request from %s over its rate limit (%s)", protocol, peer, rate, level=logging.DEBUG,
+                           peer=peer)  # fmt: skip
         self.penalize(peer, "rate-limited")
         return False
 

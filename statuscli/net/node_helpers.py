@@ -223,6 +223,7 @@ class NodeClientMixin:
             "store": store,
             "uptime_s": round(time.time() - self.started_at, 1),
             "counters": self.counters.snapshot(),
+            "drops_by_peer": self.counters.by_peer(),
             **({"discovery": self.discovery.info()} if getattr(self, "discovery", None) is not None else {}),
             "guard": {
                 **self.guard.snapshot(),

@@ -107,7 +107,9 @@ class WakuRelay:
         self.timestamp_window_ns = timestamp_window_ns
         self.clock = clock
         self.router = compat.make_relay_router(on_drop=self._on_queue_drop)
-        self.pubsub = compat.WakuPubsub(host.host, self.router, deliver=self._deliver, on_bad_rpc=self._on_bad_rpc)
+        self.pubsub = compat.WakuPubsub(host.host, self.router, deliver=self._deliver, on_bad_rpc=self._on_bad_rpc,
+                                        on_duplicate=self._on_duplicate)  # fmt: skip
+        self._decoded: dict[int, tuple[object, WakuMessage]] = {}  # validated, waiting for delivery
         self.topics: set[str] = set()
         self._listeners: list[Callable[[RelayMessage], None]] = []
 
@@ -177,25 +179,32 @@ class WakuRelay:
         if guard is not None and not guard.allow(forwarder, "relay"):
             return False  # counted as dropped.ratelimit.relay
         try:
-            validate(msg.data, now_ns=self.clock(), max_size=self.max_message_size, window_ns=self.timestamp_window_ns)
+            wm = validate(msg.data, now_ns=self.clock(), max_size=self.max_message_size, window_ns=self.timestamp_window_ns)
         except InvalidMessage as e:
             topic = msg.topicIDs[0] if msg.topicIDs else "?"
-            self.counters.drop(f"relay.invalid.{e.reason}", "relay message from %s on %s: %s", forwarder, topic, e.message)
+            self.counters.drop(f"relay.invalid.{e.reason}", "relay message from %s on %s: %s", forwarder, topic, e.message, peer=forwarder)
             if guard is not None and e.reason in ("undecodable", "too-large"):  # not clock skew: honest peers forward those
                 guard.penalize(forwarder, "invalid-relay")
             return False
         if msg.from_id or msg.seqno or msg.signature or msg.key:
-            self.counters.drop("relay.invalid.signed", "relay message from %s carries from/seqno/signature (StrictNoSign)", forwarder)
+            self.counters.drop("relay.invalid.signed", "relay message from %s carries from/seqno/signature (StrictNoSign)", forwarder, peer=forwarder)
             return False
+        if len(self._decoded) > 4096:  # validated messages that never reached delivery (a cancelled push)
+            self._decoded.clear()
+        self._decoded[id(msg)] = (msg, wm)  # delivery reuses the decoded message (one decode per message)
         return True
 
     def _deliver(self, topic: str, msg) -> None:
         data = msg.data
-        try:
-            wm = decode(data)
-        except StatusCliError:  # cannot happen after validation; never let it escape into pubsub
-            self.counters.drop("relay.invalid.undecodable", "undecodable message on %s after validation", topic)
-            return
+        held = self._decoded.pop(id(msg), None)
+        if held is not None and held[0] is msg:
+            wm = held[1]
+        else:
+            try:
+                wm = decode(data)
+            except StatusCliError:  # cannot happen after validation; never let it escape into pubsub
+                self.counters.drop("relay.invalid.undecodable", "undecodable message on %s after validation", topic)
+                return
         self.counters.inc("relay.delivered")
         item = RelayMessage(topic, wm, bytes(data), message_hash(topic, wm))
         for fn in self._listeners:
@@ -208,7 +217,14 @@ class WakuRelay:
         self.counters.drop("relay.bad-rpc", "undecodable relay RPC from %s (%s); dropping that peer's stream", peer_id, error)
 
     def _on_queue_drop(self, peer_id, n_messages: int, reason: str) -> None:
-        if n_messages:
-            self.counters.drop("relay.outbound-queue", "%d relay message(s) to %s: %s", n_messages, peer_id, reason, n=n_messages, level=logging.DEBUG)
-        else:
+        if not n_messages:
             self.counters.inc("relay.dropped-control")
+        elif reason.startswith("pending-queue"):
+            self.counters.drop("relay.pending-queue", "%d relay message(s) for %s: %s", n_messages, peer_id, reason, n=n_messages,
+                               level=logging.DEBUG, peer=peer_id)  # fmt: skip
+        else:
+            self.counters.drop("relay.outbound-queue", "%d relay message(s) to %s: %s", n_messages, peer_id, reason, n=n_messages,
+                               level=logging.DEBUG, peer=peer_id)  # fmt: skip
+
+    def _on_duplicate(self) -> None:
+        self.counters.inc("relay.duplicates")

@@ -393,3 +393,30 @@ async def test_p18_a_second_host_on_a_taken_port_is_refused():
                 async with b.run():
                     pass
             assert isinstance(unwrap(e.value), AddressInUse), e.value
+
+
+# --- P19: duplicates refused before a task is spawned ----------------------------------------------
+def test_p19_handle_rpc_filters_with_is_subscribed_before_spawning_push_msg():
+    src = source(Pubsub.continuously_read_stream)
+    i = src.index("if not self._is_subscribed_to_msg(msg):")
+    assert i < src.index("self.manager.run_task(self.push_msg, peer_id, msg)", i)
+    assert "self._is_msg_seen(msg)" in source(Pubsub.push_msg)  # upstream's own (later) check
+    assert "self.seen_messages.has(msg_id)" in source(Pubsub._is_msg_seen)
+
+
+# --- P20: pending-message queue drops ---------------------------------------------------------------
+def test_p20_pending_queue_drops_silently_upstream():
+    src = source(GossipSub._prune_pending_messages)
+    assert "dropping oldest messages" in src and "self._max_pending_messages_per_peer" in src
+    assert "self._pending_messages_ttl" in src
+    p = params(GossipSub.__init__)
+    assert p["max_pending_messages_per_peer"].default == 100 and p["pending_messages_ttl"].default == 30.0
+
+
+def test_p20_patched_prune_reports_what_it_dropped():
+    drops = []
+    r = compat.make_relay_router(on_drop=lambda peer, n, why: drops.append((peer, n, why)))
+    peer = ID(b"\x00\x25" + bytes(37))
+    r._pending_messages[peer] = [(0.0, rpc_pb2.RPC()) for _ in range(3)]  # expired long ago
+    r._prune_pending_messages(peer)
+    assert drops == [(peer, 3, drops[0][2])] and drops[0][2].startswith("pending-queue")
