@@ -106,20 +106,27 @@ async def hoard_frames(addr: str, streams: int = 100) -> int:
     return refused
 
 
-async def flood(addr: str, n: int = 400) -> dict:
-    """Lightpush as fast as one peer can, never backing off."""
+async def flood(addr: str, n: int = 400, at_once: int = 16) -> dict:
+    """Lightpush as fast as one peer can (``at_once`` requests in flight), never backing off."""
     from statuscli.net import lightpush
 
     codes: dict = {}
     async with make_node("light") as flooder:
         pid = await flooder.connect(addr)
-        for i in range(n):
-            try:
-                r = await lightpush.lightpush(flooder.host.host, pid, TOPIC, _encoded(i), timeout=5)
-                codes[r.status_code] = codes.get(r.status_code, 0) + 1
-            except Exception:
-                codes["disconnected"] = codes.get("disconnected", 0) + 1
-                break
+        todo = iter(range(n))
+
+        async def worker() -> None:
+            for i in todo:
+                try:
+                    r = await lightpush.lightpush(flooder.host.host, pid, TOPIC, _encoded(i), timeout=5)
+                    codes[r.status_code] = codes.get(r.status_code, 0) + 1
+                except Exception:
+                    codes["disconnected"] = codes.get("disconnected", 0) + 1
+                    return
+
+        async with trio.open_nursery() as nursery:
+            for _ in range(at_once):
+                nursery.start_soon(worker)
     return codes
 
 
