@@ -13,7 +13,7 @@ The node folder (``$STATUSCLI_HOME/node`` unless ``--data-dir``) holds:
   node.lock     held (flock, exclusive) by the running node: the first thing it takes
 
 Only one node runs per folder: the lock decides, so two nodes started at the same moment cannot
-both run. ``status`` and ``stop`` go through the control socket (with the
+both run (starting, locking, detaching: ``node_start.py``). ``status`` and ``stop`` go through the control socket (with the
 control client: no libp2p import, so they answer in a fraction of a second).
 """
 
@@ -24,16 +24,14 @@ import json
 import logging
 import os
 import re
-import select
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from statuscli.core.errors import InvalidInput, NetworkError, TimeoutExpired, UsageError
+from statuscli.core.errors import InvalidInput, TimeoutExpired
 from statuscli.net.control_client import NODE_INFO_FILE, ControlClient, NodeNotRunning, find_socket
 
 log = logging.getLogger("statuscli.node")
@@ -154,45 +152,10 @@ def _write_private(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-class NodeAlreadyRunning(UsageError):
-    code = "node-already-running"
-
-
-def lock_folder(folder: Path) -> int:
-    """Take the folder's exclusive lock (``node.lock``) or refuse: returns the descriptor that
-    holds it (closing it releases the lock; so does the process ending, however it ends)."""
-    import fcntl
-
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        pid = running_pid(folder)
-        raise NodeAlreadyRunning(
-            f"a node is already running in {folder.resolve()}" + (f" (pid {pid})" if pid else ""),
-            hint="stop it with 'statuscli node stop', or give this one another --data-dir",
-        ) from None
-    return fd
-
-
-def listen_plan(opts: RunOptions) -> tuple[list[str], list[str]]:
-    """``(addresses to listen on, default addresses that were taken)``. Given ``--listen``
-    addresses are used as they are (checked); the defaults (loopback, or every interface with
-    ``--public``) move to a free port when theirs is taken."""
-    from statuscli.net.limits import NodeLimits
-    from statuscli.net.listen_addrs import LOOPBACK_LISTEN, PUBLIC_LISTEN, free_defaults, validate_listen
-
-    NodeLimits().with_rates(opts.rate_limits)  # refused here, before a node (or a child) starts
-    if opts.listen:
-        validate_listen(opts.listen)
-        return list(opts.listen), []
-    return free_defaults(PUBLIC_LISTEN if opts.public else LOOPBACK_LISTEN)
-
-
 def run_foreground(home: Path, opts: RunOptions, announce: Callable[[dict], None]) -> None:
     """Run the node until SIGINT/SIGTERM or a ``stop`` request; ``announce`` gets the listening record."""
+    from statuscli.app.node_start import lock_folder
+
     folder = node_dir(home, opts.data_dir).absolute()
     lock = lock_folder(folder)  # before anything else: key, archive, socket, pid file
     try:
@@ -207,6 +170,8 @@ def _run_locked(folder: Path, opts: RunOptions, announce: Callable[[dict], None]
     from statuscli.net.listen_addrs import AddressInUse, with_port
     from statuscli.net.node_config import DEFAULT_SHARDS, NodeConfig
     from statuscli.net.runner import run
+
+    from statuscli.app.node_start import listen_plan
 
     listen, taken = listen_plan(opts)
     archive = None
@@ -307,52 +272,6 @@ async def _serve(folder: Path, config, sock: Path, announce: Callable[[dict], No
             nursery.cancel_scope.cancel()
     log.info("node stopped")
     return stopped_by[0] if stopped_by else None
-
-
-def run_detached(child_argv: list[str], folder: Path, opts: RunOptions, *, timeout: float = 60.0) -> dict:
-    """Start ``child_argv`` (a foreground ``node run``) in the background; return its listening
-    record. ``opts`` are checked here first (listen addresses, the folder's lock) so that a node
-    that cannot start is refused before a process exists; the child takes the lock for good."""
-    folder = folder.absolute()
-    listen_plan(opts)
-    os.close(lock_folder(folder))  # refuse early; the child's own lock decides a race
-    log_path = Path(opts.log_file).absolute() if opts.log_file else folder / LOG_FILE
-    child_argv = [*child_argv, "--log-file", str(log_path)]
-    with open(log_path, "ab") as logf:
-        start = logf.tell()
-        proc = subprocess.Popen(
-            child_argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=logf, start_new_session=True, close_fds=True
-        )
-    deadline = time.monotonic() + timeout
-    line = b""
-    assert proc.stdout is not None
-    while b"\n" not in line:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            proc.terminate()
-            raise TimeoutExpired(f"the node did not start listening within {timeout:g} s", hint=f"see {log_path}")
-        ready, _, _ = select.select([proc.stdout], [], [], left)
-        if not ready:
-            continue
-        chunk = os.read(proc.stdout.fileno(), 65536)
-        if not chunk:
-            proc.wait(timeout=5)
-            raise _child_failure(proc.returncode, log_path, start)
-        line += chunk
-    proc.stdout.close()
-    return json.loads(line.split(b"\n", 1)[0])
-
-
-def _child_failure(code: int, log_path: Path, start: int) -> Exception:
-    """The error of a detached node that exited before listening, from what it logged."""
-    with open(log_path, "rb") as f:
-        f.seek(start)
-        lines = [ln for ln in f.read().decode(errors="replace").splitlines() if ln.strip()]
-    error = next((ln.split("error: ", 1)[1] for ln in reversed(lines) if "error: " in ln), None)
-    if code == 2 and error and "already running" in error:
-        return NodeAlreadyRunning(error, hint="stop it with 'statuscli node stop', or give this one another --data-dir")
-    tail = " | ".join(lines[-3:])
-    return NetworkError(f"the node exited with code {code} before listening" + (f": {error}" if error else ""), hint=tail or f"see {log_path}")
 
 
 def status(home: Path, data_dir: str | None = None) -> dict:

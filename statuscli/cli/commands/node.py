@@ -148,7 +148,9 @@ def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_
         child += ["--discv5-port", str(discv5_port)] + [x for e in bootstrap for x in ("--bootstrap", e)]
         child += [x for u in enrtree for x in ("--enrtree", u)] + (["--dns-server", dns_server] if dns_server else [])
         child += ["--discovery-period", str(discovery_period)] if discovery_period is not None else []
-        record = appnode.run_detached(child, appnode.node_dir(app.home, data_dir), opts)
+        from statuscli.app.node_start import run_detached
+
+        record = run_detached(child, appnode.node_dir(app.home, data_dir), opts)
         for a in record.get("default_ports_taken") or []:
             sys.stderr.write(f"statuscli: the default port of {a} is taken; the node listens on a free port instead\n")
         write_stdout(to_json(record))
