@@ -31,4 +31,5 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("messages-v1", messages.SCHEMA),
     ("messages-failures-v1", messages.FAILURES_SCHEMA),
     ("coverage-gaps-v1", coverage.SCHEMA),
+    ("mvds-rows-v1", mvds_state.ROWS_SCHEMA),
 )

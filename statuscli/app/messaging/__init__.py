@@ -5,7 +5,8 @@ Modules (one concern each)::
     content     what a user sends → ChatMessage bytes → signed wrapper + message id
     topics      which content topic and key a message goes on; the account's key ring (listen_set)
     waku_layer  payload v1 (signed; ECIES or AES-GCM) inside a WakuMessage, segments (sending side)
-    mvds_link   MVDS per 1:1 peer (batch mode, persisted): append, due payloads, receive
+    mvds_link   MVDS per 1:1 peer (batch mode, persisted as rows): append, due payloads, receive
+    sending     the ``send`` use case: build in one transaction, write the result, commit, publish
     messenger   the outgoing side: 1:1, public channels, private groups, MVDS ticks → envelopes
     incoming    the incoming side: the receive peel's trace applied in one transaction → events
     groups      private groups: create, add members, merge received membership events

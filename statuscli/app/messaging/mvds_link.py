@@ -1,4 +1,4 @@
-"""MVDS between us and each 1:1 peer (batch mode, status-go's 1:1 group id), persisted per group.
+"""MVDS between us and each 1:1 peer (batch mode, status-go's 1:1 group id), persisted as rows.
 
 Rules (spec §6; the state machine is :class:`statuscli.core.mvds.node.MvdsNode`):
 
@@ -39,17 +39,20 @@ def group_id(account, peer: bytes) -> bytes:
 
 
 def append(conn, account, peer: bytes, body: bytes, message_id: bytes, now_ms: int, rng) -> tuple[bytes, list[bytes]]:
-    """Queue ``body`` for ``peer`` (inside a transaction); returns (MVDS id, payloads to send now)."""
+    """Queue ``body`` for ``peer`` (inside a transaction); returns (MVDS id, payloads to send now).
+
+    Touches only the new record and those due now: the same cost with 0 or 10 000 records pending."""
     gid = group_id(account, peer)
-    node = mvds_state.load(conn, gid, account.chat_public_key, peer)
-    node.add_peer(gid, peer)
+    expected = codec.Message(gid, now_ms // 1000, body).id  # loaded too: one record per (message, peer)
+    st = mvds_state.load(conn, gid, account.chat_public_key, peer, now_ms=now_ms, ids=[expected])
+    node = st.node
     mid = node.append_message(gid, body, now_ms)
     msg_store.add_outgoing(conn, mid, peer, message_id)
     record = node.records.get((mid, peer))
     if record is not None and record.send_count == 0:
         record.send_epoch = node.epoch  # due now rather than at the next 300 ms epoch
     payloads = [p for _, p in node.tick(now_ms, rand_below(rng))]
-    mvds_state.save(conn, gid, peer, node, now_ms)
+    mvds_state.save(conn, st, now_ms)
     return mid, payloads
 
 
@@ -62,12 +65,13 @@ def due(account, now_ms: int, rng, produce=None) -> tuple[list[tuple[bytes, obje
     expired: list[dict] = []
     for gid, peer in mvds_state.due(conn, epoch):
         with transaction(conn):
-            node = mvds_state.load(conn, gid, account.chat_public_key, peer)
+            st = mvds_state.load(conn, gid, account.chat_public_key, peer, now_ms=now_ms)
+            node = st.node
             payloads = node.tick(now_ms, rand_below(rng))
             for rec in node.expired:
                 expired.append({"type": "expired", "mvds_id": "0x" + rec.message_id.hex(), "to": "0x" + rec.peer.hex(),
                                 "reason": "no acknowledgement after 16 transmissions"})  # fmt: skip
-            mvds_state.save(conn, gid, peer, node, now_ms)
+            mvds_state.save(conn, st, now_ms)
             out.extend((p, produce(conn, p, data) if produce is not None else data) for p, data in payloads)
     return out, expired
 
@@ -79,8 +83,9 @@ def receive(conn, account, sender: bytes, payload: codec.Payload, now_ms: int) -
     MVDS ids of the bodies)."""
     sender = secp256k1.decompress(sender)
     gid = group_id(account, sender)
-    node = mvds_state.load(conn, gid, account.chat_public_key, sender)
-    events = node.receive_payload(payload, sender, now_ms)
+    ids = [*payload.acks, *payload.requests, *payload.offers, *(m.id for m in payload.messages)]
+    st = mvds_state.load(conn, gid, account.chat_public_key, sender, ids=ids)
+    events = st.node.receive_payload(payload, sender, now_ms)
     bodies, ids, delivered = [], [], []
     for ev in events:
         if isinstance(ev, MessageReceived):
@@ -90,5 +95,5 @@ def receive(conn, account, sender: bytes, payload: codec.Payload, now_ms: int) -
             app_id = msg_store.delivered(conn, ev.message_id, ev.peer)
             if app_id is not None:
                 delivered.append(app_id)
-    mvds_state.save(conn, gid, sender, node, now_ms)
+    mvds_state.save(conn, st, now_ms)
     return bodies, delivered, ids
