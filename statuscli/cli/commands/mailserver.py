@@ -85,7 +85,7 @@ def fetch(app: AppContext, since, until, everything, chat, channel, group, topic
     def out(ev: dict) -> None:
         if flt is None or flt.matches(ev):
             shown["n"] += 1
-            emit_event(app, ev, text=text_line)
+            _written(app, ev, text_line)
 
     from statuscli.cli.progress import progress
 
@@ -105,6 +105,25 @@ def fetch(app: AppContext, since, until, everything, chat, channel, group, topic
                                              f"{s['duplicates']} already seen, {s['undecryptable']} undecryptable"))  # fmt: skip
     if app.json:
         info(app, f"{stats.pages} page(s), {stats.envelopes} envelope(s), {stats.new_events} new event(s)")
+
+
+def _written(app, ev: dict, text) -> None:
+    """One event out, or OutputFailed (exit 3) saying where the stored events can be replayed from.
+
+    Each envelope's events are committed (with their cursors) before they are printed, as for
+    ``listen``; when printing fails they are not lost, and the history checkpoint is not advanced."""
+    from statuscli.cli.output import result_written
+    from statuscli.core.errors import OutputFailed
+
+    try:
+        with result_written():
+            emit_event(app, ev, text=text)
+    except OutputFailed as e:
+        cursor = ev.get("cursor") if isinstance(ev, dict) else None
+        if isinstance(cursor, int) and cursor > 0:
+            raise OutputFailed(e.message, hint=f"the events from cursor {cursor} on are stored, not lost: "
+                                               f"replay them with 'statuscli listen --since {cursor - 1}'") from None  # fmt: skip
+        raise
 
 
 def _topics(acct, receiver, flt, topic_text, topics) -> list[str]:
