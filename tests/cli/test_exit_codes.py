@@ -20,6 +20,7 @@ PY = sys.executable
 PASSWORD = "exit-codes"
 MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 NOSOCK = "/nonexistent/statuscli-test/control.sock"
+STRANGER = "zQ3shgXaXEtHSFVhHgTUiCSNAXYKeKryUVnPZZJLBMDutaWHB"  # a valid key that is in no group here
 LEAVES = {" ".join(d.path[1:]): d for d in walk() if not d.is_group}
 
 
@@ -96,6 +97,24 @@ CASES: dict[tuple[str, int], tuple[tuple[str, ...], str | None]] = {
     ("group create", 7): ((*A, "group", "create", "g", "--member", "nobody-we-know", "--dry-run"), None),
     ("group add", 5): ((*NOBODY, "group", "add", "g", "{bob}", "--dry-run"), None),
     ("group add", 7): ((*A, "group", "add", "no-such-group", "{bob}", "--dry-run"), None),
+    ("group create", 6): ((*A, "group", "create", "g", "--member", "{bob}", "--node", NOSOCK), None),
+    ("group add", 6): ((*A, "group", "add", "g", "{bob}", "--node", NOSOCK), None),
+    ("group remove", 3): ((*A, "group", "remove", "g", "{stranger}", "--dry-run"), None),
+    ("group remove", 5): ((*NOBODY, "group", "remove", "g", "{bob}", "--dry-run"), None),
+    ("group remove", 6): ((*A, "group", "remove", "g", "{bob}", "--node", NOSOCK), None),
+    ("group remove", 7): ((*A, "group", "remove", "no-such-group", "{bob}", "--dry-run"), None),
+    ("group leave", 3): ((*A, "group", "leave", "left", "--dry-run"), None),
+    ("group leave", 5): ((*NOBODY, "group", "leave", "g", "--dry-run"), None),
+    ("group leave", 6): ((*A, "group", "leave", "g", "--node", NOSOCK), None),
+    ("group leave", 7): ((*A, "group", "leave", "no-such-group", "--dry-run"), None),
+    ("group rename", 3): ((*A, "group", "rename", "g", "  ", "--dry-run"), None),
+    ("group rename", 5): ((*NOBODY, "group", "rename", "g", "h", "--dry-run"), None),
+    ("group rename", 6): ((*A, "group", "rename", "g", "h", "--node", NOSOCK), None),
+    ("group rename", 7): ((*A, "group", "rename", "no-such-group", "h", "--dry-run"), None),
+    ("group admins", 3): ((*A, "group", "admins", "g", "{stranger}", "--dry-run"), None),
+    ("group admins", 5): ((*NOBODY, "group", "admins", "g", "{bob}", "--dry-run"), None),
+    ("group admins", 6): ((*A, "group", "admins", "g", "{bob}", "--node", NOSOCK), None),
+    ("group admins", 7): ((*A, "group", "admins", "no-such-group", "{bob}", "--dry-run"), None),
     ("group list", 5): ((*NOBODY, "group", "list"), None),
     ("group show", 5): ((*NOBODY, "group", "show", "g"), None),
     ("group show", 7): ((*A, "group", "show", "no-such-group"), None),
@@ -143,7 +162,11 @@ def world(tmp_path_factory):
     vectors["vectors"][0]["expected"]["alias"] = "Not The Right Alias"
     proc, info = start_node(tmp / "node")
     try:
-        yield env, {"bob": bob, "bundle": bundle, "bad_bundle": "0x" + raw.hex(), "bad_enr": _tamper_enr(enr),
+        node = ("--node", info["control_socket"])
+        assert _cli(env, "group", "create", "g", "--member", bob, *node).returncode == 0  # alice admin, bob member
+        assert _cli(env, "group", "create", "left", "--member", bob, *node).returncode == 0
+        assert _cli(env, "group", "leave", "left", *node).returncode == 0
+        yield env, {"bob": bob, "stranger": STRANGER, "bundle": bundle, "bad_bundle": "0x" + raw.hex(), "bad_enr": _tamper_enr(enr),
                     "bad_vectors": json.dumps(vectors), "peer_id": info["peer_id"], "socket": info["control_socket"], "tmp": str(tmp)}  # fmt: skip
     finally:
         stop_process(proc)

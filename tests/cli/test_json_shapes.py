@@ -205,9 +205,6 @@ def offline(tmp_path_factory) -> dict:
     out["vectors generate --out"] = cli.json(None, "vectors", "generate", "identity", "--count", "2", "--out", str(vfile))
     out["vectors verify"] = cli.json(None, "vectors", "verify", str(vfile))
     out["group create --dry-run"] = cli.json("alice", "group", "create", "friends", "--member", "bob", "--dry-run")
-    out["group add --dry-run"] = cli.json("alice", "group", "add", "friends", OTHER_KEY, "--dry-run")
-    out["group list"] = cli.json("alice", "group", "list")
-    out["group show"] = cli.json("alice", "group", "show", "friends")
     from statuscli.store.archive_sqlite import SqliteArchive
 
     src = SqliteArchive(folder / "store.sqlite")
@@ -224,7 +221,7 @@ OFFLINE = [
     "bundle create", "bundle export", "bundle verify", "bundle import", "bundle show", "bundle show PEER", "x3dh init", "encrypt",
     "decrypt", "mvds group-id", "mvds inspect", "envelope encode", "envelope encode --v1", "envelope hash", "envelope inspect",
     "send --dry-run", "send --dry-run --each-line", "enr encode", "enr decode", "vectors list", "vectors generate",
-    "vectors generate --out", "vectors verify", "group create --dry-run", "group add --dry-run", "group list", "group show",
+    "vectors generate --out", "vectors verify", "group create --dry-run",
     "archive migrate", "archive stats",
 ]  # fmt: skip
 
@@ -278,6 +275,17 @@ def network(tmp_path_factory) -> dict:
         out["mailserver fetch"] = fetched
         listened = _sub(bob, sock, "listen", "--since", "0", "--count", "1", "--timeout", "30", "--no-catch-up")
         out["listen"] = [json.loads(line) for line in listened.splitlines()]
+        # groups: a dry run stores nothing, so the group is created for real through the node
+        carol = json.loads(_sub(folder / "carol", None, "keys", "generate", "--name", "carol"))["compressed_key"]
+        out["group create"] = json.loads(_sub(alice, sock, "group", "create", "friends", "--member", bob_keys["compressed_key"]))
+        out["group add --dry-run"] = json.loads(_sub(alice, sock, "group", "add", "friends", OTHER_KEY, "--dry-run"))
+        out["group add"] = json.loads(_sub(alice, sock, "group", "add", "friends", carol))
+        out["group admins --dry-run"] = json.loads(_sub(alice, sock, "group", "admins", "friends", carol, "--dry-run"))
+        out["group remove"] = json.loads(_sub(alice, sock, "group", "remove", "friends", carol))
+        out["group rename"] = json.loads(_sub(alice, sock, "group", "rename", "friends", "pals"))
+        out["group list"] = json.loads(_sub(alice, sock, "group", "list"))
+        out["group show"] = json.loads(_sub(alice, sock, "group", "show", "pals"))
+        out["group leave"] = json.loads(_sub(alice, sock, "group", "leave", "pals"))
         out["demo"] = json.loads(_sub(folder / "demo", None, "demo"))
         out["node stop"] = json.loads(_sub(folder / "node", None, "node", "stop"))
     finally:
@@ -286,7 +294,8 @@ def network(tmp_path_factory) -> dict:
 
 
 NETWORK = ["node run", "node status", "node probe", "node peers", "discover", "bundle publish", "bundle fetch", "send", "mailserver fetch", "listen", "demo",
-           "node stop"]  # fmt: skip
+           "node stop", "group create", "group add --dry-run", "group add", "group admins --dry-run", "group remove", "group rename",
+           "group list", "group show", "group leave"]  # fmt: skip
 STREAMS = {"discover": ("node",), "mailserver fetch": ("message", "contact_request", "summary"), "listen": ("message", "contact_request")}
 
 

@@ -1,4 +1,5 @@
-"""Private group chats (spec §4.6): create, add members, resolve, and merge received events.
+"""Private group chats (spec §4.6): create, add/remove members, leave, rename, admins, resolve,
+and merge received events.
 
 * Chat id = UUIDv4 ‖ ``-`` ‖ the creator's ``0x04…`` key (status-go ``CreateGroupChat``).
 * Creating signs CHAT_CREATED (with the name) then MEMBERS_ADDED; adding members signs another
@@ -6,12 +7,20 @@
   rebuilt from them (``core.payloads.membership.Group``), so an invalid event can never slip in.
 * What goes on the wire is a MembershipUpdateMessage holding every event (and the ChatMessage of
   a group message), sent pairwise to each member through the 1:1 path.
+* Changing a group (:func:`change`) signs one event a change, as status-go does: MEMBER_REMOVED
+  names one member (so removing two is two events), leaving is MEMBER_REMOVED of ourselves,
+  NAME_CHANGED renames, ADMINS_ADDED promotes members, ADMIN_REMOVED is an admin stepping down
+  (no one can demote another admin). Who is told: everyone who was a member before the change
+  (a removed member learns of it; a member who left is told nothing more).
 * Received updates: events are merged only if the merged set still forms a valid group; a group
-  becomes one of ours when we are among its members (its members become 1:1 peers).
+  becomes one of ours when we are among its members (its members become 1:1 peers). A group we
+  already hold keeps taking valid events after we are removed, so the removal is recorded (and
+  sending to it is then refused: we are no longer a member). A NAME_CHANGED renames it locally.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 from statuscli.core.crypto import secp256k1
@@ -26,6 +35,12 @@ def key_text(pub: bytes) -> str:
     return "0x" + secp256k1.decompress(pub).hex()
 
 
+def _tx(conn):
+    """The caller's transaction when one is open (a command holding its changes until its output
+    is out, or a dry run that rolls them back), else one of our own."""
+    return contextlib.nullcontext(conn) if conn.in_transaction else transaction(conn)
+
+
 def create(account, name: str, members: list[bytes], *, now_ms: int, rng) -> membership.Group:
     if not name.strip():
         raise InvalidInput("a group needs a name")
@@ -33,7 +48,7 @@ def create(account, name: str, members: list[bytes], *, now_ms: int, rng) -> mem
     me = key_text(account.chat_public_key)
     chat_id = f"{uuid.UUID(bytes=rng(16), version=4)}-{me}"
     others = [key_text(m) for m in members if key_text(m) != me]
-    with transaction(conn):
+    with _tx(conn):
         clock, _ = next_clock(0, now_ms)
         events = [membership.sign_event(chat_id, account.chat_private_key, clock=clock, type=membership.CHAT_CREATED, name=name)]
         if others:
@@ -55,7 +70,7 @@ def add_members(account, chat_id: str, members: list[bytes], *, now_ms: int) -> 
     new = sorted({key_text(m) for m in members} - set(group.members))
     if not new:
         raise InvalidInput("everyone named is already a member")
-    with transaction(conn):
+    with _tx(conn):
         clock, _ = next_clock(max(chat_store.last_clock(conn, chat_id), max(e.clock for e in group.events)), now_ms)
         ev = membership.sign_event(chat_id, account.chat_private_key, clock=clock, type=membership.MEMBERS_ADDED, members=new)
         group = membership.Group.from_events(chat_id, group.events + [ev])  # raises if we may not add
@@ -64,6 +79,62 @@ def add_members(account, chat_id: str, members: list[bytes], *, now_ms: int) -> 
         for m in new:
             chat_store.touch_peer(conn, bytes.fromhex(m[2:]), now_ms)
     return group, [bytes.fromhex(m[2:]) for m in new]
+
+
+CHANGES = ("remove", "leave", "rename", "admins", "resign")
+
+
+def change(account, chat_id: str, kind: str, *, members: list[bytes] = (), name: str = "",
+           now_ms: int) -> tuple[membership.Group, list[bytes]]:
+    """Sign our change to a group: (the group after it, the members to tell about it).
+
+    ``kind``: ``remove`` (``members``), ``leave``, ``rename`` (``name``), ``admins`` (``members``
+    become admins), ``resign`` (we stop being an admin). Refused (InvalidInput, nothing stored)
+    when the group's rules do not allow it to us.
+    """
+    conn = account.db
+    group = load(account, chat_id)
+    me = key_text(account.chat_public_key)
+    if me not in group.members:
+        raise InvalidInput("this account is not a member of the group", hint="'statuscli group show' lists its members")
+    named = sorted({key_text(m) for m in members})
+    if kind == "remove":
+        outside = [m for m in named if m not in group.members]
+        if not named or outside:
+            raise InvalidInput("name members of the group to remove" if not named else f"not a member: {outside[0][:14]}…")
+        bodies = [dict(type=membership.MEMBER_REMOVED, members=[m]) for m in named]
+    elif kind == "leave":
+        bodies = [dict(type=membership.MEMBER_REMOVED, members=[me])]
+    elif kind == "rename":
+        if not name.strip():
+            raise InvalidInput("a group needs a name")
+        bodies = [dict(type=membership.NAME_CHANGED, name=name)]
+    elif kind == "admins":
+        outside = [m for m in named if m not in group.members]
+        if not named or outside:
+            raise InvalidInput("name members of the group to make admins" if not named else f"not a member: {outside[0][:14]}…")
+        bodies = [dict(type=membership.ADMINS_ADDED, members=named)]
+    elif kind == "resign":
+        bodies = [dict(type=membership.ADMIN_REMOVED, members=[me])]
+    else:
+        raise InvalidInput(f"unknown group change {kind!r}")
+    before = [m for m in group.members if m != me]
+    with _tx(conn):
+        clock = max(chat_store.last_clock(conn, group.chat_id), max(e.clock for e in group.events))
+        events = []
+        for body in bodies:
+            clock, _ = next_clock(clock, now_ms)
+            events.append(membership.sign_event(group.chat_id, account.chat_private_key, clock=clock, **body))
+        try:
+            group = membership.Group.from_events(group.chat_id, group.events + events)
+        except InvalidInput as e:
+            raise InvalidInput(e.message, hint="only admins remove others or add admins; an admin can only step down "
+                                               "themselves ('group admins --resign')") from None  # fmt: skip
+        chat_store.set_clock(conn, group.chat_id, clock)
+        chat_store.add_group_events(conn, group.chat_id, [(e.clock, e.wire) for e in events])
+        if kind == "rename":
+            chat_store.rename_group(conn, group.chat_id, name)
+    return group, [bytes.fromhex(m[2:]) for m in before]
 
 
 def resolve(account, text: str) -> str:
@@ -111,7 +182,8 @@ def encode_update(account, group: membership.Group, *, chat_message: bytes | Non
 
 
 def merge(conn, account, update: membership.MembershipUpdate, now_ms: int) -> tuple[membership.Group | None, int, bool]:
-    """Merge a received update (inside a transaction): (group or None if invalid, new events, we are a member)."""
+    """Merge a received update (inside a transaction): (group or None if invalid, new events, the
+    group is ours: we are a member, or were one and hold it)."""
     stored = [membership.parse_event(update.chat_id, w) for w in chat_store.group_events(conn, update.chat_id)]
     seen = {e.wire for e in stored}
     incoming = [e for e in update.events if e.wire not in seen]
@@ -121,11 +193,13 @@ def merge(conn, account, update: membership.MembershipUpdate, now_ms: int) -> tu
         return None, 0, False
     me = key_text(account.chat_public_key)
     member = me in group.members
-    if member and incoming:
+    if (member or stored) and incoming:  # a group we hold records our own removal too
         chat_store.add_group(conn, update.chat_id, group.name or update.chat_id[:8], now_ms)
         chat_store.add_group_events(conn, update.chat_id, [(e.clock, e.wire) for e in incoming])
         chat_store.set_clock(conn, update.chat_id, max(e.clock for e in group.events))
+        if any(e.type == membership.NAME_CHANGED for e in incoming) and group.name:
+            chat_store.rename_group(conn, update.chat_id, group.name)
         for m in group.members:
             if m != me:
                 chat_store.touch_peer(conn, bytes.fromhex(m[2:]), now_ms)
-    return group, len(incoming), member
+    return group, len(incoming), member or bool(stored)

@@ -1,4 +1,4 @@
-"""statuscli group — private group chats: create, add members, list, show."""
+"""statuscli group — private group chats: create, add and remove members, leave, rename, admins, list, show."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ def cli() -> None:
       statuscli group create friends --member bob --member carol
       statuscli group create friends --member bob --dry-run      # publish nothing, print it
       statuscli group add friends dave
+      statuscli group remove friends dave
+      statuscli group rename friends "old friends"
+      statuscli group leave friends
       statuscli group list
       statuscli send --group friends "hello all"
     """
@@ -30,26 +33,34 @@ def _group_text(g: dict) -> str:
     return "\n".join(lines)
 
 
-def _announce(app, acct, chat_id: str, members: list[bytes], dry_run: bool, node, relay) -> dict:
+def _commit_and_announce(app, acct, act, dry_run: bool, node, relay) -> None:
+    """The one order of every group change: ``act(messenger)`` signs the change and returns
+    (result dict, members to tell); the membership messages are built in the same transaction, the
+    result is written out, then the transaction commits (or, for a dry run, rolls back: nothing
+    stored) and only then are the messages published."""
     from statuscli.cli.messaging_common import messenger, open_transport
-    from statuscli.cli.output import write_stdout
+    from statuscli.cli.output import result_written, write_stdout
 
-    transport = None if dry_run else open_transport(app, node, relay)
+    transport = None if dry_run else open_transport(app, node, relay)  # no node: fail before signing anything
     try:
         m = messenger(app, acct)
-        sent = m.send_membership(chat_id, members)
-        if dry_run:
-            if not app.json:
-                for e in sent.envelopes:
-                    write_stdout("0x" + e.data.hex())
-            return sent.to_json()
-        for e in sent.envelopes:
-            transport.publish(e)
-        m.published(sent.envelopes)
-        out = sent.to_json()
-        for e in out["envelopes"]:
-            del e["envelope"]
-        return out
+        with m.batch(keep=not dry_run):
+            out, told = act(m)
+            sent = m.send_membership(out["chat_id"], told) if told else None
+            if sent is not None:
+                out["announcement"] = sent.to_json()
+                if not dry_run:
+                    for e in out["announcement"]["envelopes"]:
+                        del e["envelope"]
+            with result_written(reader_may_leave=dry_run):
+                emit(app, out, text=_group_text(out))
+                if dry_run and sent is not None and not app.json:
+                    for e in sent.envelopes:
+                        write_stdout("0x" + e.data.hex())
+        if transport is not None and sent is not None:
+            for e in sent.envelopes:
+                transport.publish(e)
+            m.published(sent.envelopes)
     finally:
         if transport is not None:
             transport.close()
@@ -74,19 +85,18 @@ def create(app: AppContext, name: str, members, dry_run, node, relay) -> None:
 
     from statuscli.app.messaging import groups
     from statuscli.app.peers import resolve_peer
-    from statuscli.cli.messaging_common import open_transport
     from statuscli.cli.secure_common import account, now_ms
 
     acct = account(app)
     keys = [resolve_peer(acct, p) for p in members]
-    if not dry_run:
-        open_transport(app, node, relay).close()  # fail before creating anything when no node is reachable
-    g = groups.create(acct, name, keys, now_ms=now_ms(None), rng=os.urandom)
-    out = g.to_json()
-    out["local_name"] = name
-    if keys:
-        out["announcement"] = _announce(app, acct, g.chat_id, [k for k in keys if k != acct.chat_public_key], dry_run, node, relay)
-    emit(app, out, text=_group_text(out))
+
+    def act(m):
+        g = groups.create(acct, name, keys, now_ms=now_ms(None), rng=os.urandom)
+        out = g.to_json()
+        out["local_name"] = name
+        return out, [k for k in keys if k != acct.chat_public_key]
+
+    _commit_and_announce(app, acct, act, dry_run, node, relay)
 
 
 @cli.command()
@@ -104,19 +114,108 @@ def add(app: AppContext, group: str, members, dry_run, node, relay) -> None:
     """
     from statuscli.app.messaging import groups
     from statuscli.app.peers import resolve_peer
-    from statuscli.cli.messaging_common import open_transport
     from statuscli.cli.secure_common import account, now_ms
 
     acct = account(app)
     chat_id = groups.resolve(acct, group)
     keys = [resolve_peer(acct, p) for p in members]
-    if not dry_run:
-        open_transport(app, node, relay).close()
-    g, _added = groups.add_members(acct, chat_id, keys, now_ms=now_ms(None))
-    out = g.to_json()
-    out["announcement"] = _announce(app, acct, chat_id, groups.recipients(acct, g), dry_run, node, relay)
-    emit(app, out, text=_group_text(out))
-    info(app, f"{len(_added)} member(s) added")
+
+    def act(m):
+        g, added = groups.add_members(acct, chat_id, keys, now_ms=now_ms(None))
+        info(app, f"{len(added)} member(s) added")
+        return g.to_json(), groups.recipients(acct, g)
+
+    _commit_and_announce(app, acct, act, dry_run, node, relay)
+
+
+def _change(app, group: str, kind: str, dry_run: bool, node, relay, *, members=(), name: str = "") -> None:
+    """Sign one change to GROUP and tell everyone who was a member before it."""
+    from statuscli.app.messaging import groups
+    from statuscli.app.peers import resolve_peer
+    from statuscli.cli.secure_common import account, now_ms
+
+    acct = account(app)
+    chat_id = groups.resolve(acct, group)
+    keys = [resolve_peer(acct, p) for p in members]
+
+    def act(m):
+        g, told = groups.change(acct, chat_id, kind, members=keys, name=name, now_ms=now_ms(None))
+        return {**g.to_json(), "change": kind}, told
+
+    _commit_and_announce(app, acct, act, dry_run, node, relay)
+
+
+@cli.command()
+@click.argument("group")
+@click.argument("members", nargs=-1, required=True, metavar="PEER...")
+@click.option("--dry-run", is_flag=True, help="Print the membership messages instead of publishing them.")
+@transport_options
+@pass_app
+def remove(app: AppContext, group: str, members, dry_run, node, relay) -> None:
+    """Remove members from GROUP (admins only); they and everyone else learn of it.
+
+    A removed member receives nothing sent to the group afterwards. One signed MEMBER_REMOVED
+    event per member, as status-go does.
+
+    \b
+    Examples:
+      statuscli group remove friends dave
+      statuscli --json group remove friends dave carol | jq .members
+    """
+    _change(app, group, "remove", dry_run, node, relay, members=members)
+
+
+@cli.command()
+@click.argument("group")
+@click.option("--dry-run", is_flag=True, help="Print the membership messages instead of publishing them.")
+@transport_options
+@pass_app
+def leave(app: AppContext, group: str, dry_run, node, relay) -> None:
+    """Leave GROUP: the other members learn of it and stop sending to us.
+
+    \b
+    Examples:
+      statuscli group leave friends
+    """
+    _change(app, group, "leave", dry_run, node, relay)
+
+
+@cli.command()
+@click.argument("group")
+@click.argument("name")
+@click.option("--dry-run", is_flag=True, help="Print the membership messages instead of publishing them.")
+@transport_options
+@pass_app
+def rename(app: AppContext, group: str, name: str, dry_run, node, relay) -> None:
+    """Rename GROUP to NAME for every member (any member may).
+
+    \b
+    Examples:
+      statuscli group rename friends "old friends"
+    """
+    _change(app, group, "rename", dry_run, node, relay, name=name)
+
+
+@cli.command()
+@click.argument("group")
+@click.argument("members", nargs=-1, metavar="[PEER...]")
+@click.option("--resign", is_flag=True, help="Stop being an admin ourselves (the only way an admin is removed).")
+@click.option("--dry-run", is_flag=True, help="Print the membership messages instead of publishing them.")
+@transport_options
+@pass_app
+def admins(app: AppContext, group: str, members, resign: bool, dry_run, node, relay) -> None:
+    """Make members of GROUP admins (admins only), or step down with --resign.
+
+    \b
+    Examples:
+      statuscli group admins friends bob
+      statuscli group admins friends --resign
+    """
+    from statuscli.core.errors import UsageError
+
+    if resign == bool(members):
+        raise UsageError("name the members to make admins, or give --resign (not both)")
+    _change(app, group, "resign" if resign else "admins", dry_run, node, relay, members=members)
 
 
 @cli.command("list")
