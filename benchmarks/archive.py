@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -109,6 +110,41 @@ def bench_queries(archive, n: int, reps: int) -> dict:
     for c in cases.values():  # warm caches
         archive.query(**c)
     return {name: statistics.median(timed(lambda c=c: archive.query(**c), reps)) for name, c in cases.items()}
+
+
+def bench_queries_writing(archive, make, n: int, reps: int) -> tuple[dict, float]:
+    """:func:`bench_queries` while two more nodes (threads, each its own archive object on the
+    same database) write batches of 1 000 as fast as they can; returns (medians, inserts/s)."""
+    import threading
+
+    stop = threading.Event()
+    written = [0]
+
+    def writer(k: int) -> None:
+        a = make()
+        start = 50_000_000 + k * 20_000_000
+        try:
+            while not stop.is_set():
+                a.add(list(rows(start, 1000, salt=b"w%d" % k)))
+                start += 1000
+                written[0] += 1000
+        finally:
+            a.close()
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(2)]
+    for th in threads:
+        th.start()
+    try:
+        time.sleep(0.5)
+        t = time.perf_counter()
+        before = written[0]
+        res = bench_queries(archive, n, reps)
+        rate = (written[0] - before) / (time.perf_counter() - t)
+    finally:
+        stop.set()
+        for th in threads:
+            th.join()
+    return res, rate
 
 
 def bench_inserts(make, total: int = 20_000, batch: int = 1000, writers: int = 1) -> float:
@@ -246,11 +282,16 @@ def ms(x: float) -> str:
     return f"{x * 1000:.2f} ms"
 
 
-def table(title: str, results: list[tuple[int, dict]]) -> list[str]:
-    lines = [title, "", "| query | " + " | ".join(f"{n:,}" for n, _ in results) + " | largest ÷ smallest |", "|---|" + "---:|" * (len(results) + 1)]
+def table(title: str, results: list[tuple[int, dict]], writing: tuple[dict, float] | None = None) -> list[str]:
+    extra = f" | {results[-1][0]:,}, two nodes writing" if writing else ""
+    lines = [title, "", "| query | " + " | ".join(f"{n:,}" for n, _ in results) + " | largest ÷ smallest" + extra + " |",
+             "|---|" + "---:|" * (len(results) + 1 + bool(writing))]  # fmt: skip
     for name in results[0][1]:
         cells = [ms(r[name]) for _, r in results]
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {results[-1][1][name] / results[0][1][name]:.2f} |")
+        tail = f" | {ms(writing[0][name])}" if writing else ""
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {results[-1][1][name] / results[0][1][name]:.2f}{tail} |")
+    if writing:
+        lines += ["", f"Two nodes writing: {writing[1]:,.0f} inserts/s into the same database while the queries ran."]
     worst = max(results[-1][1].values())
     lines += ["", f"Slowest page at {results[-1][0]:,}: {ms(worst)} (target ≤ 10 ms: {'met' if worst <= 0.010 else '**not met**'}).", ""]
     return lines
@@ -271,14 +312,27 @@ def main() -> int:
     folder = Path(args.folder)
     out = [f"CPython {sys.version.split()[0]} on {os.cpu_count()} CPU(s), {time.strftime('%Y-%m-%d')}; medians of {args.reps} queries on a warm archive.", ""]
     results, builds = [], []
-    for n in (map(int, args.sizes.split(",")) if args.sizes else []):
-        a = SqliteArchive(folder / f"bench-archive-{n}.sqlite")
+    sizes = [int(x) for x in args.sizes.split(",")] if args.sizes else []
+    writing = None
+    for n in sizes:
+        path = folder / f"bench-archive-{n}.sqlite"
+        a = SqliteArchive(path)
         builds.append((n, fill(a, n)))
         results.append((n, bench_queries(a, n, args.reps)))
+        if n == sizes[-1]:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(folder / "bench-archive-writing.sqlite") + suffix).unlink(missing_ok=True)
+            with a._connection() as src, sqlite3.connect(folder / "bench-archive-writing.sqlite") as dst:
+                src.backup(dst)  # a consistent copy (the WAL included) to write into
+            w = SqliteArchive(folder / "bench-archive-writing.sqlite")
+            writing = bench_queries_writing(w, lambda: SqliteArchive(folder / "bench-archive-writing.sqlite"), n, args.reps)
+            w.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(folder / "bench-archive-writing.sqlite") + suffix).unlink(missing_ok=True)
         a.close()
         print(f"sqlite {n}: {results[-1][1]}", file=sys.stderr)
     if results:
-        out += table("**SQLite**: one page per query shape (store v3 `Archive.query`)", results)
+        out += table("**SQLite**: one page per query shape (store v3 `Archive.query`)", results, writing)
     if args.loop:
         loop = bench_loop(folder / f"bench-archive-{args.loop}.sqlite", args.loop)
         q, qrate = loop["queries"]
@@ -300,15 +354,19 @@ def main() -> int:
             from statuscli.store.archive_postgres import PostgresArchive
 
             results = []
-            for n in map(int, args.pg_sizes.split(",")):
+            pg_sizes = [int(x) for x in args.pg_sizes.split(",")]
+            pg_writing = None
+            for n in pg_sizes:
                 url = pg.create_database(f"bench_{n}")
                 a = PostgresArchive(url)
                 builds.append((f"pg {n}", fill(a, n) if n < args.pg_bulk_from else fill_pg_bulk(a, n)))
                 a.execute_admin("ANALYZE messages")
                 results.append((n, bench_queries(a, n, args.reps)))
+                if n == pg_sizes[-1]:
+                    pg_writing = bench_queries_writing(a, lambda url=url: PostgresArchive(url), n, args.reps)
                 a.close()
                 print(f"postgres {n}: {results[-1][1]}", file=sys.stderr)
-            out += table("**PostgreSQL**: the same shapes", results)
+            out += table("**PostgreSQL**: the same shapes", results, pg_writing)
             url = pg.create_database("bench_inserts")
             pg1 = bench_inserts(lambda: PostgresArchive(url))
             pg2 = bench_inserts(lambda: PostgresArchive(url), writers=2)

@@ -92,12 +92,13 @@ class PostgresArchive(ArchiveBase):
             max_size=pool_size,
             timeout=CONNECT_TIMEOUT,
             kwargs={"autocommit": True, "connect_timeout": int(CONNECT_TIMEOUT)},
+            configure=self._configure,
             open=False,
             name="statuscli-archive",
         )
         self.pool.open(wait=False)
         try:
-            with self._connection() as conn, conn.transaction():
+            with self._writing() as conn:
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
                 for statement in _SCHEMA:
                     conn.execute(statement)
@@ -107,6 +108,11 @@ class PostgresArchive(ArchiveBase):
 
     def close(self) -> None:
         self.pool.close()
+
+    def _configure(self, conn) -> None:
+        # every statement is bounded (queries run as single autocommit statements: no extra
+        # round trips); writes and retention lift the bound inside their own transaction
+        conn.execute(f"SET statement_timeout = {max(1, int(self.query_timeout * 1000))}")
 
     # -- connections -----------------------------------------------------------------------
     @contextlib.contextmanager
@@ -128,8 +134,13 @@ class PostgresArchive(ArchiveBase):
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator:
+        with self._connection() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator:
         with self._connection() as conn, conn.transaction():
-            conn.execute("SELECT set_config('statement_timeout', %s, true)", (f"{max(1, int(self.query_timeout * 1000))}ms",))
+            conn.execute("SET LOCAL statement_timeout = 0")
             yield conn
 
     def execute_admin(self, sql: str) -> None:
@@ -144,7 +155,7 @@ class PostgresArchive(ArchiveBase):
             return 0
         # COPY into a per-connection temporary table, then one INSERT … ON CONFLICT DO NOTHING:
         # several times faster than row-by-row inserts, and duplicates still make one row.
-        with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
+        with self._writing() as conn, conn.cursor() as cur:
             cur.execute("CREATE TEMP TABLE IF NOT EXISTS incoming (LIKE messages) ON COMMIT DELETE ROWS")
             with cur.copy(f"COPY incoming ({_INSERT_COLUMNS}) FROM STDIN") as copy:
                 for v in values:
@@ -154,7 +165,7 @@ class PostgresArchive(ArchiveBase):
             return max(0, cur.rowcount)
 
     def _delete_before(self, cutoff_ns: int, batch: int) -> int:
-        with self._connection() as conn:
+        with self._writing() as conn:
             return conn.execute(
                 "DELETE FROM messages WHERE message_hash IN (SELECT message_hash FROM messages WHERE timestamp < %s"
                 " ORDER BY timestamp LIMIT %s)",
@@ -162,7 +173,7 @@ class PostgresArchive(ArchiveBase):
             ).rowcount
 
     def _delete_oldest(self, n: int) -> int:
-        with self._connection() as conn:
+        with self._writing() as conn:
             return conn.execute(
                 "DELETE FROM messages WHERE message_hash IN (SELECT message_hash FROM messages ORDER BY timestamp, message_hash LIMIT %s)",
                 (n,),
