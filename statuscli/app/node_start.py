@@ -20,11 +20,7 @@ import time
 from pathlib import Path
 
 from statuscli.app.node import LOCK_FILE, LOG_FILE, RunOptions, running_pid
-from statuscli.core.errors import NetworkError, TimeoutExpired, UsageError
-
-
-class NodeAlreadyRunning(UsageError):
-    code = "node-already-running"
+from statuscli.core.errors import NetworkError, NodeAlreadyRunning, TimeoutExpired
 
 
 def lock_folder(folder: Path) -> int:

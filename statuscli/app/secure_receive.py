@@ -33,12 +33,15 @@ from statuscli.core import x3dh
 from statuscli.core.crypto import secp256k1
 from statuscli.core.encryption import ProtocolMessage
 from statuscli.core.errors import (
-    CryptoError,
     DecryptionFailed,
     DeviceNotFound,
     InvalidInput,
     MalformedKey,
+    NotPaired,
+    OwnMessage,
+    SenderUnknown,
     SessionNotFound,
+    UnknownGroupKey,
 )
 from statuscli.core.ratchet import Header, HeaderRefused, RatchetState
 from statuscli.store import prekeys, sessions
@@ -165,16 +168,15 @@ class _Receive:
         iid = self.msg.installation_id
         if self.sender is not None and secp256k1.compress(self.sender) == self.me33:
             if iid == self.account.installation_id:
-                raise DeviceNotFound("this message was encrypted by this installation for its recipients; only they can read it",
-                                     code="own-message", hint=None)  # fmt: skip
-            raise DeviceNotFound(f"message from our own installation {iid} which is not paired with this one", code="not-paired",
+                raise OwnMessage("this message was encrypted by this installation for its recipients; only they can read it", hint=None)  # fmt: skip
+            raise NotPaired(f"message from our own installation {iid} which is not paired with this one",
                                  hint=None)  # fmt: skip
         targets = ", ".join(sorted(self.msg.encrypted)) or "nobody"
         raise DeviceNotFound(f"the message is for other installations ({targets}), not this one ({self.account.installation_id})")
 
     def _sender33(self, what: str) -> bytes:
         if self.sender is None:
-            raise InvalidInput(f"cannot tell who sent this {what} message", code="sender-unknown",
+            raise SenderUnknown(f"cannot tell who sent this {what} message",
                                hint="pass the sender's public key (--sender), or import their bundle first")  # fmt: skip
         return secp256k1.compress(self.sender)
 
@@ -243,8 +245,7 @@ class _Receive:
             return payload
         key = sessions.hr_key(self.conn, header.group_id, header.key_id, header.deprecated_key_id)
         if key is None:
-            raise CryptoError("no hash-ratchet key for this group and key id (keys arrive in a key-exchange message)",
-                              code="unknown-group-key")  # fmt: skip
+            raise UnknownGroupKey("no hash-ratchet key for this group and key id (keys arrive in a key-exchange message)")  # fmt: skip
         return hr.decrypt(key, header.seq_no, payload)
 
     def _hash_ratchet_keys(self, entry: enc.EncryptedMessage, plaintext: bytes) -> list[tuple[bytes, bytes]]:

@@ -23,7 +23,7 @@ import re
 import sys
 from pathlib import Path
 
-from statuscli.core.errors import InputTooLarge, InvalidInput, UsageError
+from statuscli.core.errors import FileNotFound, FileUnreadable, InputTooLarge, InvalidInput, UsageError
 
 _HEX_RE = re.compile(rb"^(0[xX])?([0-9a-fA-F]{2})*$")
 _B64_RE = re.compile(rb"^[A-Za-z0-9+/_-]+={0,2}$")
@@ -89,14 +89,14 @@ def read_source(source: str | None, *, allow_inline: bool = False) -> bytes:
             raise _too_large(shown)
         return data
     except FileNotFoundError:
-        raise InvalidInput(f"no such file: {shown}", code="file-not-found", hint=hint) from None
+        raise FileNotFound(f"no such file: {shown}", hint=hint) from None
     except IsADirectoryError:
-        raise InvalidInput(f"is a directory, not a file: {shown}", code="file-not-found") from None
+        raise FileNotFound(f"is a directory, not a file: {shown}") from None
     except PermissionError:
-        raise InvalidInput(f"cannot read {shown}: permission denied", code="file-unreadable") from None
+        raise FileUnreadable(f"cannot read {shown}: permission denied") from None
     except (OSError, ValueError) as e:  # name too long, not a directory on the way, I/O error, NUL in the name…
         why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise InvalidInput(f"cannot read {shown}: {why}", code="file-unreadable", hint=hint) from None
+        raise FileUnreadable(f"cannot read {shown}: {why}", hint=hint) from None
 
 
 def _b64(data: bytes) -> bytes:

@@ -35,11 +35,11 @@ def render_text(qr, *, invert: bool = False, border: int = TERMINAL_BORDER) -> s
 
 def write_png(qr, path: str) -> dict:
     """Write ``qr`` as a PNG (8 px per module, 4-module quiet zone); returns what was written."""
-    from statuscli.core.errors import InvalidInput
+    from statuscli.core.errors import FileUnwritable
 
     try:
         qr.save(path, kind="png", scale=PNG_SCALE, border=PNG_BORDER)
     except OSError as e:
-        raise InvalidInput(f"cannot write {path}: {e.strerror or e}", code="file-unwritable") from None
+        raise FileUnwritable(f"cannot write {path}: {e.strerror or e}") from None
     width, height = qr.symbol_size(scale=PNG_SCALE, border=PNG_BORDER)
     return {"file": path, "width": width, "height": height, "version": qr.version, "modules": qr.symbol_size(scale=1, border=0)[0]}

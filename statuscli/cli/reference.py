@@ -325,4 +325,9 @@ def generate_all() -> dict[str, str]:
     for doc in docs:
         files[f"man/{doc.slug}.1"] = man_page(doc)
     files["docs/cli.md"] = markdown(docs)
+    from pathlib import Path
+
+    from statuscli.cli import error_table
+
+    files[error_table.DOC] = error_table.regenerate(Path(__file__).resolve().parents[2])
     return files

@@ -24,11 +24,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from google.protobuf.message import DecodeError as _PbDecodeError
 
 from statuscli.core.crypto import secp256k1
 from statuscli.core.crypto.hashing import keccak256
-from statuscli.core.errors import BadSignature, DecodeError, MalformedKey, StatusCliError
+from statuscli.core.errors import BadSignature, MalformedKey, StatusCliError
+from statuscli.core.protobuf_codec import parse_into
 from statuscli.pb import encryption_pb2 as pb
 
 PROTOCOL_VERSION = 1
@@ -77,12 +77,7 @@ class Bundle:
 
     @classmethod
     def decode(cls, data: bytes) -> Bundle:
-        m = pb.Bundle()
-        try:
-            m.ParseFromString(bytes(data))
-        except (_PbDecodeError, ValueError, TypeError, RuntimeError) as e:
-            raise DecodeError(f"not a Bundle protobuf: {e}") from None
-        return cls.from_pb(m)
+        return cls.from_pb(parse_into(pb.Bundle(), data, "Bundle"))
 
     # --- meaning ---------------------------------------------------------------------------
     def signature_material(self) -> bytes:
@@ -171,9 +166,5 @@ def encode_container(bundle: Bundle, private_spk: bytes) -> bytes:
 
 
 def decode_container(data: bytes) -> tuple[Bundle, bytes]:
-    m = pb.BundleContainer()
-    try:
-        m.ParseFromString(bytes(data))
-    except (_PbDecodeError, ValueError, TypeError, RuntimeError) as e:
-        raise DecodeError(f"not a BundleContainer protobuf: {e}") from None
+    m = parse_into(pb.BundleContainer(), data, "BundleContainer")
     return Bundle.from_pb(m.bundle), bytes(m.private_signed_pre_key)

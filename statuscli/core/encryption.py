@@ -23,13 +23,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from google.protobuf.message import DecodeError as _PbDecodeError
 
 from statuscli.core.bundles import Bundle
 from statuscli.core.crypto import secp256k1
 from statuscli.core.crypto.symmetric import gcm_open, gcm_seal
-from statuscli.core.errors import DecodeError, DecryptionFailed, MalformedKey, StatusCliError
+from statuscli.core.errors import DecryptionFailed, MalformedKey, StatusCliError
 from statuscli.core.hash_ratchet import HRHeader
+from statuscli.core.protobuf_codec import parse_into
 from statuscli.pb import encryption_pb2 as pb
 
 NO_INSTALLATION = "none"
@@ -43,12 +43,9 @@ PATH_HR = "hash-ratchet"
 
 
 def parse_pb(message, data: bytes, what: str):
-    """``message.ParseFromString(data)`` with every failure turned into :class:`DecodeError`."""
-    try:
-        message.ParseFromString(bytes(data))
-    except (_PbDecodeError, ValueError, TypeError, RuntimeError, OverflowError) as e:
-        raise DecodeError(f"not a {what} protobuf: {e}") from None
-    return message
+    """``message.ParseFromString(data)`` through the one codec helper
+    (:func:`statuscli.core.protobuf_codec.parse_into`)."""
+    return parse_into(message, data, what)
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,19 @@ def parse(message_class: Any, data: bytes, what: str) -> Any:
     return msg
 
 
+def parse_into(message: Any, data: bytes, what: str) -> Any:
+    """:func:`parse` into an existing message (a fresh one, or a sub-message field being filled):
+    ``message`` is cleared first, as ``ParseFromString`` does. Returns ``message``."""
+    if _parse_errors is None:
+        _load()
+    try:
+        message.ParseFromString(bytes(data))
+    except _parse_errors as e:  # type: ignore[misc]
+        raise DecodeError(f"not a valid {what} protobuf: {e}") from None
+    refuse_mistyped(message, what)
+    return message
+
+
 def refuse_mistyped(msg: Any, what: str) -> None:
     """Raise DecodeError if a declared field number or a group was kept as an unknown field.
 

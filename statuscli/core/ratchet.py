@@ -51,7 +51,7 @@ import coincurve
 
 from statuscli.core.crypto.secp256k1 import generate_private_key
 from statuscli.core.crypto.symmetric import aes_ctr, hkdf_sha256
-from statuscli.core.errors import DecodeError, DecryptionFailed
+from statuscli.core.errors import DecodeError, DecryptionFailed, HeaderRefused, SkipLimitReached
 
 Rng = Callable[[int], bytes]
 
@@ -96,16 +96,6 @@ def chain_message_key(ck: bytes) -> bytes:
     return _hmac.digest(ck, _MK_INPUT, "sha256")
 
 
-class HeaderRefused(DecryptionFailed):
-    """The header alone rules the message out (replayed number, too many skipped): no work done."""
-
-
-class SkipLimitReached(HeaderRefused):
-    """The header needs more chain steps than the caller allows unverified work for this peer."""
-
-    code = "skip-limit"
-
-
 def message_keys(mk: bytes) -> tuple[bytes, bytes, bytes]:
     """(encKey, authKey, IV) = HKDF(mk, salt=32 zero bytes, MESSAGE_INFO, 80)."""
     out = hkdf_sha256(mk, _ZERO_SALT, MESSAGE_INFO, 80)
@@ -118,8 +108,6 @@ _LE32X2 = struct.Struct("<II").pack
 def associated_data(n: int, pn: int, dh: bytes) -> bytes:
     """``LE32(N) ‖ LE32(PN) ‖ DH`` — the header encoding used as associated data (41 bytes)."""
     return _LE32X2(n, pn) + dh
-
-
 
 
 def seal(mk: bytes, plaintext: bytes, ad: bytes) -> bytes:

@@ -20,14 +20,9 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-from statuscli.core.errors import NetworkError, StatusCliError, TimeoutExpired
+from statuscli.core.errors import NodeError, NodeNotRunning, StatusCliError, TimeoutExpired, class_for_code
 
 NODE_INFO_FILE = "node.json"
-
-
-class NodeNotRunning(NetworkError):
-    code = "node-not-running"
-    default_hint = "start one with 'statuscli node run' (or 'statuscli node run --detach')"
 
 
 def node_dir(home: str | os.PathLike) -> Path:
@@ -48,8 +43,14 @@ def find_socket(home: str | os.PathLike, data_dir: str | os.PathLike | None = No
 
 
 def _error(err: dict) -> StatusCliError:
+    """The node's error as the class of its code (a code this version does not know: NodeError,
+    keeping the node's exit code)."""
     data = err.get("data") or {}
-    e = StatusCliError(err.get("message", "node error"), hint=data.get("hint"), code=data.get("code") or "node-error")
+    cls = class_for_code(data.get("code") or "")
+    message, hint = err.get("message", "node error"), data.get("hint")
+    if cls is not None and cls.__init__ is StatusCliError.__init__:
+        return cls(message, hint=hint)
+    e = NodeError(message, hint=hint)
     e.exit_code = int(data.get("exit_code") or (3 if err.get("code") == -32602 else 1))
     return e
 

@@ -18,22 +18,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from statuscli.core.errors import CryptoError, DecodeError, NetworkError, NotFound
+from statuscli.core.errors import DecodeError, NetworkError, NotFound, RootRollback, TreeHashMismatch  # noqa: F401 (re-exported)
 from statuscli.core.waku import enrtree
 from statuscli.core.waku.enr import Enr, decode_enr
 from statuscli.net.discv5.bounded import BoundedMap
 
 TxtLookup = Callable[[str], Awaitable[str]]
-
-
-class TreeHashMismatch(CryptoError):
-    code = "enrtree-hash-mismatch"
-    default_hint = "the DNS tree was tampered with or is being updated; retry later or check the domain"
-
-
-class RootRollback(CryptoError):
-    code = "enrtree-rollback"
-    default_hint = "the tree's sequence number went backwards; the older, newer-seq copy is kept"
 
 
 def dnspython_lookup(nameserver: str | None = None, port: int = 53, timeout: float = 5.0) -> TxtLookup:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 import trio
 
+from statuscli.core.protobuf_codec import parse_into
 from statuscli.net import codecs
 from statuscli.net.streams import frame, open_stream, reset_quietly
 from statuscli.pb import waku_filter_pb2 as pb
@@ -91,7 +92,7 @@ class FilterService:
     async def handle(self, peer, data: bytes) -> bytes:
         req = pb.FilterSubscribeRequest()
         try:
-            req.ParseFromString(data)
+            parse_into(req, data, "FilterSubscribeRequest")
         except Exception as e:
             self.counters.drop("filter.bad-request", "undecodable filter request from %s: %s", peer, e)
             return reply("N/A", BAD_REQUEST, "decoding request failed")

@@ -33,6 +33,7 @@ from collections import OrderedDict
 import trio
 
 from statuscli.core.errors import StatusCliError
+from statuscli.core.protobuf_codec import parse_into
 from statuscli.core.waku.message import decode, message_hash
 from statuscli.net import codecs
 from statuscli.net.relay import RelayMessage
@@ -171,7 +172,7 @@ class FilterClient:
         data = await request(self.host.host, peer_id, codecs.FILTER_SUBSCRIBE, req.SerializeToString(), limit=64 * 1024, timeout=timeout)
         resp = pb.FilterSubscribeResponse()
         try:
-            resp.ParseFromString(data)
+            parse_into(resp, data, "FilterSubscribeResponse")
         except Exception:
             raise ServiceRefused(f"undecodable filter answer from {peer_id}", status=300) from None
         code = resp.status_code if resp.HasField("status_code") else 300
@@ -210,7 +211,7 @@ class FilterClient:
     def _deliver(self, peer, data: bytes) -> None:
         push = pb.MessagePush()
         try:
-            push.ParseFromString(data)
+            parse_into(push, data, "MessagePush")
             if not push.pubsub_topic:
                 raise ValueError("pubsub topic missing")
             msg = decode(push.waku_message)

@@ -22,6 +22,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from statuscli.core.protobuf_codec import parse_into
 from statuscli.net.limits import NodeLimits, RateLimit
 
 log = logging.getLogger("statuscli.net.guard")
@@ -181,7 +182,7 @@ def too_many_requests(protocol: str, data: bytes) -> bytes | None:
 
 def _request_id(msg, data: bytes) -> str:
     try:
-        msg.ParseFromString(data)
+        parse_into(msg, data, type(msg).__name__)
         return getattr(msg, "request_id", "") or "N/A"
     except Exception:
         return "N/A"

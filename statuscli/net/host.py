@@ -41,6 +41,7 @@ from libp2p.peer.peerinfo import PeerInfo
 
 from statuscli.core.crypto.secp256k1 import generate_private_key
 from statuscli.core.errors import InvalidInput, KeystoreError, NetworkError, PeerUnreachable, TimeoutExpired
+from statuscli.core.protobuf_codec import parse_into
 from statuscli.net import codecs, compat
 from statuscli.net.listen_addrs import AddressInUse, bind_error, tcp_endpoint
 from statuscli.net.streams import close_quietly, open_stream, read_frame, reset_quietly
@@ -263,7 +264,7 @@ class WakuHost:
             raise TimeoutExpired(f"identify of {peer_id} timed out") from None
         msg = Identify()
         try:
-            msg.ParseFromString(data)
+            parse_into(msg, data, "Identify")
         except Exception:
             raise NetworkError(f"identify of {peer_id}: undecodable answer") from None
         addrs = []

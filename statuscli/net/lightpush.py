@@ -29,7 +29,8 @@ from dataclasses import dataclass
 
 import trio
 
-from statuscli.core.errors import NetworkError, TimeoutExpired
+from statuscli.core.errors import BadResponse, TimeoutExpired
+from statuscli.core.protobuf_codec import parse_into
 from statuscli.net import codecs
 from statuscli.net.streams import MAX_FRAME, close_quietly, frame, open_stream_any, read_frame, reset_quietly
 from statuscli.pb import waku_lightpush_pb2 as pb
@@ -105,7 +106,7 @@ class LightPushService:
     async def handle_v3(self, peer, data: bytes) -> bytes:
         req = pb.LightPushRequestV3()
         try:
-            req.ParseFromString(data)
+            parse_into(req, data, "LightPushRequestV3")
         except Exception as e:
             self.counters.drop("lightpush.bad-request", "undecodable lightpush v3 request from %s: %s", peer, e)
             return pb.LightPushResponseV3(request_id="N/A", status_code=BAD_REQUEST, status_desc="decoding request failed", relay_peer_count=0).SerializeToString()
@@ -116,7 +117,7 @@ class LightPushService:
     async def handle_v2(self, peer, data: bytes) -> bytes:
         rpc = pb.PushRpc()
         try:
-            rpc.ParseFromString(data)
+            parse_into(rpc, data, "PushRpc")
         except Exception as e:
             self.counters.drop("lightpush.bad-request", "undecodable lightpush v2 request from %s: %s", peer, e)
             return pb.PushRpc(request_id="N/A", response=pb.PushResponse(is_success=False, info="decoding request failed")).SerializeToString()
@@ -139,19 +140,19 @@ def _parse_reply(protocol: str, rid: str, data: bytes) -> PushResult:
     try:
         if protocol == codecs.LIGHTPUSH_V3:
             resp = pb.LightPushResponseV3()
-            resp.ParseFromString(data)
+            parse_into(resp, data, "LightPushResponseV3")
             if not resp.HasField("status_code"):
                 raise ValueError("no status code")
             count = resp.relay_peer_count if resp.HasField("relay_peer_count") else None
             return PushResult(resp.status_code, resp.status_desc, count, protocol)
         rpc = pb.PushRpc()
-        rpc.ParseFromString(data)
+        parse_into(rpc, data, "PushRpc")
         if not rpc.HasField("response"):
             raise ValueError("no response")
         ok = rpc.response.is_success
         return PushResult(OK if ok else INTERNAL_SERVER_ERROR, rpc.response.info or ("OK" if ok else "refused"), None, protocol)
     except Exception as e:
-        raise NetworkError(f"bad lightpush answer: {e}", code="bad-response") from None
+        raise BadResponse(f"bad lightpush answer: {e}") from None
 
 
 async def lightpush(

@@ -14,24 +14,11 @@ from __future__ import annotations
 
 import socket
 
-from statuscli.core.errors import InvalidInput, NetworkError
+from statuscli.core.errors import AddressInUse, InvalidInput  # noqa: F401 (AddressInUse re-exported)
 
 #: Loopback unless asked (``--public``): a node started with no options must not be reachable.
 LOOPBACK_LISTEN = ("/ip4/127.0.0.1/tcp/60000", "/ip4/127.0.0.1/tcp/8000/ws")
 PUBLIC_LISTEN = ("/ip4/0.0.0.0/tcp/60000", "/ip4/0.0.0.0/tcp/8000/ws")
-
-
-class AddressInUse(NetworkError):
-    """A listen address is held by another process; ``addresses`` are the multiaddrs refused."""
-
-    code = "address-in-use"
-
-    def __init__(self, addresses: list[str]):
-        super().__init__(
-            f"cannot listen on {', '.join(addresses)}: address already in use",
-            hint="another program (another node?) has that port: choose another --listen port, or tcp/0 for a free one",
-        )
-        self.addresses = addresses
 
 
 def tcp_endpoint(text: str) -> tuple[str, int] | None:

@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 
 from statuscli.core.errors import DecodeError
+from statuscli.core.protobuf_codec import parse_into
 from statuscli.net import codecs
 from statuscli.net.streams import request
 from statuscli.pb import waku_metadata_pb2 as pb
@@ -44,7 +45,7 @@ def encode(cluster_id: int, shards) -> bytes:
 def decode(data: bytes) -> PeerMetadata:
     msg = pb.WakuMetadataResponse()
     try:
-        msg.ParseFromString(data)
+        parse_into(msg, data, "WakuMetadataResponse")
     except Exception as e:
         raise DecodeError(f"undecodable metadata: {e}") from None
     shards = msg.shards_packed or msg.shards

@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from statuscli.core.errors import StatusCliError
+from statuscli.core.protobuf_codec import parse_into
 from statuscli.core.waku.enr import Enr, decode_enr
 from statuscli.net import codecs
 from statuscli.net.streams import ServiceRefused, request
@@ -100,7 +101,7 @@ class PeerExchangeService:
     async def handle(self, peer, data: bytes) -> bytes:
         rpc = pb.PeerExchangeRPC()
         try:
-            rpc.ParseFromString(data)
+            parse_into(rpc, data, "PeerExchangeRPC")
             if not rpc.HasField("query"):
                 raise ValueError("no query")
         except Exception as e:
@@ -127,7 +128,7 @@ async def peer_exchange(host, peer_id, num_peers: int, counters, *, timeout: flo
     data = await request(host, peer_id, codecs.PEER_EXCHANGE, req.SerializeToString(), limit=1_601_536, timeout=timeout)
     rpc = pb.PeerExchangeRPC()
     try:
-        rpc.ParseFromString(data)
+        parse_into(rpc, data, "PeerExchangeRPC")
     except Exception:
         raise ServiceRefused(f"undecodable peer exchange answer from {peer_id}", status=300) from None
     resp = rpc.response

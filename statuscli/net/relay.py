@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import trio
 from libp2p.tools.anyio_service import background_trio_service
 
-from statuscli.core.errors import InvalidInput, StatusCliError
+from statuscli.core.errors import InvalidInput, InvalidMessage, StatusCliError
 from statuscli.core.waku.message import WakuMessage, decode, message_hash
 from statuscli.net import compat
 
@@ -47,35 +47,25 @@ BACKLOG_HIGH_WATER = compat.OUTBOUND_QUEUE_SIZE // 4
 BACKLOG_WAIT_MAX = 10.0
 
 
-class InvalidMessage(InvalidInput):
-    """A WakuMessage that relay refuses; ``reason`` is the short counter name."""
-
-    code = "invalid-message"
-
-    def __init__(self, reason: str, message: str):
-        super().__init__(message)
-        self.reason = reason
-
-
 def validate(
     data: bytes, *, now_ns: int, max_size: int = MAX_MESSAGE_SIZE, window_ns: int = TIMESTAMP_WINDOW_NS
 ) -> WakuMessage:
     """Decode and check relay data; raise :class:`InvalidMessage` (with ``reason``) if refused."""
     if len(data) > max_size:
-        raise InvalidMessage("too-large", f"message of {len(data)} bytes is over the {max_size}-byte limit")
+        raise InvalidMessage(f"message of {len(data)} bytes is over the {max_size}-byte limit", reason="too-large")
     try:
         msg = decode(data, strict=True)
     except StatusCliError as e:
-        raise InvalidMessage("undecodable", f"not a WakuMessage: {e.message}") from None
+        raise InvalidMessage(f"not a WakuMessage: {e.message}", reason="undecodable") from None
     if not msg.content_topic:
-        raise InvalidMessage("empty-content-topic", "message without a content topic")
+        raise InvalidMessage("message without a content topic", reason="empty-content-topic")
     if not msg.payload:
-        raise InvalidMessage("empty-payload", "message with an empty payload")
+        raise InvalidMessage("message with an empty payload", reason="empty-payload")
     if not msg.timestamp:
-        raise InvalidMessage("no-timestamp", "message without a timestamp")
+        raise InvalidMessage("message without a timestamp", reason="no-timestamp")
     if window_ns and abs(msg.timestamp - now_ns) > window_ns:
         skew = (msg.timestamp - now_ns) / 1e9
-        raise InvalidMessage("timestamp-skew", f"timestamp is {skew:+.1f} s from our clock (window ±{window_ns / 1e9:g} s)")
+        raise InvalidMessage(f"timestamp is {skew:+.1f} s from our clock (window ±{window_ns / 1e9:g} s)", reason="timestamp-skew")
     return msg
 
 

@@ -30,6 +30,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from statuscli.core.errors import InvalidInput, StatusCliError, StoreError
+from statuscli.core.protobuf_codec import parse_into
 from statuscli.core.waku.message import WakuMessage, decode
 from statuscli.net import codecs
 from statuscli.net.streams import ServiceRefused, request
@@ -80,7 +81,7 @@ class StoreService:
     async def handle(self, peer, data: bytes) -> bytes:
         req = pb.StoreQueryRequest()
         try:
-            req.ParseFromString(data)
+            parse_into(req, data, "StoreQueryRequest")
         except Exception as e:
             self.counters.drop("store.bad-request", "undecodable store request from %s: %s", peer, e)
             return _response("N/A", BAD_REQUEST, "decoding request failed").SerializeToString()
@@ -171,7 +172,7 @@ def build_request(
 def parse_response(data: bytes, peer_id=None) -> StorePage:
     resp = pb.StoreQueryResponse()
     try:
-        resp.ParseFromString(data)
+        parse_into(resp, data, "StoreQueryResponse")
     except Exception:
         raise ServiceRefused(f"undecodable store answer from {peer_id}", status=300) from None
     code = resp.status_code if resp.HasField("status_code") else 300

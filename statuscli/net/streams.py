@@ -19,28 +19,22 @@ from libp2p.custom_types import TProtocol
 from libp2p.peer.id import ID
 
 from statuscli.core.encoding import uvarint_encode
-from statuscli.core.errors import DecodeError, NetworkError, ProtocolRefused, StatusCliError, TimeoutExpired
+from statuscli.core.errors import (
+    DecodeError,
+    FrameBudgetExhausted,
+    FrameTooLarge,
+    NetworkError,
+    ProtocolRefused,
+    ServiceRefused,
+    StatusCliError,
+    StreamClosedEarly,
+    TimeoutExpired,
+)
 
 log = logging.getLogger("statuscli.net")
 
 #: Default frame limit for requests/responses (nwaku: 10 × 150 KiB + 64 KiB).
 MAX_FRAME = 10 * 153_600 + 65_536
-
-
-class ServiceRefused(NetworkError):
-    """A service answered a request with a non-success status code."""
-
-    code = "service-refused"
-
-    def __init__(self, message: str, *, status: int, hint: str | None = None):
-        super().__init__(message, hint=hint)
-        self.status = status
-
-
-class StreamClosedEarly(NetworkError):
-    """The peer closed or reset the stream before a whole frame arrived."""
-
-    code = "stream-closed"
 
 
 async def _read_some(stream, n: int) -> bytes:
@@ -71,9 +65,9 @@ async def read_frame(stream, limit: int = MAX_FRAME, *, allow_eof: bool = False,
     else:
         raise DecodeError("frame length varint longer than 10 bytes")
     if length > limit:
-        raise DecodeError(f"frame of {length} bytes is over the {limit}-byte limit", code="frame-too-large")
+        raise FrameTooLarge(f"frame of {length} bytes is over the {limit}-byte limit")
     if reserve is not None and not reserve(length):
-        raise DecodeError(f"no room for a {length}-byte frame now (frames being received hold the budget)", code="frame-budget")
+        raise FrameBudgetExhausted(f"no room for a {length}-byte frame now (frames being received hold the budget)")
     buf = bytearray()
     while len(buf) < length:
         chunk = await _read_some(stream, length - len(buf))

@@ -30,7 +30,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from statuscli.core.errors import AccountExists, AccountNotFound, InvalidInput, KeystoreError
+from statuscli.core.errors import AccountExists, AccountNotFound, InvalidAccountName, KeystoreError
 
 ACCOUNTS_DIR = "accounts"
 CONFIG_FILE = "config.json"
@@ -46,9 +46,8 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 def validate_name(name: str) -> str:
     if not _NAME_RE.match(name or ""):
-        raise InvalidInput(
+        raise InvalidAccountName(
             f"invalid account name {name!r}",
-            code="invalid-account-name",
             hint="1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit",
         )
     return name

@@ -53,7 +53,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from statuscli.core.errors import InvalidInput, NotFound, StoreError, StoreTimeout, StoreUnavailable  # noqa: F401 (the archive's errors)
+from statuscli.core.errors import InvalidInput, NotFound, StoreError, StoreTimeout, StoreUnavailable, UnknownCursor
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
@@ -66,11 +66,6 @@ PRUNE_BATCH = 1000
 Row = tuple[bytes, str, str, int, bytes]  # hash, pubsub_topic, content_topic, timestamp, data
 #: What a scan yields: (timestamp, hash, pubsub_topic, data).
 ScanRow = tuple[int, bytes, str, bytes]
-
-
-class UnknownCursor(InvalidInput):
-    code = "unknown-cursor"
-    default_hint = "a cursor is the hash of a message this store holds; start again without one"
 
 
 def page_size(limit: int | None) -> int:

@@ -87,13 +87,43 @@ def test_a_real_subprocess_error_is_the_same_object(tmp_path):
 
 
 def test_every_error_code_is_documented():
-    from statuscli.core import errors
+    from statuscli.core.errors import error_classes
 
     docs = (ROOT / "docs" / "exit-codes-and-json.md").read_text(encoding="utf-8")
-    codes = {c.code for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.StatusCliError)}
-    for path in (ROOT / "statuscli").rglob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        codes |= set(re.findall(r'\bcode="([a-z0-9-]+)"', text))  # refined codes raised with code=…
-        codes |= set(re.findall(r'^    code = "([a-z0-9-]+)"$', text, re.M))  # error classes outside core/errors.py
+    codes = {c.code for c in error_classes()}
     missing = sorted(c for c in codes if f"`{c}`" not in docs)
     assert not missing, f"error codes not in docs/exit-codes-and-json.md: {missing}"
+
+
+def test_errors_are_classes_all_in_core_errors_one_per_code():
+    """No code given per raise (a new code is a new class), every error class in one module, and
+    each code declared by one class only — so 'except MalformedKey' catches every malformed key."""
+    import importlib
+    import pkgutil
+
+    import statuscli
+    from statuscli.core.errors import StatusCliError, error_classes
+
+    for path in (ROOT / "statuscli").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r'[A-Za-z]\((?:[^()]|\([^()]*\))*\bcode="[a-z0-9-]+"', text) or path.name == "peel.py", path
+    for mod in pkgutil.walk_packages(statuscli.__path__, "statuscli."):
+        if not mod.name.startswith("statuscli.pb.") and not mod.name.endswith("__main__"):
+            importlib.import_module(mod.name)
+    classes = error_classes()
+    strays = [f"{c.__module__}.{c.__name__}" for c in classes if c.__module__ != "statuscli.core.errors"]
+    assert not strays, f"define these in statuscli/core/errors.py: {strays}"
+    declared = [c.__dict__["code"] for c in classes if "code" in c.__dict__]
+    assert len(declared) == len(set(declared)), sorted(c for c in declared if declared.count(c) > 1)
+    assert all(issubclass(c, StatusCliError) for c in classes)
+
+
+def test_except_malformed_key_catches_every_malformed_key():
+    from statuscli.core.crypto.secp256k1 import public_key, validate_private_key
+    from statuscli.core.errors import MalformedKey
+    from statuscli.core.identity.keytext import parse_public_key_text
+
+    for bad in (lambda: parse_public_key_text("0x04abcd"), lambda: public_key(b"\x00" * 31),
+                lambda: validate_private_key(b"\x00" * 32)):  # fmt: skip
+        with pytest.raises(MalformedKey):
+            bad()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from statuscli.core.errors import InvalidInput
+from statuscli.core.errors import InvalidVectorFile
 
 FORMAT = "statuscli-vectors/1"
 ENTROPY_RULE = "HMAC-SHA256(seed, category || 0x00 || label || 0x00 || BE32(counter)) streams, one label per drawn value"
@@ -95,28 +95,27 @@ def load(data: bytes, name: str) -> LoadedFile:
     try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
-        raise InvalidInput(f"{name}: not a JSON vector file ({e})", code="invalid-vector-file") from None
+        raise InvalidVectorFile(f"{name}: not a JSON vector file ({e})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("vectors"), list):
-        raise InvalidInput(f"{name}: no 'vectors' list: not a vector file", code="invalid-vector-file")
+        raise InvalidVectorFile(f"{name}: no 'vectors' list: not a vector file")
     if doc.get("format") == FORMAT:
         return LoadedFile(name, "statuscli", _ours(doc, name))
     if "format" in doc and str(doc["format"]).startswith("statuscli-vectors/"):
-        raise InvalidInput(f"{name}: unsupported vector format {doc['format']!r} (this statuscli reads {FORMAT})",
-                           code="invalid-vector-file")
+        raise InvalidVectorFile(f"{name}: unsupported vector format {doc['format']!r} (this statuscli reads {FORMAT})")
     return LoadedFile(name, "shared", _shared(doc, name))
 
 
 def _ours(doc: dict, name: str) -> list[Entry]:
     category = doc.get("category")
     if not isinstance(category, str) or not category:
-        raise InvalidInput(f"{name}: a {FORMAT} file needs a 'category'", code="invalid-vector-file")
+        raise InvalidVectorFile(f"{name}: a {FORMAT} file needs a 'category'")
     entries = []
     for i, v in enumerate(doc["vectors"]):
         if not isinstance(v, dict) or not isinstance(v.get("inputs"), dict) or not isinstance(v.get("expected"), dict):
-            raise InvalidInput(f"{name}: vector #{i + 1} needs 'inputs' and 'expected' objects", code="invalid-vector-file")
+            raise InvalidVectorFile(f"{name}: vector #{i + 1} needs 'inputs' and 'expected' objects")
         must_fail = v.get("must_fail", False)
         if not isinstance(must_fail, bool):
-            raise InvalidInput(f"{name}: vector #{i + 1}: 'must_fail' must be true or false", code="invalid-vector-file")
+            raise InvalidVectorFile(f"{name}: vector #{i + 1}: 'must_fail' must be true or false")
         entries.append(Entry(str(v.get("id") or f"{category}-{i + 1:03d}"), category, None, must_fail, v))
     return entries
 
@@ -125,9 +124,9 @@ def _shared(doc: dict, name: str) -> list[Entry]:
     entries = []
     for i, v in enumerate(doc["vectors"]):
         if not isinstance(v, dict) or not isinstance(v.get("category"), str):
-            raise InvalidInput(f"{name}: vector #{i + 1} has no 'category'", code="invalid-vector-file")
+            raise InvalidVectorFile(f"{name}: vector #{i + 1} has no 'category'")
         if not isinstance(v.get("inputs"), dict) or not isinstance(v.get("expected"), dict):
-            raise InvalidInput(f"{name}: vector #{i + 1} needs 'inputs' and 'expected' objects", code="invalid-vector-file")
+            raise InvalidVectorFile(f"{name}: vector #{i + 1} needs 'inputs' and 'expected' objects")
         sub = v.get("subcategory")
         vid = v.get("id") or f"{sub or v['category']}-{i + 1:03d}"
         entries.append(Entry(str(vid), v["category"], sub, _shared_must_fail(v), v))

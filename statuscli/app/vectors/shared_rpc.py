@@ -11,6 +11,7 @@ description we do not know is reported as not checked (skipped), never as passed
 from __future__ import annotations
 
 from statuscli.app.vectors.checking import Mismatch, NotChecked, expect, h
+from statuscli.core.protobuf_codec import parse
 
 
 def _elided(short: str, full: bytes) -> bytes:
@@ -51,7 +52,7 @@ def _build(desc: str, i: dict, raw: bytes):
         return S.StoreQueryRequest(request_id=i["request_id"], include_data=i["include_data"],
                                    message_hashes=[h(x) for x in i["message_hashes"]], pagination_forward=i["pagination_forward"])
     if desc.startswith("StoreQueryResponse"):
-        parsed = S.StoreQueryResponse.FromString(raw)
+        parsed = parse(S.StoreQueryResponse, raw, "StoreQueryResponse")
         if len(parsed.messages) != len(i["messages"]):
             raise Mismatch(f"messages: got {len(parsed.messages)}, expected {len(i['messages'])}")
         kvs = [S.WakuMessageKeyValue(message_hash=_hash(m["message_hash"], p.message_hash), message=h(m["message_hex"]),
@@ -67,14 +68,14 @@ def _build(desc: str, i: dict, raw: bytes):
 
 
 def protobuf_rpc(v: dict) -> None:
-    from google.protobuf.message import DecodeError as PbDecodeError
+    from statuscli.core.errors import DecodeError
 
     raw = h(v["expected"]["bytes_hex"])
     try:
         msg = _build(v["description"], v["inputs"], raw)
-        parsed = type(msg).FromString(raw)
-    except PbDecodeError as e:
-        raise Mismatch(f"bytes_hex does not parse as the message: {e}") from None
+        parsed = parse(type(msg), raw, type(msg).__name__)
+    except DecodeError as e:
+        raise Mismatch(f"bytes_hex does not parse as the message: {e.message}") from None
     expect("bytes_hex", msg.SerializeToString().hex(), v["expected"]["bytes_hex"])
     expect("parsed message", parsed, msg)
 

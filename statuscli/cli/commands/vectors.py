@@ -111,7 +111,7 @@ def _write_file(path: str, text: str) -> None:
     import os
     import tempfile
 
-    from statuscli.core.errors import InvalidInput
+    from statuscli.core.errors import FileUnwritable
 
     folder = os.path.dirname(os.path.abspath(path))
     try:
@@ -120,7 +120,7 @@ def _write_file(path: str, text: str) -> None:
             f.write(text)
         os.replace(tmp, path)
     except OSError as e:
-        raise InvalidInput(f"cannot write {path}: {e.strerror or e}", code="file-unwritable") from None
+        raise FileUnwritable(f"cannot write {path}: {e.strerror or e}") from None
 
 
 @cli.command()

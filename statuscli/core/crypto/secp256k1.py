@@ -17,7 +17,7 @@ from collections.abc import Callable
 import coincurve
 
 from statuscli.core.crypto.hashing import keccak256
-from statuscli.core.errors import BadSignature, InvalidInput, MalformedKey
+from statuscli.core.errors import BadSignature, MalformedKey
 
 CURVE_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
@@ -26,9 +26,9 @@ Rng = Callable[[int], bytes]
 
 def validate_private_key(priv: bytes) -> bytes:
     if len(priv) != 32:
-        raise InvalidInput(f"a private key is 32 bytes, got {len(priv)}", code="malformed-key")
+        raise MalformedKey(f"a private key is 32 bytes, got {len(priv)}")
     if not 0 < int.from_bytes(priv, "big") < CURVE_ORDER:
-        raise InvalidInput("private key out of range for secp256k1", code="malformed-key")
+        raise MalformedKey("private key out of range for secp256k1")
     return priv
 
 

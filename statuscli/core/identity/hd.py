@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from statuscli.core.crypto.hashing import sha256
-from statuscli.core.errors import InvalidInput
+from statuscli.core.errors import InvalidPath, InvalidSeed, MalformedKey
 from statuscli.core.identity import paths as _paths
 
 
@@ -70,7 +70,7 @@ def _node(ctx, path: str) -> DerivedKey:
 
 def _master_ctx(seed: bytes):
     if not 16 <= len(seed) <= 64:
-        raise InvalidInput(f"a BIP-32 seed is 16 to 64 bytes, got {len(seed)}", code="invalid-seed")
+        raise InvalidSeed(f"a BIP-32 seed is 16 to 64 bytes, got {len(seed)}")
     return _bip32().FromSeed(bytes(seed))
 
 
@@ -81,7 +81,7 @@ def _walk(ctx, indexes: list[int]):
         try:
             ctx = ctx.ChildKey(i)
         except Bip32KeyError as e:  # hardened child of a public node, or a (2^-127-rare) invalid child
-            raise InvalidInput(f"cannot derive child {i}: {e}", code="invalid-path") from None
+            raise InvalidPath(f"cannot derive child {i}: {e}") from None
     return ctx
 
 
@@ -100,7 +100,7 @@ def derive_from_extended(extended_key: str, path: str) -> DerivedKey:
     try:
         ctx = _bip32().FromExtendedKey(extended_key.strip())
     except Exception as e:  # bip-utils raises several unrelated types (base58 checksum, key, value)
-        raise InvalidInput(f"not a valid extended key: {e}", code="malformed-key") from None
+        raise MalformedKey(f"not a valid extended key: {e}") from None
     indexes = _paths.parse_path(path)
     return _node(_walk(ctx, indexes), _paths.format_path(indexes))
 

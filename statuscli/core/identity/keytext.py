@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from statuscli.core.crypto import secp256k1
 from statuscli.core.encoding import b58decode, b58encode, uvarint_decode, uvarint_encode
-from statuscli.core.errors import InvalidInput, MalformedKey, StatusCliError
+from statuscli.core.errors import InvalidInput, MalformedKey, StatusCliError, UsageError
 
 #: multicodec secp256k1-pub
 SECP256K1_PUB = 0xE7
@@ -55,7 +55,7 @@ def multibase_encode(data: bytes, base: str = "z") -> str:
         return "z" + b58encode(data)
     if base in ("f", "0x"):
         return "f" + data.hex()
-    raise InvalidInput(f"unsupported output base {base!r} (use z, f or 0x)", code="usage")
+    raise UsageError(f"unsupported output base {base!r} (use z, f or 0x)")
 
 
 def _split_codec(data: bytes) -> tuple[int, bytes]:

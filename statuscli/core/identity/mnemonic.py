@@ -16,7 +16,7 @@ import hashlib
 import unicodedata
 from functools import lru_cache
 
-from statuscli.core.errors import InvalidInput, InvalidMnemonic
+from statuscli.core.errors import InvalidEntropy, InvalidMnemonic
 
 #: words → entropy bytes
 WORD_COUNTS = {12: 16, 15: 20, 18: 24, 21: 28, 24: 32}
@@ -28,7 +28,7 @@ def entropy_length(words: int) -> int:
     try:
         return WORD_COUNTS[words]
     except KeyError:
-        raise InvalidInput(f"a mnemonic has 12, 15, 18, 21 or 24 words, not {words}", code="invalid-mnemonic") from None
+        raise InvalidMnemonic(f"a mnemonic has 12, 15, 18, 21 or 24 words, not {words}") from None
 
 
 def languages() -> list[str]:
@@ -42,7 +42,7 @@ def _library(language: str):
     import mnemonic as _lib
 
     if language not in _lib.Mnemonic.list_languages():
-        raise InvalidInput(f"unknown mnemonic language {language!r} (known: {', '.join(languages())})", code="invalid-mnemonic")
+        raise InvalidMnemonic(f"unknown mnemonic language {language!r} (known: {', '.join(languages())})")
     return _lib.Mnemonic(language)
 
 
@@ -59,8 +59,8 @@ def _index(language: str) -> dict[str, int]:
 def from_entropy(entropy: bytes, language: str = DEFAULT_LANGUAGE) -> str:
     """The mnemonic for ``entropy`` (16, 20, 24, 28 or 32 bytes). Japanese joins words with U+3000."""
     if len(entropy) not in WORD_COUNTS.values():
-        raise InvalidInput(
-            f"mnemonic entropy is 16, 20, 24, 28 or 32 bytes, got {len(entropy)}", code="invalid-entropy"
+        raise InvalidEntropy(
+            f"mnemonic entropy is 16, 20, 24, 28 or 32 bytes, got {len(entropy)}"
         )
     return _library(language).to_mnemonic(bytes(entropy))
 

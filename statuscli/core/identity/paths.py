@@ -25,22 +25,22 @@ HARDENED = 0x80000000
 
 def parse_path(path: str) -> list[int]:
     """``m/44'/60'/0'/0/0`` (``'``, ``h`` or ``H`` for hardened) → child indexes; named paths allowed."""
-    from statuscli.core.errors import InvalidInput
+    from statuscli.core.errors import InvalidPath
 
     text = NAMED.get(path, path).strip()
     parts = text.split("/")
     if not parts or parts[0] not in ("m", "M"):
-        raise InvalidInput(f"a derivation path starts with 'm/': {path!r}", code="invalid-path",
+        raise InvalidPath(f"a derivation path starts with 'm/': {path!r}",
                            hint="e.g. m/43'/60'/1581'/0'/0, or one of: " + ", ".join(NAMED))
     out = []
     for part in parts[1:]:
         hardened = part[-1:] in ("'", "h", "H")
         digits = part[:-1] if hardened else part
         if not digits.isdigit() or not digits.isascii():
-            raise InvalidInput(f"bad derivation path element {part!r} in {path!r}", code="invalid-path")
+            raise InvalidPath(f"bad derivation path element {part!r} in {path!r}")
         index = int(digits)
         if index >= HARDENED:
-            raise InvalidInput(f"derivation index {index} is too large (max {HARDENED - 1})", code="invalid-path")
+            raise InvalidPath(f"derivation index {index} is too large (max {HARDENED - 1})")
         out.append(index + HARDENED if hardened else index)
     return out
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from statuscli.core.errors import DecodeError, InvalidInput
+from statuscli.core.errors import InvalidInput, InvalidMessage
 from statuscli.core.payloads.clock import validate_clock
 
 MESSAGE_TYPES = {0: "UNKNOWN_MESSAGE_TYPE", 1: "ONE_TO_ONE", 2: "PUBLIC_GROUP", 3: "PRIVATE_GROUP",
@@ -136,21 +136,16 @@ def encode(msg) -> bytes:
 
 def decode(data: bytes):
     """Parse ChatMessage bytes (DecodeError on malformed input, including invalid UTF-8)."""
-    from google.protobuf.message import DecodeError as PbDecodeError
+    from statuscli.core.protobuf_codec import parse_into
 
-    msg = _pb().ChatMessage()
-    try:
-        msg.ParseFromString(bytes(data))
-    except (PbDecodeError, ValueError, RuntimeError) as e:
-        raise DecodeError(f"not a ChatMessage: {e}") from None
-    return msg
+    return parse_into(_pb().ChatMessage(), data, "ChatMessage")
 
 
 def validate_received(msg, waku_ms: int) -> None:
-    """Raise InvalidInput (code ``invalid-message``) when status-go would reject ``msg``."""
+    """Raise InvalidMessage when status-go would reject ``msg``."""
 
     def bad(why: str):
-        raise InvalidInput(f"invalid chat message: {why}", code="invalid-message")
+        raise InvalidMessage(f"invalid chat message: {why}")
 
     validate_clock(msg.clock, waku_ms)
     if msg.timestamp == 0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from statuscli.core.errors import InvalidInput
+from statuscli.core.errors import InvalidMessage
 
 MAX_FUTURE_DRIFT_MS = 120_000
 
@@ -34,9 +34,9 @@ def waku_timestamp_ms(timestamp_ns: int) -> int:
 def validate_clock(clock: int, waku_ms: int) -> None:
     """Raise when a received clock is 0 or more than 2 minutes ahead of the Waku timestamp."""
     if clock == 0:
-        raise InvalidInput("clock can't be 0", code="invalid-message")
+        raise InvalidMessage("clock can't be 0")
     if clock > waku_ms and clock - waku_ms > MAX_FUTURE_DRIFT_MS:
-        raise InvalidInput("clock value too high (more than 2 minutes ahead of the Waku timestamp)", code="invalid-message")
+        raise InvalidMessage("clock value too high (more than 2 minutes ahead of the Waku timestamp)")
 
 
 @dataclass

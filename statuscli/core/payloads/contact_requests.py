@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from statuscli.core.errors import InvalidInput
+from statuscli.core.errors import InvalidInput, InvalidMessage
 
 
 @dataclass(frozen=True)
@@ -44,5 +44,5 @@ def decode_accept(data: bytes) -> Accept:
 
     msg = parse(_pb().AcceptContactRequest, bytes(data), "AcceptContactRequest")
     if not msg.id:
-        raise InvalidInput("an accepted contact request without the request's id", code="invalid-message")
+        raise InvalidMessage("an accepted contact request without the request's id")
     return Accept(msg.id, msg.clock)

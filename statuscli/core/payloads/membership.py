@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 from statuscli.core.crypto import secp256k1
 from statuscli.core.crypto.hashing import keccak256
-from statuscli.core.errors import DecodeError, InvalidInput
+from statuscli.core.errors import DecodeError, InvalidGroup, InvalidInput
+from statuscli.core.protobuf_codec import parse_into
 
 SIGNATURE_LENGTH = 65
 EVENT_TYPES = {0: "UNKNOWN", 1: "CHAT_CREATED", 2: "NAME_CHANGED", 3: "MEMBERS_ADDED", 4: "MEMBER_JOINED",
@@ -40,14 +41,7 @@ def _pb():
 
 
 def _parse(cls, data: bytes, what: str):
-    from google.protobuf.message import DecodeError as PbDecodeError
-
-    msg = cls()
-    try:
-        msg.ParseFromString(bytes(data))
-    except (PbDecodeError, ValueError, RuntimeError) as e:
-        raise DecodeError(f"not a {what}: {e}") from None
-    return msg
+    return parse_into(cls(), data, what)
 
 
 def key_text(pub: bytes) -> str:
@@ -109,9 +103,9 @@ def encode_update(chat_id: str, events, *, chat_message: bytes | None = None, em
     pb = _pb()
     msg = pb.MembershipUpdateMessage(chat_id=chat_id, events=[e.wire if isinstance(e, MembershipEvent) else bytes(e) for e in events])
     if chat_message is not None:
-        msg.message.ParseFromString(chat_message)
+        parse_into(msg.message, chat_message, "ChatMessage")
     elif emoji_reaction is not None:
-        msg.emoji_reaction.ParseFromString(emoji_reaction)
+        parse_into(msg.emoji_reaction, emoji_reaction, "EmojiReaction")
     return msg.SerializeToString(deterministic=True)
 
 
@@ -150,10 +144,10 @@ class Group:
         for ev in sorted(events, key=lambda e: e.clock):
             g.apply(ev)
         if not g.events or g.events[0].type != CHAT_CREATED:
-            raise InvalidInput("a group's first event must be CHAT_CREATED", code="invalid-group")
+            raise InvalidGroup("a group's first event must be CHAT_CREATED")
         creator = g.events[0].author
         if not chat_id.endswith(creator) or chat_id == creator:
-            raise InvalidInput(f"invalid group chat id {chat_id!r}: it must end with the creator's key", code="invalid-group")
+            raise InvalidGroup(f"invalid group chat id {chat_id!r}: it must end with the creator's key")
         return g
 
     @property
@@ -189,8 +183,7 @@ class Group:
     def apply(self, ev: MembershipEvent) -> None:
         """Validate and apply one event (raises InvalidInput ``invalid-group`` when not allowed)."""
         if not self.is_valid(ev):
-            raise InvalidInput(f"membership event {EVENT_TYPES.get(ev.type, ev.type)} by {ev.author[:12]}… is not allowed here",
-                               code="invalid-group")
+            raise InvalidGroup(f"membership event {EVENT_TYPES.get(ev.type, ev.type)} by {ev.author[:12]}… is not allowed here")
         self.events.append(ev)
         t = ev.type
 

@@ -19,7 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from statuscli.core.crypto.hashing import keccak256
-from statuscli.core.errors import DecodeError, InvalidInput, TimeoutExpired
+from statuscli.core.errors import (
+    DecodeError,
+    EnvelopeFromFuture,
+    EnvelopeLowPow,
+    EnvelopeTooLarge,
+    EnvelopeTooOld,
+    InvalidInput,
+    PowNotReached,
+)
 from statuscli.core.waku import rlp
 
 HEADER_LENGTH = 20
@@ -140,9 +148,8 @@ def seal(
             nonce += 1
         if progress is not None and progress(nonce, best):
             break
-    raise TimeoutExpired(
+    raise PowNotReached(
         f"PoW target {target_pow} ({want} leading zero bits) not reached after {nonce} nonces (best {best} bits)",
-        code="pow-not-reached",
         hint="lower --pow or allow more work time",
     )
 
@@ -153,17 +160,17 @@ def check_acceptance(env: Envelope, now: int, *, min_pow: float = DEFAULT_MIN_PO
     ttl_extra = 0
     if sent > now:
         if sent - SYNC_ALLOWANCE > now:
-            raise InvalidInput("envelope created in the future (clock out of sync?)", code="envelope-from-future")
+            raise EnvelopeFromFuture("envelope created in the future (clock out of sync?)")
         ttl_extra = sent - now + 1
     if env.expiry < now:
         if env.expiry + 2 * SYNC_ALLOWANCE < now:
-            raise InvalidInput("very old envelope", code="envelope-too-old")
+            raise EnvelopeTooOld("very old envelope")
         return False
     if env.size > max_size:
-        raise InvalidInput(f"envelope of {env.size} bytes exceeds the maximum {max_size}", code="envelope-too-large")
+        raise EnvelopeTooLarge(f"envelope of {env.size} bytes exceeds the maximum {max_size}")
     pow_value = env.pow(ttl_extra)
     if pow_value < min_pow:
-        raise InvalidInput(f"envelope PoW {pow_value:g} below the minimum {min_pow:g}", code="envelope-low-pow")
+        raise EnvelopeLowPow(f"envelope PoW {pow_value:g} below the minimum {min_pow:g}")
     return True
 
 
