@@ -14,6 +14,7 @@ import click
 
 from statuscli import __version__
 from statuscli.cli.context import GlobalSettings, global_options, global_options_tree, settings_of
+from statuscli.cli.completers import attach_completers
 from statuscli.cli.exit_codes import document_exit_codes
 from statuscli.cli.reference import COMPLETE_VAR, PROG
 from statuscli.cli.registry import COMMANDS
@@ -51,8 +52,17 @@ class LazyGroup(click.Group):
         cmd = global_options_tree(module.cli)  # every command accepts the global options
         cmd.name = name
         document_exit_codes(cmd, name)  # and its help lists the exit codes it returns
+        attach_completers(cmd)  # and FILE/DIR/PEER values complete in the shell
         self.commands[name] = cmd
         return cmd
+
+    def resolve_command(self, ctx, args):
+        # click suggests close names from the commands loaded so far; ours load lazily, so offer
+        # every registered name (no import needed)
+        name = args[0] if args else None
+        if name is not None and not name.startswith("-") and self.get_command(ctx, name) is None:
+            raise click.exceptions.NoSuchCommand(name, possibilities=self.list_commands(ctx), ctx=ctx)
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx, formatter):
         rows = [(name, self.lazy[name][1]) for name in sorted(self.lazy)]
