@@ -60,7 +60,7 @@ def fill_pg_bulk(archive, n: int) -> float:
     t = time.perf_counter()
     topics = "ARRAY[" + ",".join(f"'{x}'" for x in TOPICS) + "]"
     cts = "ARRAY[" + ",".join(f"'{x}'" for x in CTS) + "]"
-    with archive._connection() as conn:
+    with archive._unbounded() as conn:
         for idx in ("messages_by_time", "messages_by_pubsub", "messages_by_topics"):
             conn.execute(f"DROP INDEX IF EXISTS {idx}")
         conn.execute(

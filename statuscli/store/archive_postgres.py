@@ -98,7 +98,7 @@ class PostgresArchive(ArchiveBase):
         )
         self.pool.open(wait=False)
         try:
-            with self._writing() as conn:
+            with self._unbounded() as conn, conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
                 for statement in _SCHEMA:
                     conn.execute(statement)
@@ -111,7 +111,7 @@ class PostgresArchive(ArchiveBase):
 
     def _configure(self, conn) -> None:
         # every statement is bounded (queries run as single autocommit statements: no extra
-        # round trips); writes and retention lift the bound inside their own transaction
+        # round trips); writes, retention and counting lift the bound in their own transaction
         conn.execute(f"SET statement_timeout = {max(1, int(self.query_timeout * 1000))}")
 
     # -- connections -----------------------------------------------------------------------
@@ -138,13 +138,19 @@ class PostgresArchive(ArchiveBase):
             yield conn
 
     @contextlib.contextmanager
-    def _writing(self) -> Iterator:
-        with self._connection() as conn, conn.transaction():
-            conn.execute("SET LOCAL statement_timeout = 0")
-            yield conn
+    def _unbounded(self) -> Iterator:
+        """A pooled connection without the query time bound (writes, retention, counting,
+        maintenance); the bound is back when it returns to the pool."""
+        with self._connection() as conn:
+            conn.execute("SET statement_timeout = 0")
+            try:
+                yield conn
+            finally:
+                if not conn.closed and not conn.broken:
+                    self._configure(conn)
 
     def execute_admin(self, sql: str) -> None:
-        with self._connection() as conn:
+        with self._unbounded() as conn:
             conn.execute(sql)
 
     # -- writing ---------------------------------------------------------------------------
@@ -155,7 +161,7 @@ class PostgresArchive(ArchiveBase):
             return 0
         # COPY into a per-connection temporary table, then one INSERT … ON CONFLICT DO NOTHING:
         # several times faster than row-by-row inserts, and duplicates still make one row.
-        with self._writing() as conn, conn.cursor() as cur:
+        with self._unbounded() as conn, conn.transaction(), conn.cursor() as cur:
             cur.execute("CREATE TEMP TABLE IF NOT EXISTS incoming (LIKE messages) ON COMMIT DELETE ROWS")
             with cur.copy(f"COPY incoming ({_INSERT_COLUMNS}) FROM STDIN") as copy:
                 for v in values:
@@ -165,7 +171,7 @@ class PostgresArchive(ArchiveBase):
             return max(0, cur.rowcount)
 
     def _delete_before(self, cutoff_ns: int, batch: int) -> int:
-        with self._writing() as conn:
+        with self._unbounded() as conn:
             return conn.execute(
                 "DELETE FROM messages WHERE message_hash IN (SELECT message_hash FROM messages WHERE timestamp < %s"
                 " ORDER BY timestamp LIMIT %s)",
@@ -173,7 +179,7 @@ class PostgresArchive(ArchiveBase):
             ).rowcount
 
     def _delete_oldest(self, n: int) -> int:
-        with self._writing() as conn:
+        with self._unbounded() as conn:
             return conn.execute(
                 "DELETE FROM messages WHERE message_hash IN (SELECT message_hash FROM messages ORDER BY timestamp, message_hash LIMIT %s)",
                 (n,),
@@ -182,7 +188,7 @@ class PostgresArchive(ArchiveBase):
     def _data_bytes(self) -> int:
         """The live data: rows × their average stored size (sampled), plus the indexes' share.
         (The table's file does not shrink after deletes; the space is reused.)"""
-        with self._connection() as conn:
+        with self._unbounded() as conn:
             n = conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
             if not n:
                 return 0
@@ -197,7 +203,7 @@ class PostgresArchive(ArchiveBase):
             conn.execute("SELECT 1").fetchone()
 
     def count(self) -> int:
-        with self._connection() as conn:
+        with self._unbounded() as conn:
             return conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
 
     def get(self, message_hash: bytes) -> tuple[str, bytes] | None:
@@ -206,7 +212,7 @@ class PostgresArchive(ArchiveBase):
         return (r[2], _data(r[4], r[3], r[0], r[5], r[6], r[7])) if r else None
 
     def stats(self) -> dict:
-        with self._connection() as conn:
+        with self._unbounded() as conn:
             n = conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
             oldest = conn.execute("SELECT MIN(timestamp) FROM messages").fetchone()[0]
             newest = conn.execute("SELECT MAX(timestamp) FROM messages").fetchone()[0]
