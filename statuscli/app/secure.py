@@ -211,9 +211,9 @@ def encrypt_for_peer(account, peer_pub: bytes, plaintext: bytes, *, now_ms: int,
                      in_transaction: bool = False, deliver=None) -> EncryptResult:  # fmt: skip
     conn = account.db
     agreed = agreed_cache(conn)
-    if in_transaction:
+    if in_transaction:  # the cache holds committed agreements only (never removed): safe to read here
         require_transaction(conn)
-        return _encrypt(account, conn, peer_pub, plaintext, now_ms, rng or os.urandom, None)
+        return _encrypt(account, conn, peer_pub, plaintext, now_ms, rng or os.urandom, agreed)
     with transaction(conn):
         res = _encrypt(account, conn, peer_pub, plaintext, now_ms, rng or os.urandom, agreed)
         if deliver is not None:

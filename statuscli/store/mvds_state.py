@@ -97,8 +97,11 @@ def _chunks(ids: list[bytes]) -> Iterable[list[bytes]]:
 
 
 def load(conn: sqlite3.Connection, group_id: bytes, our_id: bytes, peer: bytes, *, now_ms: int | None = None,
-         ids: Iterable[bytes] = ()) -> Loaded:  # fmt: skip
-    """The node of ``group_id`` with the records due at ``now_ms`` (when given) and those naming ``ids``."""
+         ids: Iterable[bytes] = (), bodies_of_ids: bool = True) -> Loaded:  # fmt: skip
+    """The node of ``group_id`` with the records due at ``now_ms`` (when given) and those naming ``ids``.
+
+    ``bodies_of_ids`` also loads the stored bodies of ``ids`` (whether we hold them: offers and
+    duplicates); an append only needs the record of its own id, whose body it brings."""
     row = conn.execute("SELECT state, epoch FROM mvds_groups WHERE group_id = ?", (group_id,)).fetchone()
     epoch = 0
     if row is not None:
@@ -122,7 +125,7 @@ def load(conn: sqlite3.Connection, group_id: bytes, our_id: bytes, peer: bytes, 
         rec = Record(rtype, bytes(mid), bytes(p), None if gid is None else bytes(gid), int(count), int(send_epoch))
         node.records[(rec.message_id, rec.peer)] = rec
         out.records[(rec.message_id, rec.peer)] = _record_row(rec)
-    wanted = list(dict.fromkeys([r.message_id for r in node.records.values() if r.type != REQUEST] + ids))
+    wanted = list(dict.fromkeys([r.message_id for r in node.records.values() if r.type != REQUEST] + (ids if bodies_of_ids else [])))
     for chunk in _chunks(wanted):
         marks = ",".join("?" * len(chunk))
         for mid, gid, ts, body in conn.execute(f"SELECT message_id, group_id, timestamp, body FROM mvds_messages WHERE message_id IN ({marks})", chunk):

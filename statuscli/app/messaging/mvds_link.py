@@ -44,7 +44,7 @@ def append(conn, account, peer: bytes, body: bytes, message_id: bytes, now_ms: i
     Touches only the new record and those due now: the same cost with 0 or 10 000 records pending."""
     gid = group_id(account, peer)
     expected = codec.Message(gid, now_ms // 1000, body).id  # loaded too: one record per (message, peer)
-    st = mvds_state.load(conn, gid, account.chat_public_key, peer, now_ms=now_ms, ids=[expected])
+    st = mvds_state.load(conn, gid, account.chat_public_key, peer, now_ms=now_ms, ids=[expected], bodies_of_ids=False)
     node = st.node
     mid = node.append_message(gid, body, now_ms)
     msg_store.add_outgoing(conn, mid, peer, message_id)

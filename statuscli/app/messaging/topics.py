@@ -30,7 +30,13 @@ def _content_topic(name: str) -> str:
 
 
 def sym_key(conn, name: str) -> bytes:
-    """PBKDF2 key of a chat-id string, cached in the account database."""
+    """PBKDF2 key of a chat-id string, cached in the account database (and, being a pure function of
+    the name, in the connection's memo: one send or envelope does not read it again)."""
+    memo = getattr(conn, "memo", None)
+    cache = memo.setdefault("topic_keys", {}) if memo is not None else {}
+    key = cache.get(name)
+    if key is not None:
+        return key
     key = chat_store.topic_key(conn, name)
     if key is None:
         from statuscli.core.crypto.symmetric import symkey_from_password
@@ -38,6 +44,7 @@ def sym_key(conn, name: str) -> bytes:
         key = symkey_from_password(name)
         with savepoint(conn, "topic_key") if conn.in_transaction else transaction(conn):  # a dry run's rollback takes it too
             chat_store.set_topic_key(conn, name, key)
+    cache[name] = key
     return key
 
 
