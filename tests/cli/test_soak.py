@@ -1,6 +1,7 @@
-"""A CI-sized sample of the kill -9 soak (scripts/soak): `decrypt` killed at random moments loses
-nothing and repeats nothing. Bounded: about 10 kills or 150 s of new messages, whichever is first;
-`scripts/soak decrypt --kills 200` is the full run (figures in docs/reliability.md)."""
+"""CI-sized samples of the kill -9 soak (scripts/soak): `decrypt` and `send` killed at random moments lose
+nothing and repeat nothing. Bounded: about 10 (decrypt) and 5 (send) kills, or 150/90 s of new
+messages, whichever is first; `scripts/soak decrypt|send --kills 200` is the full run (figures in
+docs/reliability.md)."""
 
 from __future__ import annotations
 
@@ -19,3 +20,14 @@ def test_decrypt_killed_at_random_moments_loses_nothing_and_repeats_nothing():
     assert p.returncode == 0 and stats["ok"], (stats, p.stderr[-2000:])
     assert stats["kills"] >= 3 and stats["lost"] == stats["replay_accepted"] == stats["wrong_text"] == 0
     assert stats["acknowledged"] + stats["complete_output_before_kill"] >= stats["messages"]
+
+
+def test_send_killed_at_random_moments_loses_no_acknowledged_message():
+    """A node on 127.0.0.1; `send` SIGKILLed at random moments; every id a run acknowledged (exit 0)
+    is in the recipient's store fetch, and no id arrives twice."""
+    p = subprocess.run([sys.executable, str(ROOT / "scripts" / "soak"), "send", "--kills", "5", "--max-seconds", "90", "--json"],
+                       capture_output=True, text=True, timeout=600, cwd=ROOT)  # fmt: skip
+    stats = json.loads(p.stdout)
+    assert p.returncode == 0 and stats["ok"], (stats, p.stderr[-2000:])
+    assert stats["kills"] >= 2 and stats["acknowledged"] >= 1
+    assert stats["acknowledged_lost"] == stats["received_twice"] == 0
