@@ -54,8 +54,12 @@ def node_process(index: int, n_messages: int, idle: float) -> None:
                 for i in range(n_messages):
                     await node.publish(TOPIC, WakuMessage(payload=pad + b"%d" % i, content_topic=CT, timestamp=time.time_ns()))
                 t1 = time.time()
-                await trio.sleep(idle)  # let the queues drain before reporting drops
-                print(json.dumps({"t0": t0, "t1": t1, "counters": dropped(node)}), flush=True)
+                with trio.move_on_after(120):  # everything queued is on the wire before we leave
+                    while node.relay.pubsub.outbound_backlog() > 0:
+                        await trio.sleep(0.05)
+                print(json.dumps({"t0": t0, "t1": t1}), flush=True)
+                await trio.to_thread.run_sync(sys.stdin.readline)  # "stop": every receiver is done
+                print(json.dumps({"counters": dropped(node)}), flush=True)
                 return
             got, last = set(), None
             while len(got) < n_messages:
@@ -65,7 +69,10 @@ def node_process(index: int, n_messages: int, idle: float) -> None:
                     break
                 last = time.time()
                 got.add(m.hash)
-            print(json.dumps({"received": len(got), "last": last, "counters": dropped(node)}), flush=True)
+            print(json.dumps({"received": len(got), "last": last}), flush=True)
+            # stay up (and keep forwarding to the nodes behind us) until every receiver is done
+            await trio.to_thread.run_sync(sys.stdin.readline)
+            print(json.dumps({"counters": dropped(node)}), flush=True)
 
     trio.run(main)
 
@@ -96,6 +103,11 @@ def run(topology: str, size: int, n_messages: int, idle: float) -> dict:
             p.stdin.write("go\n")
             p.stdin.flush()
         results = [json.loads(p.stdout.readline()) for p in procs]
+        for p in procs:
+            p.stdin.write("stop\n")
+            p.stdin.flush()
+        for p, r in zip(procs, results):
+            r.update(json.loads(p.stdout.readline()))
     finally:
         for p in procs:
             try:
@@ -122,6 +134,8 @@ def table(rows: list[dict], n_messages: int) -> str:
         f"Relay throughput and loss (`benchmarks/relay.py`, {n_messages} messages of 1 KB published by node 0, every node "
         "its own process on 127.0.0.1, 2-core machine). Rate = messages per second at the slowest receiver; lost = sent "
         "and not received, summed over receivers; counted = drops the nodes reported (`dropped.*`).",
+        "",
+        f"Load average at the end: {os.getloadavg()[0]:.1f} (compare runs only at a similar load).",
         "",
         "| topology | nodes | publish msg/s | delivered msg/s (slowest receiver) | lost | counted drops |",
         "|---|---:|---:|---:|---:|---:|",
