@@ -111,12 +111,13 @@ def _written(app, ev: dict, text) -> None:
     """One event out, or OutputFailed (exit 3) saying where the stored events can be replayed from.
 
     Each envelope's events are committed (with their cursors) before they are printed, as for
-    ``listen``; when printing fails they are not lost, and the history checkpoint is not advanced."""
+    ``listen``; when printing fails they are not lost, and the history checkpoint is not advanced.
+    A reader that leaves early (``| head``) saw what it wanted: exit 0, as for ``listen``."""
     from statuscli.cli.output import result_written
     from statuscli.core.errors import OutputFailed
 
     try:
-        with result_written():
+        with result_written(reader_may_leave=True):
             emit_event(app, ev, text=text)
     except OutputFailed as e:
         cursor = ev.get("cursor") if isinstance(ev, dict) else None
