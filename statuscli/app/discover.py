@@ -64,8 +64,32 @@ def dns_lookup_for(server: str | None):
         raise UsageError(f"--dns-server takes HOST[:PORT], not {server!r}") from None
 
 
-def discover(opts: DiscoverOptions, on_node: Callable[[dict], None]) -> dict:
-    """Run discovery until ``count`` nodes or ``timeout`` seconds; report each node via ``on_node``."""
+def find_service_node(bootstrap: list[str], enrtree_urls: list[str], need: set[str], *, timeout: float = 20.0,
+                      dns_server: str | None = None) -> str:  # fmt: skip
+    """The ``enr:`` text of the first node found that serves every capability in ``need``
+    (waku2 names) and has a TCP address; NotFound (exit 7) when none turns up within ``timeout``."""
+    found: list[dict] = []
+
+    def on_node(node: dict) -> bool:
+        if need <= set(node["capabilities"]) and node["multiaddrs"]:
+            found.append(node)
+            return True
+        return False
+
+    opts = DiscoverOptions(discv5=bootstrap, enrtree=enrtree_urls, timeout=timeout, dns_server=dns_server)
+    try:
+        discover(opts, on_node)
+    except NotFound:
+        pass
+    if not found:
+        raise NotFound(f"no node serving {', '.join(sorted(need))} found within {timeout:g} s",
+                       hint="give --node MULTIADDR, or other --bootstrap/--enrtree sources")  # fmt: skip
+    return found[0]["enr"]
+
+
+def discover(opts: DiscoverOptions, on_node: Callable[[dict], bool | None]) -> dict:
+    """Run discovery until ``count`` nodes or ``timeout`` seconds; report each node via ``on_node``
+    (which may return True to stop there)."""
     if not opts.discv5 and not opts.enrtree:
         raise UsageError("give at least one source: --discv5 ENR or --enrtree URL")
     bootstrap = parse_bootstrap(opts.discv5)
@@ -86,8 +110,8 @@ def discover(opts: DiscoverOptions, on_node: Callable[[dict], None]) -> dict:
                 seen.add(enr.node_id)
                 summary["found"] += 1
                 summary["sources"][source] = summary["sources"].get(source, 0) + 1
-                on_node(describe(enr, source))
-                if opts.count is not None and len(seen) >= opts.count:
+                stop = on_node(describe(enr, source))
+                if stop or (opts.count is not None and len(seen) >= opts.count):
                     nursery.cancel_scope.cancel()
 
             for url in opts.enrtree:

@@ -8,15 +8,40 @@ NODE_HELP = ("Node to use: a control socket path (or unix:PATH), or a MULTIADDR|
              "(or to join through with --relay). [env: STATUSCLI_NODE; default: this home's running node]")  # fmt: skip
 
 
+def _keep_sources(ctx: click.Context, param: click.Parameter, value):
+    ctx.meta[f"discovery.{param.name}"] = list(value or ())
+    return value
+
+
 def transport_options(f):
+    f = click.option("--enrtree", "find_enrtree", multiple=True, metavar="URL", expose_value=False, callback=_keep_sources,
+                     help="Without --node: find a service node in this enrtree:// DNS list (repeatable).")(f)  # fmt: skip
+    f = click.option("--bootstrap", "find_bootstrap", multiple=True, metavar="ENR", expose_value=False, callback=_keep_sources,
+                     help="Without --node: find a service node by Discovery v5 from this record (repeatable).")(f)  # fmt: skip
     f = click.option("--relay", is_flag=True, help="Join the relay mesh ourselves (through --node) instead of using a light client.")(f)
     f = click.option("--node", metavar="SOCKET|MULTIADDR", default=None, help=NODE_HELP)(f)
     return f
 
 
+#: what a light client needs from the node it finds (waku2 capability names)
+_NEEDS = {"send": {"lightpush"}, "listen": {"filter", "store"}, "mailserver fetch": {"store"}, "bundle fetch": {"store"},
+          "bundle publish": {"lightpush"}, "group create": {"lightpush"}, "group add": {"lightpush"}}  # fmt: skip
+
+
 def open_transport(app, node: str | None, relay: bool):
     from statuscli.app.messaging.transport import open_transport as _open
 
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    bootstrap, enrtree = meta.get("discovery.find_bootstrap") or [], meta.get("discovery.find_enrtree") or []
+    if node is None and (bootstrap or enrtree):
+        from statuscli.app.discover import find_service_node
+        from statuscli.cli.output import info
+
+        command = " ".join(ctx.command_path.split()[1:]) if ctx is not None else ""
+        need = _NEEDS.get(command, {"lightpush"}) | ({"relay"} if relay else set())
+        node = find_service_node(bootstrap, enrtree, need)
+        info(app, f"using the node found by discovery: {node[:40]}…")
     return _open(app, node=node, relay=relay)
 
 

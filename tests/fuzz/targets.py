@@ -325,6 +325,51 @@ def enrtree(data: bytes) -> None:
             pass
 
 
+def _discv5_vectors() -> list[dict]:
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "vectors" / "discv5.json"
+    return [v for v in json.loads(path.read_text(encoding="utf-8"))["vectors"] if v["category"] == "packet"]
+
+
+def _discv5_packets() -> list[bytes]:
+    return [bytes.fromhex(v["expected"]["packet"]) for v in _discv5_vectors()]
+
+
+def _discv5_messages() -> list[bytes]:
+    from statuscli.core.discv5 import messages as m
+
+    return [m.encode(x) for x in (m.Ping(b"\x01", 1), m.Pong(b"\x01", 2, "127.0.0.1", 9000), m.FindNode(b"\x02", (0, 255, 256)),
+                                  m.TalkReq(b"\x03", b"proto", b"req"), m.TalkResp(b"\x03", b"resp"))]  # fmt: skip
+
+
+@target("discv5-packet", _discv5_packets)
+def discv5_packet(data: bytes) -> None:
+    """A datagram as the discv5 service takes it: unmask for node B of the official vectors, then
+    open a handshake (with the vectors' challenge and A's key) or a message, and decode it."""
+    from statuscli.core.crypto import secp256k1
+    from statuscli.core.discv5 import handshake, messages, packet
+
+    v = _discv5_vectors()
+    b_key, b_id = bytes.fromhex(v[0]["inputs"]["node_b_key"]), bytes.fromhex(v[0]["inputs"]["dest_node_id"])
+    pkt = packet.decode(data, b_id)
+    if isinstance(pkt, packet.HandshakePacket):
+        challenge = bytes.fromhex(v[2]["inputs"]["whoareyou_challenge_data"])
+        a_pub = secp256k1.public_key(bytes.fromhex(v[0]["inputs"]["node_a_key"]))
+        opened = handshake.open_handshake(pkt, static_key=b_key, local_id=b_id, challenge_data=challenge, known_pubkey=a_pub)
+        messages.decode(opened.plaintext)
+    elif isinstance(pkt, packet.MessagePacket):
+        messages.decode(handshake.open_message(pkt, bytes(16)))
+
+
+@target("discv5-message", _discv5_messages)
+def discv5_message(data: bytes) -> None:
+    from statuscli.core.discv5 import messages
+
+    messages.decode(data)
+
+
 def _typed() -> type[BaseException]:
     from statuscli.core.errors import StatusCliError
 

@@ -39,7 +39,7 @@ class Entry:
 
     @property
     def node_id(self) -> bytes:
-        return self.enr.node_id
+        return self.enr.node_id  # cached on the record
 
 
 class RoutingTable:
@@ -121,7 +121,8 @@ class RoutingTable:
         return out[:limit]
 
     def closest(self, target: bytes, count: int = BUCKET_SIZE) -> list[Enr]:
-        return sorted(self.entries(), key=lambda e: distance(e.node_id, target))[:count]
+        t = int.from_bytes(target, "big")
+        return sorted(self.entries(), key=lambda e: int.from_bytes(e.node_id, "big") ^ t)[:count]
 
     def entries(self) -> list[Enr]:
         return [e.enr for bucket in self.buckets for e in bucket]

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -148,11 +149,12 @@ class Enr:
         """33-byte compressed secp256k1 key."""
         return self.pairs["secp256k1"]
 
-    @property
+    # computed once per record (keccak of the decompressed key): routing tables ask constantly
+    @functools.cached_property
     def node_id(self) -> bytes:
         return node_id_from_public_key(self.public_key)
 
-    @property
+    @functools.cached_property
     def peer_id(self) -> str:
         return peer_id_from_public_key(self.public_key)
 
