@@ -131,3 +131,21 @@ async def test_unreachable_node_times_out():
         assert a.counters["requests.timeout"] == 1
         assert decode_enr(a.enr.text).signature_valid
         nursery.cancel_scope.cancel()
+
+
+@trio_test(30)
+async def test_crossed_handshakes_leave_both_directions_working():
+    async with trio.open_nursery() as nursery:
+        a, b = await start(nursery, 2)
+        async with trio.open_nursery() as both:  # each starts a handshake with the other at once
+            both.start_soon(a.ping, b.enr)
+            both.start_soon(b.ping, a.enr)
+        assert a.counters["handshakes.initiated"] == b.counters["handshakes.initiated"] == 1  # they crossed
+        for _ in range(3):
+            await a.ping(b.enr)
+            await b.ping(a.enr)
+        # each side writes with the keys of the handshake it accepted last; the other side still
+        # reads them: no failed decryption, no further handshake
+        assert a.counters["session.decrypt-failed"] == b.counters["session.decrypt-failed"] == 0
+        assert a.counters["handshakes.initiated"] + b.counters["handshakes.initiated"] == 2
+        nursery.cancel_scope.cancel()

@@ -8,6 +8,7 @@ Rules:
 * A request to a node without a session goes out as a random-content packet; the WHOAREYOU
   that answers it (matched by nonce, from the same address, answered at most once) starts the
   handshake, which carries the request. Requests made meanwhile wait in a short queue.
+* Crossed handshakes (both sides initiating at once) keep the replaced keys as a read fallback.
 * A message we cannot decrypt is answered with WHOAREYOU (a newer challenge replaces the node's
   previous one; a repeated packet is not answered twice), at most ``whoareyou_per_ip`` per
   second per source address.
@@ -62,6 +63,7 @@ class Limits:
 class _Session:
     keys: crypto.SessionKeys
     addr: Addr
+    previous: crypto.SessionKeys | None = None  # read fallback after two handshakes crossed
 
 
 @dataclass
@@ -114,6 +116,8 @@ class Discv5Service:
         self._pending: BoundedMap[bytes, _Pending] = BoundedMap(L.pending)
         self._handshaking: BoundedMap[bytes, tuple[float, list[bytes]]] = BoundedMap(L.sessions)
         self._whoareyou_limit = RateLimit(L.whoareyou_per_ip, 1.0)
+        self._decoded: BoundedMap[bytes, Enr] = BoundedMap(L.records)  # raw record → verified Enr
+        self._expired: BoundedMap[bytes, _Pending] = BoundedMap(64)  # FINDNODEs that timed out
         self._sock = None
         self._nursery: trio.Nursery | None = None
 
@@ -122,6 +126,10 @@ class Discv5Service:
         family = _socket.AF_INET6 if ":" in self.host else _socket.AF_INET
         self._sock = trio.socket.socket(family, _socket.SOCK_DGRAM)
         try:
+            try:  # room for bursts of NODES answers (the kernel drops silently when full)
+                self._sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_RCVBUF, 1 << 20)
+            except OSError:
+                pass
             await self._sock.bind((self.host, self.port))
             self.port = self._sock.getsockname()[1]
             if self.record.fields.get("udp") != self.port or self.record.fields.get("ip") is None:
@@ -171,13 +179,16 @@ class Discv5Service:
     async def _on_message(self, pkt: packet.MessagePacket, addr: Addr) -> None:
         s = self.sessions.get(pkt.src_id)
         if s is not None and s.addr == addr:
-            try:
-                plaintext = handshake.open_message(pkt, s.keys.read)
-            except StatusCliError:
-                self.counters["session.decrypt-failed"] += 1
-            else:
+            for keys in (s.keys, s.previous):
+                if keys is None:
+                    continue
+                try:
+                    plaintext = handshake.open_message(pkt, keys.read)
+                except StatusCliError:
+                    continue
                 await self._dispatch(pkt.src_id, addr, plaintext)
                 return
+            self.counters["session.decrypt-failed"] += 1
         await self._send_whoareyou(pkt.src_id, addr, pkt.nonce)
 
     async def _send_whoareyou(self, node_id: bytes, addr: Addr, nonce: bytes) -> None:
@@ -217,7 +228,7 @@ class Discv5Service:
             plaintext=plaintext,
             record=self.record.raw if pkt.enr_seq < self.record.seq else b"",
         )
-        self.sessions[node_id] = _Session(keys, addr)
+        self.sessions[node_id] = self._new_session(node_id, keys, addr)
         self.counters["handshakes.initiated"] += 1
         await self._send(raw, addr)
         _, queued = self._handshaking.pop(node_id, (0.0, []))
@@ -234,7 +245,7 @@ class Discv5Service:
         opened = handshake.open_handshake(
             pkt, static_key=self.private_key, local_id=self.node_id, challenge_data=ch[0], known_pubkey=known.public_key if known else None
         )
-        self.sessions[pkt.src_id] = _Session(opened.keys, addr)
+        self.sessions[pkt.src_id] = self._new_session(pkt.src_id, opened.keys, addr)
         self.counters["handshakes.accepted"] += 1
         enr = opened.record or known
         if opened.record is not None:
@@ -242,6 +253,12 @@ class Discv5Service:
         if enr is not None and endpoint(enr) == addr:
             await self._table_add(enr)
         await self._dispatch(pkt.src_id, addr, opened.plaintext)
+
+    def _new_session(self, node_id: bytes, keys: crypto.SessionKeys, addr: Addr) -> _Session:
+        """When both sides start a handshake at once each ends up writing with the keys of the
+        other's handshake: the replaced keys stay readable so neither side has to start over."""
+        old = self.sessions.get(node_id)
+        return _Session(keys, addr, old.keys if old is not None and old.addr == addr else None)
 
     # --- messages -----------------------------------------------------------------------
     async def _dispatch(self, node_id: bytes, addr: Addr, plaintext: bytes) -> None:
@@ -283,6 +300,11 @@ class Discv5Service:
 
     def _on_response(self, node_id: bytes, msg) -> None:
         p = self._pending.get(msg.request_id)
+        if p is None:
+            late = self._expired.get(msg.request_id)
+            if late is not None and late.node_id == node_id and isinstance(msg, messages.Nodes):
+                p = late  # an answer after our timeout: its records are still worth learning
+                self.counters["nodes.late"] += 1
         if p is None or p.node_id != node_id:
             self.counters["dropped.unexpected-response"] += 1
             return
@@ -300,17 +322,24 @@ class Discv5Service:
             if len(p.records) >= BUCKET_SIZE:
                 self.counters["dropped.nodes-excess"] += 1
                 continue
-            try:
-                enr = decode_enr(raw)
-            except StatusCliError:
-                self.counters["dropped.nodes-bad-enr"] += 1
-                continue
+            enr = self._decoded.get(raw)
+            if enr is None:
+                try:
+                    enr = decode_enr(raw)  # verifies the signature: done once per distinct record
+                except StatusCliError:
+                    self.counters["dropped.nodes-bad-enr"] += 1
+                    continue
+                self._decoded[raw] = enr
             if p.distances is not None and log_distance(enr.node_id, node_id) not in p.distances:
                 self.counters["dropped.nodes-wrong-distance"] += 1
                 continue
             p.records.append(enr)
         if p.messages >= p.total:
             p.done.set()
+        if p is self._expired.get(msg.request_id):
+            for enr in p.records:
+                self._remember(enr)
+            p.records.clear()
 
     # --- sending ------------------------------------------------------------------------
     async def _send(self, raw: bytes, addr: Addr) -> None:
@@ -360,6 +389,8 @@ class Discv5Service:
                 await p.done.wait()
         finally:
             self._pending.pop(rid, None)
+        if not p.done.is_set() and distances is not None:
+            self._expired[rid] = p
         if not p.done.is_set() and not p.records:
             self.counters["requests.timeout"] += 1
             raise TimeoutExpired(f"no discv5 answer from {addr[0]}:{addr[1]} within {timeout:g} s")
