@@ -117,6 +117,7 @@ PAYLOAD_MESSAGES: dict[int, tuple[str, str]] = {
     EMOJI_REACTION: ("emoji_reaction_pb2", "EmojiReaction"),
     EDIT_MESSAGE: ("chat_message_pb2", "EditMessage"),
     DELETE_MESSAGE: ("chat_message_pb2", "DeleteMessage"),
+    BY_NAME["PIN_MESSAGE"]: ("pin_message_pb2", "PinMessage"),
     BY_NAME["ACCEPT_CONTACT_REQUEST"]: ("contact_pb2", "AcceptContactRequest"),
     BY_NAME["RETRACT_CONTACT_REQUEST"]: ("contact_pb2", "RetractContactRequest"),
     BY_NAME["SYNC_DELETE_FOR_ME_MESSAGE"]: ("chat_message_pb2", "SyncDeleteForMeMessage"),
