@@ -133,10 +133,17 @@ def _accept(x: L.AcceptLayer, ctx) -> Layer:
     return Layer("accept-contact-request", dict(x.fields))
 
 
+def _action(x: L.ActionLayer, ctx) -> Layer:
+    """A reaction, edit, delete or pin: the protobuf's fields and the target it names."""
+    kind = {"Reaction": "emoji-reaction", "Edit": "edit-message", "Delete": "delete-message", "Pin": "pin-message"}[type(x.action).__name__]
+    return Layer(kind, {**x.fields, "target": x.action.message_id})
+
+
 def _other(x: L.OtherLayer, ctx) -> Layer:
     layer = Layer(x.name, dict(x.fields))
     return layer.fail(*x.error) if x.error is not None else layer
 
 
 _RENDER = {L.SegmentLayer: _segment, L.ProtocolLayer: _protocol, L.MvdsLayer: _mvds, L.AppLayer: _app, L.ChatLayer: _chat,
-           L.MembershipLayer: _membership, L.AcceptLayer: _accept, L.OtherLayer: _other}  # fmt: skip
+           L.MembershipLayer: _membership, L.AcceptLayer: _accept, L.ActionLayer: _action,
+           L.OtherLayer: _other}  # fmt: skip

@@ -21,6 +21,7 @@ PASSWORD = "exit-codes"
 MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 NOSOCK = "/nonexistent/statuscli-test/control.sock"
 STRANGER = "zQ3shgXaXEtHSFVhHgTUiCSNAXYKeKryUVnPZZJLBMDutaWHB"  # a valid key that is in no group here
+MID = "0x" + "ab" * 32
 LEAVES = {" ".join(d.path[1:]): d for d in walk() if not d.is_group}
 
 
@@ -84,6 +85,22 @@ CASES: dict[tuple[str, int], tuple[tuple[str, ...], str | None]] = {
     ("node probe", 3): (("node", "probe", "not-an-address"), None),
     ("node probe", 6): (("node", "probe", "/ip4/127.0.0.1/tcp/1/p2p/{peer_id}"), None),
     ("send", 3): ((*A, "send", "{bob}", "-"), ""),
+    ("react", 3): ((*A, "react", "0x12", "--chat", "{bob}"), None),
+    ("react", 5): ((*NOBODY, "react", MID, "--chat", "{bob}"), None),
+    ("react", 6): ((*A, "react", MID, "--chat", "{bob}", "--node", NOSOCK), None),
+    ("react", 7): ((*A, "react", MID), None),
+    ("edit", 3): ((*A, "edit", "0x12", "new", "--chat", "{bob}"), None),
+    ("edit", 5): ((*NOBODY, "edit", MID, "new", "--chat", "{bob}"), None),
+    ("edit", 6): ((*A, "edit", MID, "new", "--chat", "{bob}", "--node", NOSOCK), None),
+    ("edit", 7): ((*A, "edit", MID, "new"), None),
+    ("delete", 3): ((*A, "delete", "0x12", "--chat", "{bob}"), None),
+    ("delete", 5): ((*NOBODY, "delete", MID, "--chat", "{bob}"), None),
+    ("delete", 6): ((*A, "delete", MID, "--chat", "{bob}", "--node", NOSOCK), None),
+    ("delete", 7): ((*A, "delete", MID), None),
+    ("pin", 3): ((*A, "pin", "0x12", "--chat", "{bob}"), None),
+    ("pin", 5): ((*NOBODY, "pin", MID, "--chat", "{bob}"), None),
+    ("pin", 6): ((*A, "pin", MID, "--chat", "{bob}", "--node", NOSOCK), None),
+    ("pin", 7): ((*A, "pin", MID), None),
     ("send", 5): ((*NOBODY, "send", "{bob}", "hi"), None),
     ("send", 6): ((*A, "send", "{bob}", "hi", "--node", NOSOCK), None),
     ("send", 7): ((*A, "send", "nobody-we-know", "hi", "--dry-run"), None),

@@ -52,7 +52,8 @@ NETWORK = (
     "statuscli group add", "statuscli group remove", "statuscli --json group remove", "statuscli group leave",
     "statuscli group rename", "statuscli group admins", "statuscli group show", "--group friends",
 )
-NEEDS_DRY_RUN = ("statuscli send", "statuscli group create", "statuscli group add", "statuscli --json group create")
+NEEDS_DRY_RUN = ("statuscli send", "statuscli group create", "statuscli group add", "statuscli --json group create", "statuscli react",
+                 "statuscli edit", "statuscli delete", "statuscli pin")
 CREATES_ACCOUNTS = {("keys",), ("keys", "generate"), ("keys", "import"), ()}
 
 SETUP = f"""

@@ -204,6 +204,9 @@ def offline(tmp_path_factory) -> dict:
     vfile = folder / "identity.json"
     out["vectors generate --out"] = cli.json(None, "vectors", "generate", "identity", "--count", "2", "--out", str(vfile))
     out["vectors verify"] = cli.json(None, "vectors", "verify", str(vfile))
+    mid = out["send --dry-run"]["id"]
+    for verb, extra in (("react", ["--emoji", "love"]), ("edit", ["new text"]), ("delete", []), ("pin", [])):
+        out[f"{verb} --dry-run"] = cli.json("alice", verb, mid, *extra, "--chat", "bob", "--dry-run")
     out["group create --dry-run"] = cli.json("alice", "group", "create", "friends", "--member", "bob", "--dry-run")
     from statuscli.store.archive_sqlite import SqliteArchive
 
@@ -220,7 +223,7 @@ OFFLINE = [
     "keys export --format private-key", "keys export --format mnemonic", "keys delete", "topic compute", "topic shard",
     "bundle create", "bundle export", "bundle verify", "bundle import", "bundle show", "bundle show PEER", "x3dh init", "encrypt",
     "decrypt", "mvds group-id", "mvds inspect", "envelope encode", "envelope encode --v1", "envelope hash", "envelope inspect",
-    "send --dry-run", "send --dry-run --each-line", "enr encode", "enr decode", "vectors list", "vectors generate",
+    "send --dry-run", "send --dry-run --each-line", "react --dry-run", "edit --dry-run", "delete --dry-run", "pin --dry-run", "enr encode", "enr decode", "vectors list", "vectors generate",
     "vectors generate --out", "vectors verify", "group create --dry-run",
     "archive migrate", "archive stats",
 ]  # fmt: skip

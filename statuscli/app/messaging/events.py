@@ -23,6 +23,9 @@ application                ``from``, ``id``, ``amm_type`` — a valid message of
 undecryptable              ``layer`` (where it stopped), ``reason`` {code, message}
 expired                    ``mvds_id``, ``to`` — a message given up on after 16 transmissions
 gap                        ``from``, ``to`` (ns), ``reason`` {code, message} — a range no store could fetch
+reaction, edited, deleted, ``id``, ``target`` (the message acted on), ``chat``, ``from``, ``clock``,
+pinned                     ``target_known``; reaction: ``emoji``, ``retracted``; edited: ``text``;
+                           deleted: ``for_me``; pinned: ``pinned``
 =========================  =======================================================================
 
 Adding an event type: write a frozen dataclass here with ``type`` (a ClassVar naming it),
@@ -186,6 +189,36 @@ class Group:
 
 
 @dataclass(frozen=True)
+class MessageAction:
+    """Something done to an earlier message (``target``): a reaction, an edit, a delete, a pin."""
+
+    type: str  # reaction | edited | deleted | pinned
+    id: str
+    target: str
+    chat: dict
+    sender: str
+    clock: int
+    details: dict  # reaction: emoji, retracted · edited: text · deleted: for_me · pinned: pinned; target_known
+    layers: tuple[str, ...]
+    envelope: EnvelopeRef | None
+
+    def to_json(self) -> dict:
+        return {"type": self.type, "id": self.id, "target": self.target, "chat": self.chat, "from": self.sender, "clock": self.clock,
+                **self.details, "layers": list(self.layers), **_env(self.envelope)}  # fmt: skip
+
+    @classmethod
+    def text_of(cls, ev: dict, who: Who) -> str:
+        t, target = ev.get("type"), (ev.get("target") or "")[:10] + "…"
+        if t == "reaction":
+            return f"{who(ev.get('from'))} {'took back' if ev.get('retracted') else 'reacted'} {ev.get('emoji')} on {target}"
+        if t == "edited":
+            return f"{who(ev.get('from'))} edited {target}: {ev.get('text')}"
+        if t == "deleted":
+            return f"{who(ev.get('from'))} deleted {target}{' (for me)' if ev.get('for_me') else ''}"
+        return f"{who(ev.get('from'))} {'pinned' if ev.get('pinned') else 'unpinned'} {target}"
+
+
+@dataclass(frozen=True)
 class Application:
     """A valid message of a type we do not act on (``note`` says why when there is more to say)."""
 
@@ -264,10 +297,13 @@ class Gap:
         return f"gap of {span:.0f} s not caught up ({(ev.get('reason') or {}).get('message')}): kept, retried by the next listen or fetch"
 
 
-Event = Message | ContactRequestAccepted | Delivered | Bundle | Group | Application | Undecryptable | Expired | Gap
+ACTION_TYPES = ("reaction", "edited", "deleted", "pinned")
+
+Event = MessageAction | Message | ContactRequestAccepted | Delivered | Bundle | Group | Application | Undecryptable | Expired | Gap
 
 #: every event type by its ``type`` (``message`` and ``contact_request`` share a class)
-EVENT_TYPES: dict[str, type] = {"message": Message, "contact_request": Message, **{c.type: c for c in (
+EVENT_TYPES: dict[str, type] = {"message": Message, "contact_request": Message, **dict.fromkeys(ACTION_TYPES, MessageAction),
+                                **{c.type: c for c in (
     ContactRequestAccepted, Delivered, Bundle, Group, Application, Undecryptable, Expired, Gap)}}  # fmt: skip
 
 MESSAGE_TYPES = ("message", "contact_request")

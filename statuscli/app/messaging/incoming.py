@@ -35,6 +35,7 @@ import logging
 from dataclasses import dataclass, field
 
 from statuscli.app.messaging import events as ev
+from statuscli.app.messaging import actions as message_actions
 from statuscli.app.messaging import groups, mvds_link, topics
 from statuscli.app.messaging.waku_layer import Envelope, seal_all
 from statuscli.core.crypto import secp256k1
@@ -42,6 +43,7 @@ from statuscli.core.crypto.hashing import keccak256
 from statuscli.core.errors import DecodeError, DeviceNotFound, SessionNotFound, StatusCliError
 from statuscli.core.payloads import chat as chat_payload
 from statuscli.core.payloads import message_types
+from statuscli.core.payloads.actions import TYPES as ACTIONS
 from statuscli.core.receive import layers as L
 from statuscli.core.receive import peel
 from statuscli.store import chats as chat_store
@@ -291,10 +293,15 @@ class _Apply:
             return self._membership(rest, app, layers)
         if app.type == ACCEPT_CONTACT_REQUEST:
             return self._accepted(rest, app, layers)
+        if app.type in ACTIONS:  # reactions, edits, deletes, pins: app/messaging/actions.py
+            return self.fail(rest[0]) if isinstance(rest[0], L.Failed) else message_actions.apply_received(self, rest[0], app, layers)
         self._store(app, "other", "", app.type, 0, 0, "")
         if app.type == CONTACT_CODE_ADVERTISEMENT:
             return []  # its bundle was handled with the ProtocolMessage
         return [ev.Application(ev.hx(app.id), key_text(app.signer), app.type_name, tuple(layers), self.env)]
+
+    def store_action(self, app: L.AppLayer, kind, chat_id, clock, text) -> None:
+        self._store(app, kind, chat_id, app.type, clock, 0, text)
 
     def _store(self, app: L.AppLayer, kind, chat_id, amm_type, clock, ts, text) -> None:
         msg_store.add_message(self.conn, message_id=app.id, direction="in", chat_kind=kind, chat_id=chat_id,

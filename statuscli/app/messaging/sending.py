@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from statuscli.app.messaging.content import Content
 from statuscli.app.messaging.messenger import Messenger, Sent
 
-DIRECT, PUBLIC, GROUP, ACCEPT = "direct", "public", "group", "accept"
+DIRECT, PUBLIC, GROUP, ACCEPT, ACTION = "direct", "public", "group", "accept", "action"
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Outgoing:
     target: bytes | str
     content: Content | None = None
     request_id: str | None = None  # ``accept``: the contact request answered
+    make: Callable | None = None  # ``action``: clock -> core.payloads.actions.Action (app/messaging/actions.py)
 
     @classmethod
     def direct(cls, peer: bytes, content: Content) -> Outgoing:
@@ -53,6 +54,10 @@ class Outgoing:
     @classmethod
     def accept(cls, peer: bytes, request_id: str) -> Outgoing:
         return cls(ACCEPT, peer, None, request_id)
+
+    @classmethod
+    def action(cls, chat_kind: str, chat_id: str, make: Callable) -> Outgoing:
+        return cls(ACTION, f"{chat_kind}:{chat_id}", make=make)
 
 
 @dataclass
@@ -71,6 +76,11 @@ def build(m: Messenger, o: Outgoing) -> Sent:
         return m.send_group(o.target, o.content)
     if o.kind == ACCEPT:
         return m.accept_contact_request(o.target, o.request_id)
+    if o.kind == ACTION:
+        from statuscli.app.messaging import actions
+
+        kind, chat_id = o.target.split(":", 1)
+        return actions.send(m, kind, chat_id, o.make)
     raise ValueError(f"unknown kind of message {o.kind!r}")
 
 

@@ -17,6 +17,9 @@ Events (with --json, one JSON object per line; every one has "type" and "cursor"
   group                      group {chat_id, name, members, admins, …}, new_events
   undecryptable              layer, reason {code, message} — never dropped silently
   application, expired       other message types; a message given up after 16 transmissions
+  reaction, edited, deleted, pinned
+                             id, target (the message acted on), chat, from, clock, target_known;
+                             emoji + retracted | text | for_me | pinned — statuscli react|edit|delete|pin
   gap                        from, to (ns), reason {code, message} — a time range no store could
                              fetch (kept and retried by the next listen / mailserver fetch)
 Events from an envelope carry it: envelope (0x… WakuMessage), hash, pubsub_topic, content_topic,

@@ -1,7 +1,7 @@
 """The trace of one peel: one frozen result per layer, outermost first (spec §4.2).
 
     WakuLayer → PayloadV1Layer → [SegmentLayer] → [ProtocolLayer] → MvdsLayer(items) | AppLayer → …
-    AppLayer → ChatLayer | MembershipLayer [→ ChatLayer] | AcceptLayer | OtherLayer
+    AppLayer → ChatLayer | MembershipLayer [→ ChatLayer] | AcceptLayer | ActionLayer | OtherLayer
 
 A trace ends early with :class:`Failed` (the layer that could not be opened and why). An MVDS
 payload fans out: each of its messages has a trace of its own (``MvdsLayer.items``).
@@ -106,6 +106,14 @@ class AcceptLayer:
 
 
 @dataclass(frozen=True)
+class ActionLayer:
+    """A reaction, edit, delete or pin (core.payloads.actions) naming its target message."""
+
+    action: Any = field(compare=False)  # core.payloads.actions.Action
+    fields: dict = field(compare=False, hash=False)  # as inspect prints it
+
+
+@dataclass(frozen=True)
 class OtherLayer:
     """Any other application type: decoded for display when we have its protobuf, never acted on."""
 
@@ -124,7 +132,7 @@ class Failed:
 
 
 Layer = WakuLayer | PayloadV1Layer | SegmentLayer | ProtocolLayer | MvdsLayer | AppLayer | ChatLayer | MembershipLayer | \
-    AcceptLayer | OtherLayer | Failed  # fmt: skip
+    AcceptLayer | ActionLayer | OtherLayer | Failed  # fmt: skip
 
 
 def find(trace: tuple, cls):

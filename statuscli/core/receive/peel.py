@@ -29,6 +29,7 @@ from statuscli.core.errors import DecodeError, DecryptionFailed, StatusCliError
 from statuscli.core.receive.keyring import KeyRing, TopicKey, could_be_ecies
 from statuscli.core.receive.layers import (
     AcceptLayer,
+    ActionLayer,
     AppLayer,
     ChatLayer,
     Failed,
@@ -257,7 +258,26 @@ def application(raw: bytes, ctx: Context) -> tuple:
         return (app,) + _membership(w.payload, ctx, signer)
     if w.type == message_types.BY_NAME["ACCEPT_CONTACT_REQUEST"]:
         return (app,) + _accept(w.payload)
+    if w.type in _action_types():
+        return app, _action(w.type, w.payload)
     return app, _other(w.type, w.payload)
+
+
+def _action_types() -> tuple[int, ...]:
+    from statuscli.core.payloads import actions
+
+    return actions.TYPES
+
+
+def _action(msg_type: int, payload: bytes):
+    from statuscli.core.payloads import actions
+
+    try:
+        action = actions.decode(msg_type, payload)
+    except StatusCliError as e:
+        return Failed("message-action", e.code, e.message, e)
+    fields, _err = proto_fields(msg_type, payload)
+    return ActionLayer(action, fields)
 
 
 def _chat(payload, ctx: Context, signer: bytes | None) -> tuple:
