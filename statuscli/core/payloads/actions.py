@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from statuscli.core.errors import InvalidInput
+from statuscli.core.errors import InvalidInput, InvalidMessage
 from statuscli.core.payloads import message_types
 from statuscli.core.payloads.contact_requests import normalise_id
 from statuscli.core.protobuf_codec import lazy_class, parse
@@ -135,9 +135,9 @@ def decode(amm_type: int, data: bytes) -> Action:
     try:
         mid = normalise_id(out.message_id, what="target message id")
     except InvalidInput as e:
-        raise InvalidInput(e.message, code="invalid-message") from None
+        raise InvalidMessage(e.message) from None
     if not out.chat_id:
-        raise InvalidInput("a message action without a chat id", code="invalid-message")
+        raise InvalidMessage("a message action without a chat id")
     return type(out)(**{**out.__dict__, "message_id": mid})
 
 
