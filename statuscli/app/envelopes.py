@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from statuscli.core.errors import UsageError
+from statuscli.core.topics.sharding import STATUS_DEFAULT_PUBSUB_TOPIC
 
 
 def build_envelope(
@@ -28,7 +29,7 @@ def build_envelope(
     pow_target: float = 0.0,
     padding: bytes | None = None,
     rng: Callable[[int], bytes],
-    pubsub_topic: str = "/waku/2/rs/16/32",
+    pubsub_topic: str = STATUS_DEFAULT_PUBSUB_TOPIC,
     pow_progress: Callable[[int, int], bool] | None = None,
 ) -> dict:
     """The encoded message and what identifies it (``bytes``, hashes, topics)."""

@@ -19,7 +19,7 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 
-from statuscli.core.encoding import hex_or_none as _hx
+from statuscli.core.encoding import to_hex as _hx
 from statuscli.core.errors import DecodeError, StatusCliError
 from statuscli.core.receive import layers as L
 from statuscli.core.receive import peel
@@ -175,6 +175,13 @@ class _Session:
 
         return RatchetPort(self.acct, now_ms=self.keys.now_ms, rng=os.urandom)  # a new DH ratchet key when the peer's changed
 
+    def segments(self):
+        if self.acct is None:
+            return None
+        from statuscli.app.messaging.incoming import StoredSegments
+
+        return StoredSegments(self.acct.db)  # with the segments this account kept; rolled back unless --commit
+
     def waku_message(self, data: bytes, msg, ring: KeyRing) -> Layer:
         from statuscli.core.waku import message
 
@@ -223,7 +230,7 @@ class _Session:
         layer.fields.update(encryption=how, key=pv1.key.label or pv1.key.kind, signed=pv1.signer is not None, signer=_hx(pv1.signer),
                             signer_compressed=compressed_key(pv1.signer) if pv1.signer else None, data_size=pv1.data_size,
                             padding_size=pv1.padding_size)  # fmt: skip
-        layer.inner = self.status(pv1.data, peel.Context(ring, pv1.key, pv1.signer, waku_ms, self.ratchet()))
+        layer.inner = self.status(pv1.data, peel.Context(ring, pv1.key, pv1.signer, waku_ms, self.ratchet(), self.segments()))
         return layer
 
     def status(self, data: bytes, ctx: peel.Context) -> Layer:

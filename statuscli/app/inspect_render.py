@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from statuscli.app.inspect import Layer
-from statuscli.core.encoding import hex_or_none as _hx
+from statuscli.core.encoding import to_hex as _hx
 from statuscli.core.receive import layers as L
 
 

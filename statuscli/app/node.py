@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from statuscli.core.errors import InvalidInput, TimeoutExpired
+from statuscli.core.topics.sharding import STATUS_CLUSTER
 from statuscli.net.control_client import NODE_INFO_FILE, ControlClient, NodeNotRunning, find_socket
 
 log = logging.getLogger("statuscli.node")
@@ -52,7 +53,7 @@ class RunOptions:
     mode: str = "full"
     listen: list[str] = field(default_factory=list)
     peers: list[str] = field(default_factory=list)
-    cluster_id: int = 16
+    cluster_id: int = STATUS_CLUSTER
     shards: list[int] = field(default_factory=list)
     store_db: str | None = None
     store_url: str | None = None
@@ -321,7 +322,7 @@ def _reap(pid: int) -> None:
         pass
 
 
-def probe(address: str, *, timeout: float = 10.0, cluster_id: int = 16, libp2p_log_level: int = logging.CRITICAL) -> dict:
+def probe(address: str, *, timeout: float = 10.0, cluster_id: int = STATUS_CLUSTER, libp2p_log_level: int = logging.CRITICAL) -> dict:
     """Connect to any Waku node and report its protocols, cluster, shards, agent and RTT."""
     import trio
 

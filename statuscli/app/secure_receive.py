@@ -52,7 +52,7 @@ from statuscli.store.sessions import RESPONDER, Session
 
 @contextlib.contextmanager
 def _read_snapshot(conn):
-    """A deferred read transaction: a consistent view, never a write."""
+    """A deferred transaction that is always rolled back: a consistent view; nothing written inside it stays."""
     conn.execute("BEGIN")
     try:
         yield conn

@@ -21,24 +21,13 @@ def seed_option(f):
 
 
 def rng_from_seed(seed: str | None):
-    """None → os.urandom; else a deterministic stream SHA-256(seed ‖ BE64(counter)) … (not for real use)."""
+    """None → None (the caller's default, os.urandom); else the one seeded stream (core.crypto.seeded)."""
     if seed is None:
         return None
-    import hashlib
-
+    from statuscli.core.crypto.seeded import seeded_rng
     from statuscli.core.encoding import from_hex
 
-    key = from_hex(seed, what="--seed")
-    state = {"counter": 0, "buffer": b""}
-
-    def rng(n: int) -> bytes:
-        while len(state["buffer"]) < n:
-            state["buffer"] += hashlib.sha256(key + state["counter"].to_bytes(8, "big")).digest()
-            state["counter"] += 1
-        out, state["buffer"] = state["buffer"][:n], state["buffer"][n:]
-        return out
-
-    return rng
+    return seeded_rng(from_hex(seed, what="--seed"))
 
 
 def now_ms(value: int | None) -> int:

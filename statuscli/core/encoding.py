@@ -14,11 +14,6 @@ _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX = {c: i for i, c in enumerate(_B58_ALPHABET)}
 
 
-def to_hex(data: bytes, prefix: bool = True) -> str:
-    """Lowercase hex, ``0x``-prefixed unless ``prefix`` is false."""
-    return ("0x" if prefix else "") + data.hex()
-
-
 def from_hex(text: str, *, what: str = "value", length: int | None = None) -> bytes:
     """Parse hex with or without ``0x``; ``length`` (bytes) is checked when given."""
     t = text.strip()
@@ -111,6 +106,6 @@ def uvarint_decode(data: bytes, pos: int = 0) -> tuple[int, int]:
             raise DecodeError("varint too long")
 
 
-def hex_or_none(data: bytes | None) -> str | None:
-    """``0x``-prefixed lowercase hex, or None for None (the one helper for optional byte fields in JSON)."""
+def to_hex(data: bytes | None) -> str | None:
+    """``0x``-prefixed lowercase hex (None for None): the one helper for byte fields in JSON and text."""
     return None if data is None else "0x" + bytes(data).hex()

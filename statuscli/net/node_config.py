@@ -20,12 +20,13 @@ import trio
 
 from statuscli import __version__
 from statuscli.core.errors import InvalidInput
+from statuscli.core.topics.sharding import STATUS_CLUSTER
 from statuscli.net.limits import NodeLimits
 from statuscli.net.listen_addrs import LOOPBACK_LISTEN
 
 MODES = ("full", "relay", "bootstrap", "light")
 DEFAULT_LISTEN = LOOPBACK_LISTEN  # reachable from other machines only when asked (PUBLIC_LISTEN)
-DEFAULT_CLUSTER = 16
+DEFAULT_CLUSTER = STATUS_CLUSTER
 DEFAULT_SHARDS = (32, 64)
 
 

@@ -20,6 +20,7 @@ import threading
 
 from statuscli.app.messaging.transport import STORE_TOPICS_PER_QUERY, Received
 from statuscli.core.errors import NetworkError, PeerUnreachable, ProtocolRefused, StatusCliError, TimeoutExpired
+from statuscli.core.topics.sharding import STATUS_DEFAULT_PUBSUB_TOPIC
 
 log = logging.getLogger("statuscli.messaging")
 
@@ -160,7 +161,7 @@ class EmbeddedTransport:
             cts = sorted(set(content_topics or ()) - covered)
             for i in range(0, len(cts), FILTER_TOPICS_PER_SUBSCRIPTION):
                 chunk = cts[i : i + FILTER_TOPICS_PER_SUBSCRIPTION]
-                sub = self._call(self.node.filter_subscribe, self.service_peer, "/waku/2/rs/16/32", chunk)
+                sub = self._call(self.node.filter_subscribe, self.service_peer, STATUS_DEFAULT_PUBSUB_TOPIC, chunk)
                 self._subs.append(sub)
                 covered |= set(chunk)
                 self._sync(self._nursery.start_soon, self._forward, sub)

@@ -43,7 +43,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from statuscli.core.encoding import hex_or_none as hx
+from statuscli.core.encoding import to_hex as hx
 
 Who = Callable[[str | None], str]
 

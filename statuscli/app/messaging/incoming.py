@@ -40,6 +40,7 @@ from statuscli.app.messaging import groups, mvds_link, topics
 from statuscli.app.messaging.waku_layer import Envelope, seal_all
 from statuscli.core.crypto import secp256k1
 from statuscli.core.crypto.hashing import keccak256
+from statuscli.core.encoding import to_hex
 from statuscli.core.errors import DecodeError, DeviceNotFound, SessionNotFound, StatusCliError
 from statuscli.core.payloads import chat as chat_payload
 from statuscli.core.payloads import message_types
@@ -71,11 +72,12 @@ MAX_ATTEMPTS = 3
 
 
 def key_text(pub: bytes) -> str:
-    return "0x" + secp256k1.decompress(pub).hex()
+    return to_hex(secp256k1.decompress(pub))
 
 
-class _StoredSegments:
-    """The segment port: segments kept in the account database (inside the envelope's transaction)."""
+class StoredSegments:
+    """The segment port: segments kept in the account database (inside the caller's transaction; ``envelope
+    inspect`` rolls its snapshot back, so there it only reads)."""
 
     def __init__(self, conn) -> None:
         self.conn = conn
@@ -127,7 +129,7 @@ class Receiver:
                 return Handled(duplicate=True)  # another process handled it meanwhile
             from statuscli.app.secure_receive import RatchetPort
 
-            ports = {"ratchet": RatchetPort(self.account, now_ms=self.m.now_ms(), rng=self.m.rng), "segments": _StoredSegments(conn)}
+            ports = {"ratchet": RatchetPort(self.account, now_ms=self.m.now_ms(), rng=self.m.rng), "segments": StoredSegments(conn)}
             inner = peel.peel_data(pv1.data, peel.context((waku, pv1), self.topics, **ports))
             events = _Apply(self, conn, pv1, env, out, after_commit).trace(inner)
             self._record(conn, h, waku.timestamp or 0, events, out)

@@ -80,6 +80,13 @@ def for_direct(account, peer: bytes, agreed: bool) -> TopicKey:
 
 
 # --- the listening set: a key ring, built once per account (refreshed when peers change) -----------
+def join_channels(account, channels, *, now_ms: int) -> None:
+    """Join public channels (one transaction): their topics belong to the account's key ring from now on."""
+    with transaction(account.db):
+        for name in channels:
+            chat_store.join_public(account.db, name, now_ms)
+
+
 def known_peers(account) -> list[bytes]:
     """1:1 peers and named contacts (65-byte keys), each once."""
     from statuscli.store import peers as peer_store

@@ -32,6 +32,8 @@ import stat
 from dataclasses import dataclass
 
 from statuscli.core.errors import NetworkError, StatusCliError, TimeoutExpired, UsageError
+from statuscli.core.encoding import to_hex
+from statuscli.core.topics.sharding import STATUS_DEFAULT_PUBSUB_TOPIC
 from statuscli.net.control_client import ControlClient, NodeNotRunning, find_socket
 
 #: nwaku answers store queries naming at most 10 content topics
@@ -114,7 +116,7 @@ class ControlSocketTransport:
         return self.rpc.call("info")
 
     def publish(self, env) -> dict:
-        return self.rpc.call("publish", {"data": "0x" + env.data.hex(), "pubsub_topic": env.pubsub_topic})
+        return self.rpc.call("publish", {"data": to_hex(env.data), "pubsub_topic": env.pubsub_topic})
 
     def subscribe(self, content_topics: list[str] | None = None) -> None:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -185,7 +187,7 @@ class ControlSocketTransport:
             return None
         data = from_hex(p["data"], what="data") if p.get("data") else _msg_bytes(p["message"])
         h = from_hex(p["hash"], what="hash") if p.get("hash") else None
-        return Received(data, p.get("pubsub_topic") or "/waku/2/rs/16/32", h)
+        return Received(data, p.get("pubsub_topic") or STATUS_DEFAULT_PUBSUB_TOPIC, h)
 
     def store_query(self, content_topics: list[str], *, pubsub_topic: str, time_start: int | None = None, time_end: int | None = None,
                     cursor: bytes | None = None, limit: int = 100, forward: bool = True, peer: str | None = None):  # fmt: skip
@@ -197,7 +199,7 @@ class ControlSocketTransport:
         if time_end is not None:
             params["time_end"] = time_end
         if cursor is not None:
-            params["cursor"] = "0x" + cursor.hex()
+            params["cursor"] = to_hex(cursor)
         if peer:
             params["peer"] = peer
         page = self.rpc.call("store_query", params)

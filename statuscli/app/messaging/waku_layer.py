@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from statuscli.app.messaging.topics import TopicKey
 from statuscli.core.crypto import secp256k1
+from statuscli.core.encoding import to_hex
 from statuscli.core.waku import message as wm
 from statuscli.core.waku import payload_v1
 
@@ -38,14 +39,14 @@ class Envelope:
 
     def to_json(self) -> dict:
         return {
-            "hash": "0x" + self.hash.hex(),
+            "hash": to_hex(self.hash),
             "pubsub_topic": self.pubsub_topic,
             "content_topic": self.content_topic,
             "topic_kind": self.kind,
             "encryption": self.encryption,
             "timestamp": self.timestamp_ns,
             "size": len(self.data),
-            "envelope": "0x" + self.data.hex(),
+            "envelope": to_hex(self.data),
         }
 
 

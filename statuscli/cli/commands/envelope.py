@@ -7,7 +7,7 @@ import click
 from statuscli.cli.context import AppContext, pass_app
 from statuscli.cli.output import debug, emit, info
 
-STATUS_PUBSUB_TOPIC = "/waku/2/rs/16/32"
+from statuscli.core.topics.sharding import STATUS_DEFAULT_PUBSUB_TOPIC as STATUS_PUBSUB_TOPIC
 #: where a JSON input keeps the envelope: listen/mailserver events ('envelope'), envelope encode ('bytes')
 ENVELOPE_FIELDS = ("waku_message", "envelope", "bytes", "raw", "message", "payload", "data")
 
@@ -23,22 +23,6 @@ def cli() -> None:
       statuscli envelope hash --pubsub-topic /waku/2/rs/16/32 --content-topic /waku/1/0xcd423760/rfc26 \\
           --payload 0x01 --timestamp 1700000000000000000
     """
-
-
-def _seeded_rng(seed: bytes):
-    """A deterministic byte stream (SHA-256 in counter mode) for reproducible runs."""
-    import hashlib
-
-    state = {"counter": 0}
-
-    def rng(n: int) -> bytes:
-        out = b""
-        while len(out) < n:
-            out += hashlib.sha256(seed + state["counter"].to_bytes(8, "big")).digest()
-            state["counter"] += 1
-        return out[:n]
-
-    return rng
 
 
 def _input_bytes(source: str | None) -> bytes:
@@ -235,7 +219,9 @@ def encode(app: AppContext, payload, text, content_topic, topic, sym_key, passwo
         from statuscli.core.identity.keytext import parse_public_key_text
 
         recipient = parse_public_key_text(to)
-    rng = _seeded_rng(from_hex(seed, what="--seed")) if seed else os.urandom
+    from statuscli.cli.secure_common import rng_from_seed
+
+    rng = rng_from_seed(seed) or os.urandom
     deadline = time.monotonic() + work_time
     with _pow_bar(app, as_v1 and pow_target > 0) as update:
 

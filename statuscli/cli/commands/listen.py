@@ -87,12 +87,9 @@ def cli(app: AppContext, chat, channel, group, count, timeout, since, filter_pin
     flt, channels = chat_filter(acct, chat, channel, group)
     m = messenger(app, acct)
     if channels:
-        from statuscli.store import chats as chat_store
-        from statuscli.store.db import transaction
+        from statuscli.app.messaging.topics import join_channels
 
-        with transaction(acct.db):
-            for c in channels:
-                chat_store.join_public(acct.db, c, m.now_ms())
+        join_channels(acct, channels, now_ms=m.now_ms())
     transport = open_transport(app, node, relay)
     if hasattr(transport, "set_filter_ping"):
         transport.set_filter_ping(filter_ping)
@@ -123,8 +120,9 @@ def cli(app: AppContext, chat, channel, group, count, timeout, since, filter_pin
 
 def _names(acct) -> dict[str, str]:
     from statuscli.app.peers import contacts
+    from statuscli.core.encoding import to_hex
 
     try:
-        return {"0x" + key.hex(): name for name, key in contacts(acct)}
+        return {to_hex(key): name for name, key in contacts(acct)}
     except Exception:  # noqa: BLE001 - names are cosmetic
         return {}

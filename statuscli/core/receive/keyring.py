@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from statuscli.core.encoding import to_hex
 from statuscli.core.topics.sharding import STATUS_DEFAULT_PUBSUB_TOPIC
 
 #: the overhead of an ECIES payload: only data at least this long, starting with 0x04, can be one
@@ -43,7 +44,7 @@ class TopicKey:
         if self.channel is not None:
             out["channel"] = self.channel
         if self.peer is not None:
-            out["peer"] = "0x" + self.peer.hex()
+            out["peer"] = to_hex(self.peer)
         return out
 
 

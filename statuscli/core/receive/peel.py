@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from statuscli.core.crypto.hashing import keccak256
+from statuscli.core.encoding import to_hex
 from statuscli.core.errors import DecodeError, DecryptionFailed, StatusCliError
 from statuscli.core.receive.keyring import KeyRing, TopicKey, could_be_ecies
 from statuscli.core.receive.layers import (
@@ -295,7 +296,7 @@ def _chat(payload, ctx: Context, signer: bytes | None) -> tuple:
             invalid = (e.code, e.message)
     layer = ChatLayer(cm.chat_id, cm.message_type, cm.content_type, cm.clock, cm.timestamp, cm.text, invalid, cm)
     me = ctx.ring.me
-    if cm.message_type == chat.ONE_TO_ONE and me is not None and signer != me and cm.chat_id.lower() != "0x" + me.hex():
+    if cm.message_type == chat.ONE_TO_ONE and me is not None and signer != me and cm.chat_id.lower() != to_hex(me):
         return layer, Failed("chat-message", SENDER_MISMATCH, f"a 1:1 message for chat {cm.chat_id[:20]}…, not for ours")
     key = ctx.key
     if cm.message_type == chat.PUBLIC_GROUP and key is not None and key.kind == "public" and key.channel != cm.chat_id:
