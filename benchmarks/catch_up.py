@@ -49,7 +49,7 @@ def backlog(work: Path, sock: str, bob_key: bytes, n: int) -> None:
     """N messages published as they are made (the node refuses timestamps 20 s off its clock)."""
     from statuscli.app.messaging.content import Content
     from statuscli.app.messaging.messenger import Messenger
-    from statuscli.app.messaging.transport import ControlSocketTransport
+    from statuscli.net.control_transport import ControlSocketTransport
 
     k = senders_for(n)
     ms = [Messenger(account(work / f"s{n}-{i}", f"s{i}")) for i in range(k)]

@@ -162,7 +162,7 @@ class Listener:
 
 
 def publish_all(sock: str, envelopes) -> float:
-    from statuscli.app.messaging.transport import ControlSocketTransport
+    from statuscli.net.control_transport import ControlSocketTransport
 
     t = ControlSocketTransport(sock)
     t0 = time.perf_counter()

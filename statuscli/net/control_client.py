@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,7 +43,53 @@ def find_socket(home: str | os.PathLike, data_dir: str | os.PathLike | None = No
         raise NodeNotRunning(f"no running node in {d}") from None
 
 
-def _error(err: dict) -> StatusCliError:
+class LineReader:
+    """The one line reader over a control-socket connection (requests and subscriptions alike), with an
+    O(1) amortised buffer for bursts of notifications."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = bytearray()
+        self.pos = 0
+
+    def pending(self) -> bool:
+        return self.buf.find(b"\n", self.pos) >= 0
+
+    def fill(self, timeout: float | None = None) -> bool:
+        """Read what is there, waiting at most ``timeout`` (None: the socket's own timeout); False on timeout."""
+        if timeout is not None:
+            ready, _, _ = select.select([self.sock], [], [], max(timeout, 0))
+            if not ready:
+                return False
+        try:
+            chunk = self.sock.recv(1 << 20)
+        except socket.timeout:
+            raise TimeoutExpired("the node did not answer in time") from None
+        if not chunk:
+            raise NodeNotRunning("the node closed the control connection")
+        if self.pos > 65536 and self.pos > len(self.buf) // 2:
+            del self.buf[: self.pos]
+            self.pos = 0
+        self.buf += chunk
+        return True
+
+    def next(self) -> bytes | None:
+        """The next complete line, or None (nothing read)."""
+        i = self.buf.find(b"\n", self.pos)
+        if i < 0:
+            return None
+        line = bytes(self.buf[self.pos : i])
+        self.pos = i + 1
+        return line
+
+    def read_line(self) -> bytes:
+        """The next line, blocking (within the socket's timeout)."""
+        while (line := self.next()) is None:
+            self.fill()
+        return line
+
+
+def error_from(err: dict) -> StatusCliError:
     """The node's error as the class of its code (a code this version does not know: NodeError,
     keeping the node's exit code)."""
     data = err.get("data") or {}
@@ -68,7 +115,7 @@ class ControlClient:
         except (ConnectionRefusedError, OSError) as e:
             self.sock.close()
             raise NodeNotRunning(f"the node at {self.path} does not answer ({e.strerror or e})") from None
-        self._buf = b""
+        self.lines = LineReader(self.sock)
         self._next_id = 0
 
     def close(self) -> None:
@@ -87,16 +134,7 @@ class ControlClient:
         self.sock.sendall((json.dumps(obj, separators=(",", ":")) + "\n").encode())
 
     def _read(self) -> dict:
-        while b"\n" not in self._buf:
-            try:
-                chunk = self.sock.recv(1 << 20)
-            except socket.timeout:
-                raise TimeoutExpired("the node did not answer in time") from None
-            if not chunk:
-                raise NodeNotRunning("the node closed the control connection")
-            self._buf += chunk
-        line, self._buf = self._buf.split(b"\n", 1)
-        return json.loads(line)
+        return json.loads(self.lines.read_line())
 
     def call(self, method: str, params: dict | None = None):
         """One request; returns its result or raises the node's error."""
@@ -107,7 +145,7 @@ class ControlClient:
             msg = self._read()
             if msg.get("id") == rid:
                 if "error" in msg:
-                    raise _error(msg["error"])
+                    raise error_from(msg["error"])
                 return msg.get("result")
 
     def subscribe(self, params: dict | None = None) -> Iterator[dict]:

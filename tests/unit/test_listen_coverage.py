@@ -15,7 +15,7 @@ from statuscli.app.messaging import history
 from statuscli.app.messaging.content import Content
 from statuscli.app.messaging.incoming import Receiver
 from statuscli.app.messaging.listener import Listener, ListenOptions
-from statuscli.app.messaging.transport import Received
+from statuscli.net.transport import Received
 from statuscli.core.errors import InvalidInput, TimeoutExpired
 from statuscli.core.waku import message as wm
 from statuscli.store import coverage

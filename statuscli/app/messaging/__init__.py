@@ -14,8 +14,7 @@ Modules (one concern each)::
     history     store queries (``mailserver fetch``, catch-up after a pause), the checkpoint
     bundles     our contact-code advertisement; a peer's bundle from the store
     listener    the ``listen`` loop (replay from a cursor, catch up, live, ticks, restarts)
-    transport   control socket (no libp2p) and transport selection
-    embedded    a py-libp2p node of our own in a thread (light client, relay, or the demo's node)
+    transport   transport selection (the adapters are in net/: transport, control_transport, embedded)
     demo        ``statuscli demo``: the life of a message, step by step
 
 The receive path, one peel and two consumers::
@@ -35,7 +34,7 @@ Typical use (what ``send`` and ``listen`` do)::
 
     from statuscli.app.messaging.messenger import Messenger
     from statuscli.app.messaging.content import Content
-    from statuscli.app.messaging.transport import ControlSocketTransport
+    from statuscli.net.control_transport import ControlSocketTransport
 
     m = Messenger(account)
     t = ControlSocketTransport(socket_path)

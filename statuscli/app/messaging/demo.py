@@ -25,7 +25,7 @@ from pathlib import Path
 from statuscli.app.messaging.content import Content
 from statuscli.app.messaging.incoming import Receiver
 from statuscli.app.messaging.messenger import Messenger
-from statuscli.app.messaging.transport import ControlSocketTransport
+from statuscli.net.control_transport import ControlSocketTransport
 
 
 
@@ -74,14 +74,15 @@ class Demo:
         from statuscli.app import accounts, secure
         from statuscli.app.context import AppContext
         from statuscli.app.messaging import bundles, history, topics
-        from statuscli.app.messaging.embedded import EmbeddedTransport
+        from statuscli.net.embedded import EmbeddedTransport
+        from statuscli.store.archive import Archive
         from statuscli.app.messaging.events import text_line
         from statuscli.core.identity import alias, emojihash
         from statuscli.core.identity.keytext import compressed_key
 
         # 1. the node
         sock = str(self.home / "node.sock")
-        self.node = EmbeddedTransport.server(store_path=str(self.home / "store.sqlite"), control_socket=sock)
+        self.node = EmbeddedTransport.server(archive=Archive(str(self.home / "store.sqlite")), control_socket=sock)
         info = self.node.info()
         yield self._step(1, "A Waku v2 node", [
             f"   peer id    {info['peer_id']}",

@@ -1,5 +1,5 @@
 """A Waku node of our own, running under trio in a background thread, behind the blocking
-transport interface of :mod:`statuscli.app.messaging.transport`.
+transport interface (:class:`statuscli.net.transport.Transport`).
 
 * :meth:`EmbeddedTransport.client` — a light client of a service node (lightpush to publish,
   filter to receive, store for history), or with ``relay=True`` a relay node joining the mesh
@@ -18,9 +18,9 @@ import logging
 import queue
 import threading
 
-from statuscli.app.messaging.transport import STORE_TOPICS_PER_QUERY, Received
 from statuscli.core.errors import NetworkError, PeerUnreachable, ProtocolRefused, StatusCliError, TimeoutExpired
 from statuscli.core.topics.sharding import STATUS_DEFAULT_PUBSUB_TOPIC
+from statuscli.net.transport import STORE_TOPICS_PER_QUERY, Received
 
 log = logging.getLogger("statuscli.messaging")
 
@@ -60,11 +60,11 @@ class EmbeddedTransport:
         return cls(cfg, service_peer=peer)
 
     @classmethod
-    def server(cls, *, store_path: str, control_socket: str | None = None, listen: str = "/ip4/127.0.0.1/tcp/0") -> EmbeddedTransport:
+    def server(cls, *, archive, control_socket: str | None = None, listen: str = "/ip4/127.0.0.1/tcp/0") -> EmbeddedTransport:
+        """``archive``: the message store the node serves (a :class:`statuscli.store.archive.Archive`, chosen by the app)."""
         from statuscli.net.node_config import NodeConfig
-        from statuscli.store.archive import Archive
 
-        cfg = NodeConfig(mode="full", listen=[listen], archive=Archive(store_path), libp2p_log_level=logging.CRITICAL,
+        cfg = NodeConfig(mode="full", listen=[listen], archive=archive, libp2p_log_level=logging.CRITICAL,
                          maintenance_interval=2.0)  # fmt: skip
         return cls(cfg, control_socket=control_socket)
 
