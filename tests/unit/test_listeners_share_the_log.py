@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from statuscli.app.messaging.content import Content
 from statuscli.app.messaging.listener import ChatFilter, Listener, ListenOptions
-from statuscli.app.messaging.transport import Received
+from statuscli.net.transport import Received
 from tests.unit.test_messaging import clock, parties  # noqa: F401  (fixtures)
 
 CHANNEL = "two-listeners"
