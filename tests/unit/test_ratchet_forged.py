@@ -20,7 +20,7 @@ from statuscli.core.crypto import secp256k1
 from statuscli.core.errors import DecryptionFailed
 from statuscli.core.ratchet import MAX_SKIP, Header, HeaderRefused, SkipLimitReached
 from tests.unit.test_encryption_sessions import mk  # noqa: F401  (fixture)
-from tests.unit.test_ratchet import _pair, _rng
+from tests.core.test_ratchet import _pair, _rng
 
 
 class _CountingHmac:
