@@ -1,4 +1,4 @@
-"""Resolving a PEER argument: ``0x04…`` / ``0x02…`` / ``zQ3…`` key text or a contact name.
+"""Resolving a PEER argument: ``0x04…`` / ``0x02…`` / ``zQ3…`` key text, a status.app profile link or a contact name.
 
     resolve_peer(account, text) -> bytes      # 65-byte uncompressed public key
     add_contact(account, name, key, now_ms)   # remember a name for a key
@@ -10,6 +10,7 @@ import re
 
 from statuscli.core.errors import InvalidInput, MalformedKey, NotFound
 from statuscli.core.identity.keytext import parse_public_key_text
+from statuscli.core.identity.links import is_profile_link, parse_key_or_link
 from statuscli.store import peers as peer_store
 from statuscli.store.db import transaction
 
@@ -26,6 +27,8 @@ def resolve_peer(account, text: str) -> bytes:
     t = (text or "").strip()
     if not t:
         raise InvalidInput("empty PEER", hint="give a public key (0x04…, zQ3…) or a contact name")
+    if is_profile_link(t):
+        return parse_key_or_link(t)
     if _looks_like_key(t):
         return parse_public_key_text(t)
     pub = peer_store.contact(account.db, t)
@@ -36,7 +39,7 @@ def resolve_peer(account, text: str) -> bytes:
     except MalformedKey:
         raise NotFound(
             f"no contact named {t!r} and it is not a public key",
-            hint="use a 0x04…/zQ3… key, or name the key first (contacts are added when a key is given with --name)",
+            hint="use a 0x04…/zQ3… key or a status.app/u link, or name the key first ('statuscli contacts add KEY --name NAME')",
         ) from None
 
 

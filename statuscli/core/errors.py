@@ -292,6 +292,12 @@ class SkipLimitReached(HeaderRefused):
     code = "skip-limit"
 
 
+class IdentityMismatch(CryptoError):
+    """What a person was told of an identity (alias, emoji hash, ENS name) belongs to another key."""
+
+    code = "identity-mismatch"
+
+
 class SessionNotFound(DecryptionFailed):
     """A message names a session or signed prekey this account does not have."""
 

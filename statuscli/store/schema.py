@@ -20,7 +20,7 @@ to the end of :data:`STEPS`. Rules:
 
 from __future__ import annotations
 
-from statuscli.store import chats, coverage, messages, mvds_state, peers, prekeys, sessions
+from statuscli.store import chats, contacts, coverage, messages, mvds_state, peers, prekeys, sessions
 
 STEPS: tuple[tuple[str, str], ...] = (
     ("secure-own-prekeys-v1", prekeys.SCHEMA),
@@ -32,4 +32,5 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("messages-failures-v1", messages.FAILURES_SCHEMA),
     ("coverage-gaps-v1", coverage.SCHEMA),
     ("mvds-rows-v1", mvds_state.ROWS_SCHEMA),
+    ("contacts-state-v1", contacts.SCHEMA),
 )

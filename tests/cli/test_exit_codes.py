@@ -133,6 +133,25 @@ CASES: dict[tuple[str, int], tuple[tuple[str, ...], str | None]] = {
     ("group admins", 6): ((*A, "group", "admins", "g", "{bob}", "--node", NOSOCK), None),
     ("group admins", 7): ((*A, "group", "admins", "no-such-group", "{bob}", "--dry-run"), None),
     ("group list", 5): ((*NOBODY, "group", "list"), None),
+    ("contacts list", 5): ((*NOBODY, "contacts", "list"), None),
+    ("contacts show", 3): ((*A, "contacts", "show", "0x04abcd"), None),
+    ("contacts show", 5): ((*NOBODY, "contacts", "show", "{bob}"), None),
+    ("contacts show", 7): ((*A, "contacts", "show", "nobody-we-know"), None),
+    ("contacts add", 3): ((*A, "contacts", "add", "{bob}", "--name", "9 starts with a digit"), None),
+    ("contacts add", 5): ((*NOBODY, "contacts", "add", "{bob}"), None),
+    ("contacts rename", 3): ((*A, "contacts", "rename", "bobby", "9bad"), None),
+    ("contacts rename", 5): ((*NOBODY, "contacts", "rename", "bobby", "rob"), None),
+    ("contacts rename", 7): ((*A, "contacts", "rename", "nobody-we-know", "rob"), None),
+    ("contacts remove", 5): ((*NOBODY, "contacts", "remove", "{bob}"), None),
+    ("contacts remove", 7): ((*A, "contacts", "remove", "nobody-we-know"), None),
+    ("contacts block", 3): ((*A, "contacts", "block", "{alice}"), None),
+    ("contacts block", 5): ((*NOBODY, "contacts", "block", "{bob}"), None),
+    ("contacts block", 7): ((*A, "contacts", "block", "nobody-we-know"), None),
+    ("contacts unblock", 5): ((*NOBODY, "contacts", "unblock", "{bob}"), None),
+    ("contacts unblock", 7): ((*A, "contacts", "unblock", "nobody-we-know"), None),
+    ("contacts verify", 4): ((*A, "contacts", "verify", "{bob}", "--alias", "Not Their Alias"), None),
+    ("contacts verify", 5): ((*NOBODY, "contacts", "verify", "{bob}"), None),
+    ("contacts verify", 7): ((*A, "contacts", "verify", "nobody-we-know"), None),
     ("group show", 5): ((*NOBODY, "group", "show", "g"), None),
     ("group show", 7): ((*A, "group", "show", "no-such-group"), None),
     ("vectors generate", 3): (("vectors", "generate", "identity", "--out", "/nonexistent/dir/v.json"), None),
@@ -166,7 +185,7 @@ def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("exit-codes")
     env = {k: v for k, v in os.environ.items() if not k.startswith("STATUSCLI_")}
     env.update(STATUSCLI_HOME=str(tmp / "home"), STATUSCLI_PASSWORD=PASSWORD)
-    assert _cli(env, "keys", "generate", "--name", "alice").returncode == 0
+    alice = json.loads(_cli(env, "--json", "keys", "generate", "--name", "alice").stdout)["public_key"]
     bob_env = {**env, "STATUSCLI_HOME": str(tmp / "bob")}
     bob = json.loads(_cli(bob_env, "--json", "keys", "generate", "--name", "bob").stdout)["public_key"]
     bundle = _cli(bob_env, "bundle", "export").stdout.decode().strip()
@@ -183,7 +202,8 @@ def world(tmp_path_factory):
         assert _cli(env, "group", "create", "g", "--member", bob, *node).returncode == 0  # alice admin, bob member
         assert _cli(env, "group", "create", "left", "--member", bob, *node).returncode == 0
         assert _cli(env, "group", "leave", "left", *node).returncode == 0
-        yield env, {"bob": bob, "stranger": STRANGER, "bundle": bundle, "bad_bundle": "0x" + raw.hex(), "bad_enr": _tamper_enr(enr),
+        assert _cli(env, "contacts", "add", bob, "--name", "bobby").returncode == 0
+        yield env, {"bob": bob, "alice": alice, "stranger": STRANGER, "bundle": bundle, "bad_bundle": "0x" + raw.hex(), "bad_enr": _tamper_enr(enr),
                     "bad_vectors": json.dumps(vectors), "peer_id": info["peer_id"], "socket": info["control_socket"], "tmp": str(tmp)}  # fmt: skip
     finally:
         stop_process(proc)

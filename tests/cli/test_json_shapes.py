@@ -208,6 +208,14 @@ def offline(tmp_path_factory) -> dict:
     for verb, extra in (("react", ["--emoji", "love"]), ("edit", ["new text"]), ("delete", []), ("pin", [])):
         out[f"{verb} --dry-run"] = cli.json("alice", verb, mid, *extra, "--chat", "bob", "--dry-run")
     out["group create --dry-run"] = cli.json("alice", "group", "create", "friends", "--member", "bob", "--dry-run")
+    out["contacts add"] = cli.json("alice", "contacts", "add", OTHER_KEY, "--name", "other")
+    out["contacts rename"] = cli.json("alice", "contacts", "rename", "other", "another")
+    out["contacts block"] = cli.json("alice", "contacts", "block", "another")
+    out["contacts unblock"] = cli.json("alice", "contacts", "unblock", "another")
+    out["contacts show"] = cli.json("alice", "contacts", "show", "another")
+    out["contacts verify"] = cli.json("alice", "contacts", "verify", "another")
+    out["contacts list"] = cli.json("alice", "contacts", "list")
+    out["contacts remove"] = cli.json("alice", "contacts", "remove", "another")
     from statuscli.store.archive_sqlite import SqliteArchive
 
     src = SqliteArchive(folder / "store.sqlite")
@@ -224,7 +232,8 @@ OFFLINE = [
     "bundle create", "bundle export", "bundle verify", "bundle import", "bundle show", "bundle show PEER", "x3dh init", "encrypt",
     "decrypt", "mvds group-id", "mvds inspect", "envelope encode", "envelope encode --v1", "envelope hash", "envelope inspect",
     "send --dry-run", "send --dry-run --each-line", "react --dry-run", "edit --dry-run", "delete --dry-run", "pin --dry-run", "enr encode", "enr decode", "vectors list", "vectors generate",
-    "vectors generate --out", "vectors verify", "group create --dry-run",
+    "vectors generate --out", "vectors verify", "group create --dry-run", "contacts add", "contacts rename", "contacts block", "contacts unblock", "contacts show",
+    "contacts verify", "contacts list", "contacts remove",
     "archive migrate", "archive stats",
 ]  # fmt: skip
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from statuscli.app import contacts
 from statuscli.app.messaging import events as ev
 from statuscli.app.messaging import actions as message_actions
 from statuscli.app.messaging import groups, mvds_link, topics
@@ -287,6 +288,10 @@ class _Apply:
             return self.fail(sub[1])  # nothing stored: the wrapper's signer is not who sent it
         if msg_store.has_message(self.conn, app.id):
             return []
+        author = secp256k1.decompress(app.signer)
+        if contacts.blocked(self.conn, author):
+            contacts.count_dropped(self.conn, author)  # nothing stored, nothing printed (contacts show: dropped)
+            return []
         layers = layers + [f"application/{app.type_name}"]
         rest = sub[1:]
         if app.type == message_types.CHAT_MESSAGE:
@@ -344,6 +349,8 @@ class _Apply:
         chat_store.set_clock(self.conn, chat["id"], c.clock)
         self._store(app, chat["kind"], chat["id"], message_types.CHAT_MESSAGE, c.clock, c.timestamp, c.text)
         kind = "contact_request" if c.content_type == chat_payload.CONTACT_REQUEST else "message"
+        if kind == "contact_request" and chat["kind"] == "one-to-one":
+            contacts.on_contact_request(self.conn, secp256k1.decompress(app.signer), ev.hx(app.id), self.now)
         return [_message_event(kind, app, chat, c.message, tuple(layers), self.env)]
 
     def _accepted(self, rest: tuple, app: L.AppLayer, layers: list[str]) -> list:
@@ -360,6 +367,8 @@ class _Apply:
             ours = msg_store.message_direction(self.conn, bytes.fromhex(acc.request_id[2:])) == "out"
         except ValueError:
             ours = False
+        if ours:
+            contacts.on_they_accepted(self.conn, secp256k1.decompress(app.signer), self.now)
         return [ev.ContactRequestAccepted(ev.hx(app.id), acc.request_id, ours, sender, compressed_key(app.signer), acc.clock, tuple(layers),
                                           self.env)]  # fmt: skip
 

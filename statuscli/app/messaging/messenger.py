@@ -134,7 +134,13 @@ class Messenger:
         def payload(clock: int) -> bytes:
             return chat_message(content, chat_id=chat_id, message_type=chat_payload.ONE_TO_ONE, clock=clock, timestamp=now)
 
-        return self._send_pairwise([peer], "one-to-one", chat_id, payload, message_types.CHAT_MESSAGE, content.text)
+        sent = self._send_pairwise([peer], "one-to-one", chat_id, payload, message_types.CHAT_MESSAGE, content.text)
+        if content.contact_request:
+            from statuscli.app import contacts
+
+            with self._tx() as conn:  # the caller's transaction when held: stored only with the message
+                contacts.on_we_requested(conn, peer, "0x" + sent.message_id.hex(), now)
+        return sent
 
     def _send_pairwise(self, peers: list[bytes], chat_kind: str, chat_id: str, payload_for_clock, amm_type: int, text: str) -> Sent:
         conn, acct, now = self.account.db, self.account, self.now_ms()
@@ -191,6 +197,10 @@ class Messenger:
         sent = self._send_pairwise([peer], "one-to-one", chat_id, lambda clock: contact_requests.encode_accept(request_id, clock),
                                    message_types.BY_NAME["ACCEPT_CONTACT_REQUEST"], "")  # fmt: skip
         sent.accepted = request_id
+        from statuscli.app import contacts
+
+        with self._tx() as conn:
+            contacts.on_we_accepted(conn, peer, request_id, self.now_ms())
         return sent
 
     # --- public channels ---------------------------------------------------------------------

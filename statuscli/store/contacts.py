@@ -1,0 +1,92 @@
+"""What we know of a person beyond their keys: the contact state status-go keeps.
+
+One row per public key (uncompressed, 65 bytes) in ``contact_state``; names stay in
+``peer_contacts`` (:mod:`statuscli.store.peers`), so a contact may be named, stateful, or both.
+
+    added_by_us    we added them (``contacts add``, or we accepted their request)
+    added_us       they added us (a contact request from them, or they accepted ours)
+    mutual         both of the above (derived, not stored)
+    blocked        their messages are dropped (counted in ``dropped``), never stored or printed
+    request        the newest contact request between us: ``none`` | ``pending-in`` (theirs,
+                   not answered) | ``pending-out`` (ours, not answered) | ``accepted`` | ``declined``
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+SCHEMA = """
+CREATE TABLE contact_state (
+    public_key   BLOB PRIMARY KEY,          -- uncompressed (65)
+    added_by_us  INTEGER NOT NULL DEFAULT 0,
+    added_us     INTEGER NOT NULL DEFAULT 0,
+    blocked      INTEGER NOT NULL DEFAULT 0,
+    request      TEXT NOT NULL DEFAULT 'none',
+    request_id   TEXT,
+    dropped      INTEGER NOT NULL DEFAULT 0,
+    updated_ms   INTEGER NOT NULL
+)
+"""
+
+REQUEST_STATES = ("none", "pending-in", "pending-out", "accepted", "declined")
+
+
+@dataclass(frozen=True, slots=True)
+class ContactState:
+    public_key: bytes
+    added_by_us: bool = False
+    added_us: bool = False
+    blocked: bool = False
+    request: str = "none"
+    request_id: str | None = None
+    dropped: int = 0
+
+    @property
+    def mutual(self) -> bool:
+        return self.added_by_us and self.added_us
+
+    def to_json(self) -> dict:
+        return {"added_by_us": self.added_by_us, "added_us": self.added_us, "mutual": self.mutual, "blocked": self.blocked,
+                "request": self.request, "request_id": self.request_id, "dropped": self.dropped}  # fmt: skip
+
+
+def get(conn: sqlite3.Connection, key: bytes) -> ContactState:
+    r = conn.execute("SELECT added_by_us, added_us, blocked, request, request_id, dropped FROM contact_state WHERE public_key = ?",
+                     (key,)).fetchone()  # fmt: skip
+    if r is None:
+        return ContactState(key)
+    return ContactState(key, bool(r[0]), bool(r[1]), bool(r[2]), r[3], r[4], int(r[5]))
+
+
+def update(conn: sqlite3.Connection, key: bytes, now_ms: int, **fields) -> ContactState:
+    """Set some of added_by_us / added_us / blocked / request / request_id for ``key``."""
+    allowed = {"added_by_us", "added_us", "blocked", "request", "request_id"}
+    if set(fields) - allowed:
+        raise ValueError(f"unknown contact fields {set(fields) - allowed}")
+    if "request" in fields and fields["request"] not in REQUEST_STATES:
+        raise ValueError(f"unknown request state {fields['request']!r}")
+    conn.execute("INSERT OR IGNORE INTO contact_state (public_key, updated_ms) VALUES (?, ?)", (key, now_ms))
+    if fields:
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        conn.execute(f"UPDATE contact_state SET {sets}, updated_ms = ? WHERE public_key = ?",  # noqa: S608 (names from allowed)
+                     (*[int(v) if isinstance(v, bool) else v for v in fields.values()], now_ms, key))  # fmt: skip
+    return get(conn, key)
+
+
+def is_blocked(conn: sqlite3.Connection, key: bytes) -> bool:
+    r = conn.execute("SELECT blocked FROM contact_state WHERE public_key = ?", (key,)).fetchone()
+    return bool(r and r[0])
+
+
+def count_dropped(conn: sqlite3.Connection, key: bytes) -> None:
+    conn.execute("UPDATE contact_state SET dropped = dropped + 1 WHERE public_key = ?", (key,))
+
+
+def all_states(conn: sqlite3.Connection) -> list[ContactState]:
+    rows = conn.execute("SELECT public_key FROM contact_state ORDER BY updated_ms, public_key").fetchall()
+    return [get(conn, bytes(r[0])) for r in rows]
+
+
+def forget(conn: sqlite3.Connection, key: bytes) -> None:
+    conn.execute("DELETE FROM contact_state WHERE public_key = ?", (key,))
