@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Secure-transport throughput: the Double Ratchet in memory and full 1:1 encrypt/decrypt on disk.
 
+The full path runs twice per round: on the account database as statuscli opens it (SQLCipher 4,
+raw 32-byte key) and, for comparison, on the same schema in plain SQLite (stdlib sqlite3, what
+state.db was before issue 12). Unlocking an account (chat key + database key, default KDF) is timed too.
+
     .venv/bin/python benchmarks/secure_transport.py            # print the table
     .venv/bin/python benchmarks/secure_transport.py --update   # also rewrite our section of BENCHMARKS.md
 
@@ -44,6 +48,8 @@ from statuscli.app import secure  # noqa: E402
 from statuscli.core.crypto import secp256k1  # noqa: E402
 from statuscli.core.crypto.hashing import keccak256  # noqa: E402
 from statuscli.core.ratchet import RatchetState  # noqa: E402
+from statuscli.store import schema  # noqa: E402
+from statuscli.store.db import apply_steps, connect  # noqa: E402
 from statuscli.store.state_db import open_state  # noqa: E402
 
 PT = os.urandom(1024)
@@ -140,24 +146,41 @@ def dr_decrypt(n: int) -> tuple[float, float]:
 
 
 # --- full 1:1 with on-disk SQLite ----------------------------------------------------------
+class _PlainMemo:
+    """Stand-in for StateConnection.memo on a plain sqlite3 connection (comparison only)."""
+
+    def __init__(self, conn):
+        self._conn, self.memo = conn, {}
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+
+def _plain_state(path: Path):
+    conn = connect(path)
+    apply_steps(conn, schema.STEPS)
+    return _PlainMemo(conn)
+
+
 class Account:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, encrypted: bool):
         self.chat_private_key = secp256k1.generate_private_key(os.urandom)
         self.chat_public_key = secp256k1.public_key(self.chat_private_key)
         self.installation_id = str(uuid.uuid4())
-        self.db = open_state(path / "state.db")
+        self.db = open_state(path / "state.db", os.urandom(32)) if encrypted else _plain_state(path / "state.db")
 
 
-def _pair(tmp: Path):
-    a, b = Account(tmp / f"a-{uuid.uuid4().hex[:6]}"), Account(tmp / f"b-{uuid.uuid4().hex[:6]}")
+def _pair(tmp: Path, encrypted: bool):
+    a = Account(tmp / f"a-{uuid.uuid4().hex[:6]}", encrypted)
+    b = Account(tmp / f"b-{uuid.uuid4().hex[:6]}", encrypted)
     secure.handle_bundle(a, secure.our_bundle(b, now_ms=T0).encode(), now_ms=T0)
     secure.decrypt_protocol_message(b, secure.encrypt_for_peer(a, b.chat_public_key, b"hi", now_ms=T0).message, now_ms=T0)
     secure.decrypt_protocol_message(a, secure.encrypt_for_peer(b, a.chat_public_key, b"hi", now_ms=T0).message, now_ms=T0)
     return a, b
 
 
-def full(tmp: Path, n: int) -> dict[str, float]:
-    a, b = _pair(tmp)
+def full(tmp: Path, n: int, encrypted: bool = True) -> dict[str, float]:
+    a, b = _pair(tmp, encrypted)
     clock = {"now": T0 + 10}
     msgs: list[tuple[bytes, int]] = []
 
@@ -189,6 +212,22 @@ def full(tmp: Path, n: int) -> dict[str, float]:
     return out
 
 
+def unlock_seconds(tmp: Path) -> float:
+    """Open an account as a command does: decrypt the chat key, then the database key, open state.db."""
+    from statuscli.app import accounts
+    from statuscli.app.context import AppContext
+
+    app = AppContext(home=tmp / f"home-{uuid.uuid4().hex[:6]}")
+    made, _, _ = accounts.generate_account(app, name="u", passphrase="pw", now=1)
+    made.close()
+    t = time.perf_counter()
+    account = accounts.open_account(app, name="u", passphrase="pw")
+    account.db.execute("SELECT count(*) FROM schema_steps").fetchone()
+    took = time.perf_counter() - t
+    account.close()
+    return took
+
+
 # --- report --------------------------------------------------------------------------------
 def measure(rounds: int, n_mem: int, n_disk: int) -> dict[str, float]:
     runs: dict[str, list[float]] = {}
@@ -204,11 +243,16 @@ def measure(rounds: int, n_mem: int, n_disk: int) -> dict[str, float]:
                 add(f"dr_{name}", ours)
                 add(f"floor_{name}", floor)
                 add(f"ratio_{name}", ours / floor)
-            f = full(tmp, n_disk)
+            f = full(tmp, n_disk, encrypted=True)
             for k, v in f.items():
                 add(k, v)
             add("ratio_full_enc", f["full_enc"] / f["full_floor_enc"])
             add("ratio_full_dec", f["full_dec"] / f["full_floor_dec"])
+            plain = full(tmp, n_disk, encrypted=False)
+            for k in ("full_enc", "full_dec", "full_alt"):
+                add(f"plain_{k}", plain[k])
+                add(f"cost_{k}", f[k] / plain[k])
+            add("unlock", unlock_seconds(tmp))
     return {k: statistics.median(v) for k, v in runs.items()}
 
 
@@ -219,9 +263,14 @@ def table(r: dict[str, float], rounds: int) -> str:
     rows = [
         ("Double Ratchet steady encrypt, in memory", r["dr_enc"], r["floor_enc"], r["ratio_enc"], "≥ 70 % of floor", r["ratio_enc"] >= 0.7),
         ("Double Ratchet steady decrypt, in memory", r["dr_dec"], r["floor_dec"], r["ratio_dec"], "≥ 70 % of floor", r["ratio_dec"] >= 0.7),
-        ("full 1:1 encrypt (SQLite on disk)", r["full_enc"], r["full_floor_enc"], r["ratio_full_enc"], "≥ 1.7 k/s", r["full_enc"] >= 1700),
-        ("full 1:1 decrypt (SQLite on disk)", r["full_dec"], r["full_floor_dec"], r["ratio_full_dec"], "≥ 1.3 k/s", r["full_dec"] >= 1300),
-        ("full path, alternating directions", r["full_alt"], None, None, "≥ 490 /s", r["full_alt"] >= 490),
+        ("full 1:1 encrypt (SQLCipher on disk)", r["full_enc"], r["full_floor_enc"], r["ratio_full_enc"], "≥ 1.7 k/s", r["full_enc"] >= 1700),
+        ("full 1:1 decrypt (SQLCipher on disk)", r["full_dec"], r["full_floor_dec"], r["ratio_full_dec"], "≥ 1.3 k/s", r["full_dec"] >= 1300),
+        ("full path, alternating directions (SQLCipher)", r["full_alt"], None, None, "≥ 490 /s", r["full_alt"] >= 490),
+    ]
+    beside = [
+        ("full 1:1 encrypt", r["full_enc"], r["plain_full_enc"], r["cost_full_enc"]),
+        ("full 1:1 decrypt", r["full_dec"], r["plain_full_dec"], r["cost_full_dec"]),
+        ("alternating directions", r["full_alt"], r["plain_full_alt"], r["cost_full_alt"]),
     ]
     out = [
         "## Secure transport (`benchmarks/secure_transport.py`)",
@@ -237,6 +286,20 @@ def table(r: dict[str, float], rounds: int) -> str:
         ratio = f"{ratio_value:.2f}" if ratio_value else "—"
         out.append(f"| {name} | {k(ours)} | {k(floor) if floor else '—'} | {ratio} | {target} | {'yes' if ok else 'no'} |")
     out += [
+        "",
+        "The same run, the full path on the encrypted account database beside plain SQLite (same schema, same",
+        "pragmas; plain is what state.db was before it was encrypted):",
+        "",
+        "| full path | SQLCipher 4 | plain SQLite | SQLCipher ÷ plain |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, enc, plain, ratio_value in beside:
+        out.append(f"| {name} | {k(enc)} | {k(plain)} | {ratio_value:.2f} |")
+    unlock_ok = "yes" if r["unlock"] <= 0.25 else "no"
+    out += [
+        "",
+        "Unlocking an account with the default KDF (chat key + database key: two light scrypts, N=4096 r=8 p=6, then",
+        f"opening state.db): {r['unlock'] * 1000:.0f} ms (median; target ≤ 250 ms: {unlock_ok}).",
         "",
         "Ours and the floor run in alternating chunks; the ratio is the median of the per-round ratios.",
         "Full path = `app.secure.encrypt_for_peer` / `decrypt_protocol_message` on an established session: load the",

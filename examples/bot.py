@@ -6,7 +6,9 @@ chat the message came from. It talks to a running node through its control socke
 this process) and keeps the cursor of the last event it handled, so a restart neither loses nor
 repeats a message.
 
-    STATUSCLI_HOME=… STATUSCLI_PASSWORD=… python examples/bot.py [--node SOCKET] [--count N] [--timeout S]
+    STATUSCLI_HOME=… STATUSCLI_PASSWORD_FILE=pw.txt python examples/bot.py [--node SOCKET] [--count N] [--timeout S]
+
+(``STATUSCLI_PASSWORD`` also works; a file keeps the passphrase out of shell history and ``ps``.)
 
 The same loop runs in `statuscli listen`; here every event goes to `on_event` instead of stdout.
 """
@@ -38,6 +40,13 @@ def main() -> int:
     from statuscli.app.messaging.transport import open_transport
     from statuscli.core.errors import StatusCliError
 
+    def _passphrase() -> str:
+        path = os.environ.get("STATUSCLI_PASSWORD_FILE")
+        if path:
+            with open(path, encoding="utf-8") as f:
+                return f.read().removesuffix("\n")
+        return os.environ["STATUSCLI_PASSWORD"]
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--node", help="control socket or multiaddr (default: STATUSCLI_NODE or this home's node)")
     ap.add_argument("--count", type=int, default=None, help="stop after answering N messages")
@@ -45,7 +54,7 @@ def main() -> int:
     args = ap.parse_args()
 
     app = AppContext(home=default_home(), account=os.environ.get("STATUSCLI_ACCOUNT"))
-    app.passphrase_source = lambda confirm: os.environ["STATUSCLI_PASSWORD"]
+    app.passphrase_source = lambda confirm: _passphrase()
     try:
         account = open_account(app)
         transport = open_transport(app, node=args.node)

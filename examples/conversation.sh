@@ -11,7 +11,8 @@ set -euo pipefail
 
 STATUSCLI=${STATUSCLI:-statuscli}
 WORK=$(mktemp -d)
-export STATUSCLI_PASSWORD=conversation-example
+(umask 077 && printf '%s' conversation-example > "$WORK/pw.txt")   # a password file: never a passphrase on a command line
+export STATUSCLI_PASSWORD_FILE="$WORK/pw.txt"
 
 cleanup() {
   $STATUSCLI --home "$WORK/node" node stop >/dev/null 2>&1 || true

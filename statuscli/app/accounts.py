@@ -8,11 +8,19 @@ The interface other use cases build on::
     account.chat_private_key                    # 32 bytes; PassphraseRequired if opened with unlock=False
     account.installation_id                     # UUIDv4 text, made once at creation
     account.dir                                 # Path of the account folder
-    account.db                                  # connection to <dir>/state.db (store.state_db), schema applied, opened on first use
+    account.db                                  # SQLCipher connection to <dir>/state.db, schema applied, opened on first use
 
 Unlocking decrypts only the chat key's own v3 key file (one scrypt, no BIP-32, no bip-utils);
-creating derives every key from the mnemonic once and stores the chat key and the mnemonic in two
-separate key files, plus the public data in plain JSON (see :mod:`statuscli.store.accounts`).
+creating derives every key from the mnemonic once and stores the chat key, the mnemonic and the
+database key in three separate key files, plus the public data in plain JSON (see
+:mod:`statuscli.store.accounts`).
+
+The database key (SQLCipher raw key of ``state.db``) is the private key at ``m/43'/60'/1581'/1'/0``
+of the mnemonic (status-go's database-encryption path), or 32 random bytes for an account without a
+mnemonic; ``account.json`` says which (``database_key``: ``mnemonic`` | ``random``). It is decrypted
+(a second scrypt) only when the database is first used. An account made before the database was
+encrypted gets its key file at that moment, and its plaintext ``state.db`` is converted
+(:mod:`statuscli.store.state_migration`).
 """
 
 from __future__ import annotations
@@ -53,6 +61,11 @@ class Account:
         self.dir: Path = home.account_dir(self.name)
         self._chat_private_key = chat_private_key
         self._db: sqlite3.Connection | None = None
+        self._db_key: bytes | None = None
+        #: where the passphrase comes from if the database key is needed (set by open_account)
+        self.passphrase_source: Callable[[], str] | None = None
+        self._passphrase: str | None = None  # the one that unlocked the chat key, until the db key is read
+        self._derived: dict | None = None  # its scrypt output (db-key.json shares chat-key.json's salt)
 
     def __repr__(self) -> str:
         return f"Account(name={self.name!r}, key_uid={self.key_uid!r}, unlocked={self.unlocked})"
@@ -71,10 +84,12 @@ class Account:
     def unlock(self, passphrase: str) -> Account:
         """Decrypt the chat key file (one scrypt); raises WrongPassphrase."""
         doc = self.home.read_file(self.name, store.CHAT_KEY_FILE)
-        priv = keystore.decrypt(doc, passphrase)
+        derived: dict = {}
+        priv = keystore.decrypt(doc, passphrase, derived=derived)
         if len(priv) != 32 or secp256k1.public_key(priv) != self.chat_public_key:
             raise KeystoreError(f"account {self.name!r}: the chat key file does not match the account's public key")
         self._chat_private_key = priv
+        self._passphrase, self._derived = passphrase, derived
         return self
 
     def read_mnemonic(self, passphrase: str) -> tuple[str, str]:
@@ -106,8 +121,52 @@ class Account:
         if self._db is None:
             from statuscli.store.state_db import open_state
 
-            self._db = open_state(self.dir / store.STATE_DB)
+            self._db = open_state(self.dir / store.STATE_DB, self.database_key())
         return self._db
+
+    @property
+    def database_key_source(self) -> str | None:
+        """``mnemonic`` or ``random``; None for an account whose key file is made at its next unlock."""
+        return self.metadata.get("database_key")
+
+    def database_key(self) -> bytes:
+        """The 32-byte SQLCipher key of ``state.db`` (decrypts ``db-key.json``; makes it if missing)."""
+        if self._db_key is None:
+            pw = self._passphrase
+            if pw is None:
+                if self.passphrase_source is None:
+                    raise PassphraseRequired(f"account {self.name!r} is locked: its database key needs the passphrase")
+                pw = self.passphrase_source()
+            derived = self._derived if self._derived is not None else {}
+            if (self.dir / store.DB_KEY_FILE).exists():
+                doc = self.home.read_file(self.name, store.DB_KEY_FILE)
+            else:
+                doc = self._make_database_key(pw, derived)
+            key = keystore.decrypt(doc, pw, derived=derived)
+            if len(key) != 32:
+                raise KeystoreError(f"account {self.name!r}: {store.DB_KEY_FILE} does not hold a 32-byte key")
+            self._db_key = key
+            self._passphrase = self._derived = None
+        return self._db_key
+
+    def _make_database_key(self, passphrase: str, derived: dict) -> dict:
+        """For an account made before state.db was encrypted: derive (or draw) its key, store it,
+        return the key file (another process's, when it got there first)."""
+        if (self.dir / store.MNEMONIC_FILE).exists():
+            from statuscli.core.identity import hd, paths
+            from statuscli.core.identity import mnemonic as bip39
+
+            phrase, bip39_pw = self.read_mnemonic(passphrase)
+            key = hd.derive(bip39.to_seed(phrase, bip39_pw), paths.ENCRYPTION).private_key
+            source = "mnemonic"
+        else:
+            key, source = os.urandom(32), "random"
+        chat = self.chat_keyfile()
+        doc = keystore.encrypt(key, passphrase, kdf=keystore.kdf_of(chat), salt=keystore.salt_of(chat), derived=derived)
+        doc = self.home.add_file_once(self.name, store.DB_KEY_FILE, doc,
+                                      metadata={"database_key": source})
+        self.metadata = self.home.metadata(self.name)
+        return doc
 
     def close(self) -> None:
         if self._db is not None:
@@ -156,10 +215,19 @@ def open_account(app: AppContext, *, unlock: bool = True, passphrase: str | None
     account = Account(home, home.metadata(name or resolve_name(app)))
     if unlock:
         account.unlock(_passphrase(app, passphrase))
+    else:
+        account.passphrase_source = lambda: _passphrase(app, passphrase)
     return account
 
 
 # --- creation -------------------------------------------------------------------------------
+def seal_secrets(passphrase: str, kdf: str, rng: Rng, secrets: dict[str, tuple[bytes, bytes | None]]) -> dict[str, dict]:
+    """Key files for ``{filename: (secret, address or None)}`` sharing one salt: one scrypt opens them all."""
+    salt, derived = rng(32), {}
+    return {name: keystore.encrypt(secret, passphrase, address=address, rng=rng, kdf=kdf, salt=salt, derived=derived)
+            for name, (secret, address) in secrets.items()}
+
+
 def _default_name(home: store.Home, alias: str) -> str:
     base = "-".join(alias.lower().split())
     name, n = base, 2
@@ -178,6 +246,7 @@ def create_account(
     now: int,
     rng: Rng = os.urandom,
     source: str = "imported",
+    kdf: str = keystore.KDF_LIGHT,
 ) -> tuple[Account, bool]:
     """Store an account for a (validated) mnemonic; returns ``(account, became_default)``."""
     from statuscli.core.identity import alias as alias_mod
@@ -193,6 +262,7 @@ def create_account(
                                 hint="choose another --name, or delete it with 'statuscli keys delete'")
     canonical = bip39.validate(mnemonic)
     keys = hd.status_keys(bip39.to_seed(canonical, bip39_passphrase))
+    db_key = keys.encryption.private_key
     existing = home.find_by_key_uid(keys.key_uid)
     if existing:
         raise AccountExists(f"this mnemonic is already stored as account {existing!r}", hint=f"use --account {existing}")
@@ -211,16 +281,20 @@ def create_account(
         "source": source,
         "mnemonic_words": len(canonical.split()),
         "has_bip39_passphrase": bool(bip39_passphrase),
+        "database_key": "mnemonic",
     }
     import json
 
     secret = json.dumps({"mnemonic": canonical, "bip39_passphrase": bip39_passphrase}).encode("utf-8")
-    files = {
-        store.CHAT_KEY_FILE: keystore.encrypt(keys.chat.private_key, pw, address=secp256k1.address(pub), rng=rng),
-        store.MNEMONIC_FILE: keystore.encrypt(secret, pw, rng=rng),
-    }
+    files = seal_secrets(pw, kdf, rng, {
+        store.CHAT_KEY_FILE: (keys.chat.private_key, secp256k1.address(pub)),
+        store.MNEMONIC_FILE: (secret, None),
+        store.DB_KEY_FILE: (db_key, None),
+    })
     _, became_default = home.create(name, metadata, files)
-    return Account(home, metadata, keys.chat.private_key), became_default
+    account = Account(home, metadata, keys.chat.private_key)
+    account._db_key = db_key
+    return account, became_default
 
 
 def generate_account(
@@ -232,6 +306,7 @@ def generate_account(
     passphrase: str | None = None,
     now: int,
     rng: Rng = os.urandom,
+    kdf: str = keystore.KDF_LIGHT,
 ) -> tuple[Account, str, bool]:
     """A new account from ``entropy`` (random when None); returns ``(account, mnemonic, became_default)``."""
     from statuscli.core.identity import mnemonic as bip39
@@ -240,9 +315,32 @@ def generate_account(
         entropy = rng(bip39.entropy_length(words))
     phrase = bip39.from_entropy(entropy)
     account, became_default = create_account(
-        app, mnemonic=phrase, name=name, passphrase=passphrase, now=now, rng=rng, source="generated"
+        app, mnemonic=phrase, name=name, passphrase=passphrase, now=now, rng=rng, source="generated", kdf=kdf
     )
     return account, phrase, became_default
+
+
+def change_passphrase(account: Account, new_passphrase: str, *, kdf: str | None = None,
+                      rng: Rng = os.urandom) -> tuple[list[str], str]:
+    """Re-encrypt the key files of an unlocked account under ``new_passphrase``; returns (files, kdf).
+
+    Only key files change (state.db keeps its database key). An account from before the database
+    was encrypted gets its database key file first. Each file is replaced atomically.
+    """
+    old = account._passphrase
+    if old is None:
+        raise PassphraseRequired(f"account {account.name!r} must be unlocked to change its passphrase")
+    derived = account._derived
+    account.database_key()  # makes db-key.json if an older account has none
+    kdf = kdf or keystore.kdf_of(account.chat_keyfile())
+    secrets = {}
+    for filename in store.SECRET_FILES:
+        if not (account.dir / filename).exists():
+            continue
+        doc = account.home.read_file(account.name, filename)
+        secrets[filename] = (keystore.decrypt(doc, old, derived=derived), keystore.address_of(doc))
+    account.home.replace_files(account.name, seal_secrets(new_passphrase, kdf, rng, secrets))
+    return sorted(secrets), kdf
 
 
 # --- listing, deleting ----------------------------------------------------------------------

@@ -19,7 +19,6 @@ control client: no libp2p import, so they answer in a fraction of a second).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -39,11 +38,9 @@ log = logging.getLogger("statuscli.node")
 
 PID_FILE = "node.pid"
 KEY_FILE = "node.key"
-SOCKET_FILE = "control.sock"
 LOG_FILE = "node.log"
 STORE_FILE = "store.sqlite"
 LOCK_FILE = "node.lock"
-_MAX_SOCKET_PATH = 100
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -89,14 +86,18 @@ def parse_retention(text: str) -> int | None:
 
 
 def socket_path(folder: Path) -> Path:
-    """``<folder>/control.sock``, or a short path under /tmp when that one is too long for AF_UNIX."""
-    p = folder / SOCKET_FILE
-    if len(str(p).encode()) <= _MAX_SOCKET_PATH:
-        return p
-    tag = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
-    base = Path(f"/tmp/statuscli-{os.getuid()}")
-    base.mkdir(mode=0o700, exist_ok=True)
-    return base / f"{tag}.sock"
+    """``<folder>/control.sock``, or one in the per-user runtime folder (see :mod:`statuscli.net.socket_dir`)."""
+    from statuscli.net.socket_dir import socket_path as path_for
+
+    return path_for(folder)
+
+
+def open_log(path: str | os.PathLike) -> int:
+    """A log file opened for appending, created 0600 (and an older one narrowed to 0600); returns the fd."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.fchmod(fd, 0o600)
+    os.lseek(fd, 0, os.SEEK_END)  # so that tell() is the size, as with open(path, "ab")
+    return fd
 
 
 def _alive(pid: int) -> bool:
@@ -137,6 +138,8 @@ def setup_logging(verbose: int, quiet: bool, log_file: str | None) -> int:
     """Logging for ``node run``: INFO (DEBUG with -v) to stderr or a file. Returns the level for
     py-libp2p's loggers (WARNING; DEBUG with -vv)."""
     level = logging.ERROR if quiet else (logging.DEBUG if verbose else logging.INFO)
+    if log_file:
+        os.close(open_log(log_file))  # created 0600 before logging appends to it
     handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

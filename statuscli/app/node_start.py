@@ -19,7 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from statuscli.app.node import LOCK_FILE, LOG_FILE, RunOptions, running_pid
+from statuscli.app.node import LOCK_FILE, LOG_FILE, RunOptions, open_log, running_pid
 from statuscli.core.errors import NetworkError, NodeAlreadyRunning, TimeoutExpired
 
 
@@ -65,7 +65,7 @@ def run_detached(child_argv: list[str], folder: Path, opts: RunOptions, *, timeo
     os.close(lock_folder(folder))  # refuse early; the child's own lock decides a race
     log_path = Path(opts.log_file).absolute() if opts.log_file else folder / LOG_FILE
     child_argv = [*child_argv, "--log-file", str(log_path)]
-    with open(log_path, "ab") as logf:
+    with os.fdopen(open_log(log_path), "ab") as logf:  # created 0600
         start = logf.tell()
         proc = subprocess.Popen(
             child_argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=logf, start_new_session=True, close_fds=True

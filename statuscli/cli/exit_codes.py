@@ -21,6 +21,7 @@ EXIT_CODES: dict[str, dict[int, str]] = {
     "keys derive": {3: "invalid mnemonic or path", 5: "no such account, wrong passphrase"},
     "keys export": {5: "no such account, wrong passphrase"},
     "keys delete": {5: "no such account"},
+    "keys passwd": {3: "unreadable new password file", 5: "no such account, wrong or missing passphrase"},
     "topic compute": {3: "malformed key or secret"},
     "topic shard": {3: "malformed content topic"},
     "bundle create": {5: "no such account, wrong passphrase"},

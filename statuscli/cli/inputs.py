@@ -8,6 +8,11 @@
   ``auto`` tries hex, then base64, then takes the bytes as they are.
 * :func:`bytes_arg` — an option value that is data (hex/base64 text), ``-`` (stdin) or ``@FILE``.
 * :func:`text_arg` — a ``MESSAGE|-`` argument → text.
+* :func:`secret_text` / :func:`secret_hex` — an option that carries a secret (private, symmetric or
+  signing key, entropy, seed): ``@FILE``, ``-`` (stdin) or ``env:NAME`` keep it off the command
+  line; the value itself still works for throwaway test keys but prints a one-line warning, since
+  every local user can read a command line (``ps``, ``/proc/PID/cmdline``). Errors never show the
+  secret or any part of it.
 
 Every read is bounded: more than :data:`MAX_INPUT_BYTES` (a file by its size, before reading it;
 stdin after reading one byte more than the limit) is refused as :class:`InputTooLarge` (exit 3),
@@ -23,7 +28,7 @@ import re
 import sys
 from pathlib import Path
 
-from statuscli.core.errors import FileNotFound, FileUnreadable, InputTooLarge, InvalidInput, UsageError
+from statuscli.core.errors import FileNotFound, FileUnreadable, InputTooLarge, InvalidInput, MalformedKey, UsageError
 
 _HEX_RE = re.compile(rb"^(0[xX])?([0-9a-fA-F]{2})*$")
 _B64_RE = re.compile(rb"^[A-Za-z0-9+/_-]+={0,2}$")
@@ -139,6 +144,58 @@ def bytes_arg(value: str, fmt: str = "auto", *, what: str = "value") -> bytes:
     if value == "":
         return b""
     return decode_bytes(value.encode("utf-8"), fmt, what=what)
+
+
+#: appended to the help of every secret option
+SECRET_FORMS = "Keep it off the command line: @FILE, '-' (stdin) or env:NAME."
+
+
+def secret_text(value: str, *, option: str, warn=None) -> str:
+    """The text of a secret option: ``@FILE``, ``-``, ``env:NAME``, or inline (with a warning on stderr)."""
+    if value == "-":
+        raw = read_stdin_bytes()
+    elif value.startswith("@"):
+        raw = read_source(value[1:])
+    elif value.startswith("env:"):
+        name = value[4:]
+        env = os.environ.get(name)
+        if not name or env is None:
+            raise InvalidInput(f"{option}: environment variable {name!r} is not set")
+        raw = env.encode("utf-8")
+    else:
+        (warn or _warn_inline)(option)
+        return value
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{option}: the secret is not UTF-8 text (not shown)") from None
+    return text[:-1] if text.endswith("\n") else text
+
+
+def secret_hex(value: str, *, option: str, length: int | None = None, warn=None) -> bytes:
+    """Bytes of a hex secret option (forms as :func:`secret_text`); errors never echo the value."""
+    text = "".join(secret_text(value, option=option, warn=warn).split())
+    if text[:2] in ("0x", "0X"):
+        text = text[2:]
+    try:
+        data = bytes.fromhex(text)
+    except ValueError:
+        raise MalformedKey(f"{option} is not valid hex (the value is not shown)") from None
+    if length is not None and len(data) != length:
+        raise MalformedKey(f"{option} must be {length} bytes, got {len(data)}")
+    return data
+
+
+def _warn_inline(option: str) -> None:
+    """One line on stderr (not with --quiet, which the user chose knowingly)."""
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and getattr(ctx.find_root().obj, "quiet", False):
+        return
+    sys.stderr.write(f"statuscli: warning: {option} given on the command line is visible to other local users (ps); "
+                     f"use {option} @FILE, - or env:NAME\n")
+    sys.stderr.flush()
 
 
 def text_arg(value: str | None) -> str:

@@ -352,6 +352,12 @@ class WrongPassphrase(KeystoreError):
     code = "wrong-passphrase"
 
 
+class WrongDatabaseKey(KeystoreError):
+    """The account's database key (db-key.json) does not open its state.db."""
+
+    code = "wrong-database-key"
+
+
 class PassphraseRequired(KeystoreError):
     """A locked account and no passphrase source."""
 
@@ -371,6 +377,12 @@ class PeerUnreachable(NetworkError):
     """A peer that cannot be reached."""
 
     code = "peer-unreachable"
+
+
+class UnsafeSocket(NetworkError):
+    """A control socket, or its folder, that another user owns or may write: refused, not used."""
+
+    code = "unsafe-socket"
 
 
 class ProtocolRefused(NetworkError):

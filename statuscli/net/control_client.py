@@ -9,7 +9,9 @@ so short-lived commands reach a running node in milliseconds.
             print(event["message"]["payload"])
 
 Errors come back as :class:`~statuscli.core.errors.StatusCliError` with the node's error code and
-exit code; a missing or dead node is ``NodeNotRunning`` (exit 6).
+exit code; a missing or dead node is ``NodeNotRunning`` (exit 6); an answer that is not a JSON
+object is ``BadResponse`` (exit 6). Before connecting, the socket must be ours, in a folder others
+cannot write (:func:`statuscli.net.socket_dir.check_socket`; ``UnsafeSocket`` otherwise).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-from statuscli.core.errors import NodeError, NodeNotRunning, StatusCliError, TimeoutExpired, class_for_code
+from statuscli.core.errors import BadResponse, NodeError, NodeNotRunning, StatusCliError, TimeoutExpired, class_for_code
+from statuscli.net.socket_dir import check_socket
 
 NODE_INFO_FILE = "node.json"
 
@@ -89,22 +92,40 @@ class LineReader:
         return line
 
 
+def parse_answer(line: bytes) -> dict:
+    """One line from the node: a JSON object, else :class:`BadResponse` (exit 6), never a traceback."""
+    try:
+        msg = json.loads(line)
+    except (ValueError, UnicodeDecodeError):
+        raise BadResponse("the node's control socket sent something that is not JSON") from None
+    if not isinstance(msg, dict):
+        raise BadResponse("the node's control socket sent JSON that is not an object")
+    if "error" in msg and not isinstance(msg["error"], dict):
+        raise BadResponse("the node's control socket sent a malformed error")
+    return msg
+
+
 def error_from(err: dict) -> StatusCliError:
     """The node's error as the class of its code (a code this version does not know: NodeError,
-    keeping the node's exit code)."""
-    data = err.get("data") or {}
-    cls = class_for_code(data.get("code") or "")
-    message, hint = err.get("message", "node error"), data.get("hint")
+    keeping the node's exit code when it is a valid one). Fields of the wrong type are ignored."""
+    data = err.get("data") if isinstance(err.get("data"), dict) else {}
+    message = err.get("message") if isinstance(err.get("message"), str) else "node error"
+    hint = data.get("hint") if isinstance(data.get("hint"), str) else None
+    code = data.get("code") if isinstance(data.get("code"), str) else ""
+    cls = class_for_code(code)
     if cls is not None and cls.__init__ is StatusCliError.__init__:
         return cls(message, hint=hint)
     e = NodeError(message, hint=hint)
-    e.exit_code = int(data.get("exit_code") or (3 if err.get("code") == -32602 else 1))
+    exit_code = data.get("exit_code")
+    valid = isinstance(exit_code, int) and not isinstance(exit_code, bool) and 1 <= exit_code <= 7
+    e.exit_code = exit_code if valid else (3 if err.get("code") == -32602 else 1)
     return e
 
 
 class ControlClient:
     def __init__(self, path: str | os.PathLike, *, timeout: float | None = 30.0) -> None:
         self.path = str(path)
+        check_socket(self.path)
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
         try:
@@ -134,7 +155,7 @@ class ControlClient:
         self.sock.sendall((json.dumps(obj, separators=(",", ":")) + "\n").encode())
 
     def _read(self) -> dict:
-        return json.loads(self.lines.read_line())
+        return parse_answer(self.lines.read_line())
 
     def call(self, method: str, params: dict | None = None):
         """One request; returns its result or raises the node's error."""
@@ -151,13 +172,17 @@ class ControlClient:
     def subscribe(self, params: dict | None = None) -> Iterator[dict]:
         """Subscribe now (errors are raised here); iterate the result for each message
         notification's params (blocking between messages)."""
-        sid = self.call("subscribe", params)["subscription"]
+        answer = self.call("subscribe", params)
+        sid = answer.get("subscription") if isinstance(answer, dict) else None
+        if sid is None:
+            raise BadResponse("the node answered 'subscribe' without a subscription id")
         self.sock.settimeout(None)
 
         def messages() -> Iterator[dict]:
             while True:
                 msg = self._read()
-                if msg.get("method") == "message" and msg.get("params", {}).get("subscription") == sid:
+                params = msg.get("params")
+                if msg.get("method") == "message" and isinstance(params, dict) and params.get("subscription") == sid:
                     yield msg["params"]
 
         return messages()

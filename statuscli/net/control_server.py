@@ -37,6 +37,7 @@ import trio
 from statuscli.core.errors import InvalidInput, StatusCliError
 from statuscli.core.waku.message import decode, encode, message_hash
 from statuscli.net.control_codec import message_from_params, message_to_json, parse_criteria
+from statuscli.net.socket_dir import check_server_folder
 
 log = logging.getLogger("statuscli.net.control")
 
@@ -83,6 +84,7 @@ class ControlServer:
 
     async def serve(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        check_server_folder(self.path)  # never bind in a folder another user owns or may write
         if self.path.exists() or self.path.is_symlink():
             self.path.unlink()
         sock = trio.socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -14,7 +14,8 @@ import socket
 from statuscli.core.encoding import to_hex
 from statuscli.core.errors import TimeoutExpired, UsageError
 from statuscli.core.topics.sharding import STATUS_DEFAULT_PUBSUB_TOPIC
-from statuscli.net.control_client import ControlClient, LineReader, NodeNotRunning, error_from
+from statuscli.net.control_client import ControlClient, LineReader, NodeNotRunning, error_from, parse_answer
+from statuscli.net.socket_dir import check_socket
 from statuscli.net.transport import Received
 
 
@@ -54,6 +55,7 @@ class ControlSocketTransport:
         return self.rpc.call("publish", {"data": to_hex(env.data), "pubsub_topic": env.pubsub_topic})
 
     def subscribe(self, content_topics: list[str] | None = None) -> None:
+        check_socket(self.path)  # ours, in a folder others cannot write
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(self.timeout)
         try:
@@ -72,7 +74,7 @@ class ControlSocketTransport:
                     sock.close()
                     raise TimeoutExpired("the node did not confirm the subscription")
                 continue
-            msg = json.loads(line)
+            msg = parse_answer(line)
             if msg.get("id") == 1:
                 if "error" in msg:
                     sock.close()
@@ -112,7 +114,7 @@ class ControlSocketTransport:
     def _parse(self, line: bytes) -> Received | None:
         from statuscli.core.encoding import from_hex
 
-        msg = json.loads(line)
+        msg = parse_answer(line)
         if msg.get("method") != "message":
             return None
         p = msg.get("params") or {}

@@ -6,7 +6,8 @@ Layout (directories 0700, files 0600)::
     <home>/accounts/<name>/account.json   public data: name, key_uid, chat public key, installation id, …
     <home>/accounts/<name>/chat-key.json  the chat private key, Web3 Secret Storage v3 (a geth key file)
     <home>/accounts/<name>/mnemonic.json  the mnemonic (+ BIP-39 passphrase), v3-encrypted
-    <home>/accounts/<name>/state.db       the account's SQLite state (opened by the app layer)
+    <home>/accounts/<name>/db-key.json    the 32-byte SQLCipher key of state.db, v3-encrypted
+    <home>/accounts/<name>/state.db       the account's SQLCipher state (store.state_db opens it)
 
 Rules:
 
@@ -38,6 +39,9 @@ LOCK_FILE = ".lock"
 METADATA_FILE = "account.json"
 CHAT_KEY_FILE = "chat-key.json"
 MNEMONIC_FILE = "mnemonic.json"
+DB_KEY_FILE = "db-key.json"
+#: the passphrase-encrypted files of an account (``keys passwd`` re-encrypts exactly these)
+SECRET_FILES = (CHAT_KEY_FILE, MNEMONIC_FILE, DB_KEY_FILE)
 STATE_DB = "state.db"
 METADATA_VERSION = 1
 
@@ -223,6 +227,29 @@ class Home:
                 cfg["default_account"] = default
                 self._write_config(cfg)
             return default
+
+    def add_file_once(self, name: str, filename: str, doc: dict, *, metadata: dict | None = None) -> dict:
+        """Store ``doc`` as the account's ``filename`` unless it exists; returns the stored document.
+
+        Under the home lock, so two processes racing to create the same file agree on one; the
+        ``metadata`` keys are merged into ``account.json`` only by the one that wrote the file.
+        """
+        with self.locked():
+            path = self.account_dir(name) / filename
+            if path.exists():
+                return read_json(path)
+            write_json(path, doc)
+            if metadata:
+                meta = self.metadata(name)
+                meta.update(metadata)
+                write_json(self.account_dir(name) / METADATA_FILE, meta)
+            return doc
+
+    def replace_files(self, name: str, docs: dict[str, dict]) -> None:
+        """Replace existing account files (each written to a temporary name, fsynced, renamed)."""
+        with self.locked():
+            for filename, doc in docs.items():
+                write_json(self.account_dir(name) / filename, doc)
 
     def read_file(self, name: str, filename: str) -> dict:
         path = self.account_dir(name) / filename

@@ -50,9 +50,6 @@ CREATE TABLE chat_topic_keys (
 """
 
 
-
-
-
 # --- 1:1 peers -------------------------------------------------------------------------------
 def touch_peer(conn: sqlite3.Connection, peer: bytes, now_ms: int) -> bool:
     """Remember a 1:1 peer; True when it is new."""

@@ -81,8 +81,6 @@ CREATE TABLE msg_failures (
 """
 
 
-
-
 def record_failure(conn: sqlite3.Connection, h: bytes, error: str) -> int:
     """Count one more failed attempt at handling envelope ``h``; returns the attempts so far."""
     conn.execute(

@@ -65,8 +65,6 @@ CREATE TABLE peer_contacts (
 """
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class Installation:
     installation_id: str

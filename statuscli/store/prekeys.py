@@ -57,8 +57,6 @@ class OwnPrekey:
         }
 
 
-
-
 def _row(r) -> OwnPrekey:
     return OwnPrekey(bytes(r[0]), bytes(r[1]), r[2], r[3], r[4], r[5])
 

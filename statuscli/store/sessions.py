@@ -75,8 +75,6 @@ CREATE INDEX secure_hr_keys_by_group ON secure_hr_keys (group_id, timestamp)
 """
 
 
-
-
 @dataclass(slots=True)
 class Session:
     peer_identity: bytes

@@ -88,7 +88,7 @@ def test_top_level_command_names(replies):
 
 
 def test_subcommands_of_keys(replies):
-    assert set(replies["statuscli keys "]) == {"delete", "derive", "export", "generate", "import", "inspect", "list", "show"}
+    assert set(replies["statuscli keys "]) == {"delete", "derive", "export", "generate", "import", "inspect", "list", "passwd", "show"}
     assert replies["statuscli keys in"] == ["inspect"]
 
 

@@ -50,6 +50,8 @@ CASES: dict[tuple[str, int], tuple[tuple[str, ...], str | None]] = {
     ("keys derive", 5): ((*NOBODY, "keys", "derive", "--path", "chat"), None),
     ("keys export", 5): ((*NOBODY, "keys", "export"), None),
     ("keys delete", 5): (("keys", "delete", "nobody", "--yes"), None),
+    ("keys passwd", 3): (("keys", "passwd", "--new-password-file", "no-such-file.txt"), None),
+    ("keys passwd", 5): ((*NOBODY, "keys", "passwd", "--new-password-file", "-"), "new passphrase"),
     ("topic compute", 3): (("topic", "compute", "partitioned", "0x04abcd"), None),
     ("topic shard", 3): (("topic", "shard", "not-a-topic"), None),
     ("bundle create", 5): ((*NOBODY, "bundle", "create"), None),

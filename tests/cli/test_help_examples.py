@@ -7,7 +7,8 @@ contact; bob is made from fixed entropy, so examples may spell out his key
 ProtocolMessage from alice to bob), envelope.hex/.bin (a public-chat WakuMessage on 'status'),
 payload.bin, payload.hex (an MVDS payload), payloads.ndjson, record.txt (an ENR), identity.json (a
 vector file), words.txt (bob's mnemonic), $WORDS (another one), pw.txt (the keystore passphrase,
-also $STATUSCLI_PASSWORD_FILE); alice has a private group 'friends' with bob.
+also $STATUSCLI_PASSWORD_FILE), new.txt (another passphrase), entropy.hex and signing-key.hex
+(secrets that examples read with @FILE); alice has a private group 'friends' with bob.
 Examples of commands that create accounts start from an empty home instead. Plain 'statuscli …'
 lines run in-process (as the run_cli fixture does), lines with shell syntax in bash; a group's
 example that repeats an example of one of its commands runs only there.
@@ -61,6 +62,9 @@ set -euo pipefail
 mkdir -p home .local/share/bash-completion/completions .config/fish/completions tests
 ln -s {ROOT}/tests/vectors tests/vectors
 printf 'sandbox-passphrase' > pw.txt
+printf 'another-passphrase' > new.txt
+printf '000102030405060708090a0b0c0d0e0f' > entropy.hex
+printf '0x{"30" * 32}' > signing-key.hex
 statuscli keys generate --name alice --entropy {ALICE_ENTROPY} >/dev/null 2>&1
 statuscli keys generate --name bob --entropy {BOB_ENTROPY} --show-mnemonic --json 2>/dev/null \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["mnemonic"])' > words.txt
@@ -76,7 +80,7 @@ statuscli vectors generate mvds --count 2 \
   | python3 -c 'import json,sys; v=json.load(sys.stdin)["vectors"]; p=[x["expected"]["payload_protobuf"] for x in v if "payload_protobuf" in x["expected"]]; open("payload.hex","w").write(p[0]+"\\n"); open("payloads.ndjson","w").write("".join(json.dumps({{"payload": "0x"+h}})+"\\n" for h in p))'
 statuscli enr encode --key 0x{"01" * 32} --ip 10.0.0.1 --tcp 60000 > record.txt
 statuscli vectors generate identity --count 2 > identity.json
-mkdir empty && cp pw.txt empty/ && cp words.txt empty/
+mkdir empty && cp pw.txt entropy.hex words.txt empty/
 python3 -c 'from statuscli.store.archive_sqlite import SqliteArchive as A
 for path in ("store.sqlite", "home/node/store.sqlite"):
     a = A(path); a.add([(bytes([i]) * 32, "/waku/2/rs/16/32", "/a/1/b/proto", 1_700_000_000_000_000_000 + i, b"\\x0a\\x01x") for i in range(3)]); a.close()'

@@ -169,6 +169,7 @@ def offline(tmp_path_factory) -> dict:
     out["keys export"] = cli.json("alice", "keys", "export", "alice")
     out["keys export --format private-key"] = cli.json("alice", "keys", "export", "alice", "--format", "private-key")
     out["keys export --format mnemonic"] = cli.json("alice", "keys", "export", "alice", "--format", "mnemonic")
+    out["keys passwd"] = cli.json("alice", "keys", "passwd", "carol", "--new-password-file", "-", input="another pass\n")
     out["keys delete"] = cli.json("alice", "keys", "delete", "carol", "--yes")
     out["topic compute"] = cli.json(None, "topic", "compute", "public", "status", "--symkey")
     out["topic shard"] = cli.json(None, "topic", "shard", "/toychat/2/huilong/proto")
@@ -228,7 +229,7 @@ def offline(tmp_path_factory) -> dict:
 
 OFFLINE = [
     "keys generate", "keys import", "keys list", "keys show", "keys show --qr", "keys inspect", "keys derive", "keys export",
-    "keys export --format private-key", "keys export --format mnemonic", "keys delete", "topic compute", "topic shard",
+    "keys export --format private-key", "keys export --format mnemonic", "keys passwd", "keys delete", "topic compute", "topic shard",
     "bundle create", "bundle export", "bundle verify", "bundle import", "bundle show", "bundle show PEER", "x3dh init", "encrypt",
     "decrypt", "mvds group-id", "mvds inspect", "envelope encode", "envelope encode --v1", "envelope hash", "envelope inspect",
     "send --dry-run", "send --dry-run --each-line", "react --dry-run", "edit --dry-run", "delete --dry-run", "pin --dry-run", "enr encode", "enr decode", "vectors list", "vectors generate",

@@ -1,7 +1,7 @@
 """Dry runs change nothing; state commits only after the result reached stdout (issue 13, rows 1-2).
 
 * ``send --dry-run`` (also of 1 200 lines, also cut short by ``| head``) and ``decrypt --no-commit``
-  leave the account database byte for byte as it was (``iterdump`` before and after), and the
+  leave the account database as it was (every row of every table before and after), and the
   next real message still decrypts (before: 1 200 ratchet steps, "too many skipped messages");
 * ``decrypt``/``encrypt`` to a full disk or a closed pipe: exit 3 ``output-failed`` (before: exit 1
   after the ratchet step was committed, and the retry was refused as a replay), nothing changed,
@@ -11,21 +11,17 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 
 import pytest
 
-from tests.cli.test_secure_transport import PW, Party, exchange_bundles, make_party
+from tests.cli.test_secure_transport import PW, Party, db_dump, exchange_bundles, make_party
 
 
-def full_dump(path) -> list[str]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
+def full_dump(party: Party) -> dict:
+    """Every row of every table of the party's SQLCipher state.db (opened with its keystore's key)."""
+    return db_dump(party)
 
 
 @pytest.fixture
@@ -50,11 +46,11 @@ def _run(home, *args, stdin: str | None = None, stdout=subprocess.PIPE, timeout=
 # --- 13.2 dry runs are pure ----------------------------------------------------------------
 def test_dry_run_of_1200_lines_changes_nothing_and_the_next_real_message_decrypts(talking):
     alice, bob = talking
-    before = full_dump(alice.db)
+    before = full_dump(alice)
     lines = "\n".join(str(i) for i in range(1, 1201))
     r = alice.cli("send", "bob", "--each-line", "-", "--dry-run", input=lines)
     assert len(r.stdout.split()) == 1200
-    assert full_dump(alice.db) == before  # no ratchet step, no MVDS record, no clock, no outbox
+    assert full_dump(alice) == before  # no ratchet step, no MVDS record, no clock, no outbox
     # the next real message uses the step after "hello bob": Bob reads it (before: 1200 skipped keys)
     assert bob.decrypt(alice.encrypt("bob", "the real one"))["text"] == "the real one"
 
@@ -62,16 +58,16 @@ def test_dry_run_of_1200_lines_changes_nothing_and_the_next_real_message_decrypt
 def test_dry_run_to_a_public_channel_and_a_json_dry_run_change_nothing(talking):
     alice, _ = talking
     alice.cli("send", "--public", "status", "warm up", "--dry-run")  # a first run may cache the channel key
-    before = full_dump(alice.db)
+    before = full_dump(alice)
     alice.cli("send", "--public", "status", "gm", "--dry-run")
     alice.cli("--json", "send", "bob", "hi", "--dry-run")
     alice.cli("send", "bob", "--accept-contact-request", "0x" + "ab" * 32, "--dry-run")
-    assert full_dump(alice.db) == before
+    assert full_dump(alice) == before
 
 
 def test_dry_run_cut_short_by_head_changes_nothing(talking):
     alice, bob = talking
-    before = full_dump(alice.db)
+    before = full_dump(alice)
     read, write = os.pipe()
     lines = "\n".join(f"line {i}" for i in range(300))  # ~300 kB of envelopes: far more than a pipe holds
     env = {**os.environ, "STATUSCLI_PASSWORD": PW, "STATUSCLI_HOME": str(alice.home)}
@@ -86,16 +82,16 @@ def test_dry_run_cut_short_by_head_changes_nothing(talking):
     proc.wait(timeout=120)
     assert head.stdout.startswith("0x")
     assert proc.returncode == 0 and "Traceback" not in err, err  # a reader that saw enough: not an error
-    assert full_dump(alice.db) == before
+    assert full_dump(alice) == before
     assert bob.decrypt(alice.encrypt("bob", "after head"))["text"] == "after head"
 
 
 def test_decrypt_no_commit_changes_nothing(talking):
     alice, bob = talking
     msg = alice.encrypt("bob", "look only")
-    before = full_dump(bob.db)
+    before = full_dump(bob)
     assert bob.cli("--json", "decrypt", "-", "--no-commit", input=msg).json()["text"] == "look only"
-    assert full_dump(bob.db) == before
+    assert full_dump(bob) == before
     assert bob.decrypt(msg)["text"] == "look only"
 
 
@@ -104,14 +100,14 @@ def test_decrypt_no_commit_changes_nothing(talking):
 def test_decrypt_to_a_full_disk_commits_nothing_and_the_retry_succeeds(talking, json_mode):
     alice, bob = talking
     msg = alice.encrypt("bob", "do not lose me")
-    before = full_dump(bob.db)
+    before = full_dump(bob)
     flags = ["--json"] if json_mode else []
     with open("/dev/full", "w") as full:
         r = _run(bob.home, *flags, "decrypt", "-", stdin=msg, stdout=full)
     assert r.returncode == 3 and "Traceback" not in r.stderr, r.stderr
     if not json_mode:
         assert "could not write the result" in r.stderr
-    assert full_dump(bob.db) == before
+    assert full_dump(bob) == before
     again = _run(bob.home, "--json", "decrypt", "-", stdin=msg)
     assert again.returncode == 0, again.stderr
     import json
@@ -122,7 +118,7 @@ def test_decrypt_to_a_full_disk_commits_nothing_and_the_retry_succeeds(talking, 
 def test_decrypt_raw_to_a_closed_pipe_commits_nothing(talking):
     alice, bob = talking
     msg = alice.encrypt("bob", "nobody reads this yet")
-    before = full_dump(bob.db)
+    before = full_dump(bob)
     read, write = os.pipe()
     os.close(read)  # no reader: the first write fails with EPIPE
     try:
@@ -130,19 +126,19 @@ def test_decrypt_raw_to_a_closed_pipe_commits_nothing(talking):
     finally:
         os.close(write)
     assert r.returncode == 3 and "could not write the result" in r.stderr, r.stderr
-    assert full_dump(bob.db) == before
+    assert full_dump(bob) == before
     assert bob.decrypt(msg)["text"] == "nobody reads this yet"
 
 
 def test_encrypt_to_a_full_disk_does_not_advance_the_session(talking):
     alice, bob = talking
-    before = full_dump(alice.db)
+    before = full_dump(alice)
     with open("/dev/full", "w") as full:
         r = _run(alice.home, "encrypt", "bob", "lost in the void", "--now", str(Party.clock + 1), stdout=full)
     assert r.returncode == 3 and "could not write" in r.stderr, r.stderr
-    assert full_dump(alice.db) == before
+    assert full_dump(alice) == before
     with open("/dev/full", "w") as full:
         r = _run(alice.home, "encrypt", "bob", "--bundle-only", "--now", str(Party.clock + 2), stdout=full)
     assert r.returncode == 3
-    assert full_dump(alice.db) == before
+    assert full_dump(alice) == before
     assert bob.decrypt(alice.encrypt("bob", "written"))["text"] == "written"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -21,8 +20,14 @@ T0 = 1_800_000_000_000
 DAY = 24 * 3600 * 1000
 
 
-def db_dump(path: Path) -> dict:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+def db_dump(party: Party) -> dict:
+    """Every row of the party's (SQLCipher) state.db, opened with the key from its keystore."""
+    from statuscli.app.accounts import open_account
+    from statuscli.app.context import AppContext
+    from statuscli.store.state_db import connect_encrypted
+
+    key = open_account(AppContext(home=party.home), name=party.name, unlock=False, passphrase=PW).database_key()
+    conn = connect_encrypted(party.db, key)
     try:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
         return {t: sorted((tuple(r) for r in conn.execute(f"SELECT * FROM {t}")), key=repr) for t in tables}
@@ -128,15 +133,15 @@ def test_bundle_import_refuses_bad_bundle_and_stores_nothing(pair):
     alice, _, bob, b = pair
     good = bob.cli("bundle", "export").stdout.strip()
     alice.cli("bundle", "create")
-    before = db_dump(alice.db)
+    before = db_dump(alice)
     bad = bytearray(bytes.fromhex(good))
     bad[-3] ^= 0x01
     r = alice.cli("bundle", "import", "-", input=bad.hex(), ok=False)
     assert r.exit_code == 4 and "signature" in r.stderr
-    assert db_dump(alice.db) == before
+    assert db_dump(alice) == before
     out = alice.cli("--json", "bundle", "import", "-", input=good).json()
     assert out["identity"] == b["public_key"] and len(out["new_installations"]) == 1
-    assert db_dump(alice.db) != before
+    assert db_dump(alice) != before
 
 
 def test_x3dh_init_with_and_without_bundle(pair):
@@ -204,7 +209,7 @@ def test_long_conversation_through_the_cli(run_cli, tmp_path, env):
     assert lost > 0
 
     # the messages after the lost ones left skipped keys, which late delivery would still use
-    skipped = sum(len(db_dump(p.db)["secure_skipped_keys"]) for p in (alice, bob))
+    skipped = sum(len(db_dump(p)["secure_skipped_keys"]) for p in (alice, bob))
     assert 0 < skipped <= lost
 
     # a second device of alice: same mnemonic, another home, another installation
@@ -282,7 +287,7 @@ def test_negative_cases_exit_4_and_leave_the_session_unchanged(run_cli, tmp_path
         "replayed message": (first, "decryption-failed"),
         "message for another installation": (for_carol, "device-not-found"),
     }
-    before = db_dump(bob.db)
+    before = db_dump(bob)
     for what, (data, code) in cases.items():
         r = bob.cli("decrypt", "-", input=data, ok=False)
         assert r.exit_code == 4, (what, r.stdout, r.stderr)
@@ -290,7 +295,7 @@ def test_negative_cases_exit_4_and_leave_the_session_unchanged(run_cli, tmp_path
         assert len(r.stderr.strip().splitlines()) <= 2, what
         rj = bob.cli("--json", "decrypt", "-", input=data, ok=False)
         assert rj.exit_code == 4 and rj.json()["error"]["code"] == code, what
-        assert db_dump(bob.db) == before, what
+        assert db_dump(bob) == before, what
     assert bob.decrypt(msg)["text"] == "three"  # the untouched message still decrypts
 
 
@@ -333,7 +338,7 @@ def test_concurrent_invocations_lose_no_state(pair):
     results = _finish(procs)
     assert all(code == 0 for code, _, _ in results), results
     assert sorted(json.loads(o)["text"] for _, o, _ in results) == [f"concurrent {i}" for i in range(4)]
-    assert db_dump(bob.db)["secure_skipped_keys"] == []
+    assert db_dump(bob)["secure_skipped_keys"] == []
     # and each was consumed exactly once
     for m in messages:
         assert bob.cli("decrypt", "-", input=m, ok=False).exit_code == 4

@@ -28,9 +28,10 @@ def test_mnemonic_wrong_checksum_says_so():
         mnemonic.validate(" ".join(words))
 
 
-def test_mnemonic_unknown_word_names_its_position():
-    with pytest.raises(InvalidMnemonic, match=r"word 3 'abandonn'"):
+def test_mnemonic_unknown_word_names_its_position_but_never_the_word():
+    with pytest.raises(InvalidMnemonic, match=r"word list: word 3$") as e:
         mnemonic.validate("abandon abandon abandonn " + "abandon " * 8 + "about")
+    assert "abandonn" not in str(e.value)
 
 
 def test_mnemonic_wrong_word_count():

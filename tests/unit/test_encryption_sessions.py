@@ -37,7 +37,7 @@ class Acct:
         self.chat_private_key = priv or secp256k1.generate_private_key(os.urandom)
         self.chat_public_key = secp256k1.public_key(self.chat_private_key)
         self.installation_id = str(uuid.uuid4())
-        self.db = open_state(path / "state.db")
+        self.db = open_state(path / "state.db", os.urandom(32))
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ def _mode(p):
     return stat.S_IMODE(p.stat().st_mode)
 
 
-def test_import_stores_public_data_and_two_key_files(app):
+def test_import_stores_public_data_and_three_key_files(app):
     acct, became_default = accounts.create_account(app, mnemonic=MNEMONIC, name="alice", passphrase="pw", now=NOW)
     e = STATUS_KEYS["expected"]
     assert became_default
@@ -45,7 +45,7 @@ def test_import_stores_public_data_and_two_key_files(app):
     assert acct.compressed_key == e["chat_compressed_key"]
     d = app.home / "accounts" / "alice"
     assert acct.dir == d
-    assert sorted(p.name for p in d.iterdir()) == ["account.json", "chat-key.json", "mnemonic.json"]
+    assert sorted(p.name for p in d.iterdir()) == ["account.json", "chat-key.json", "db-key.json", "mnemonic.json"]
     assert _mode(app.home) == 0o700 and _mode(app.home / "accounts") == 0o700 and _mode(d) == 0o700
     for p in d.iterdir():
         assert _mode(p) == 0o600, p
@@ -61,6 +61,11 @@ def test_import_stores_public_data_and_two_key_files(app):
     assert keystore.address_of(kf) == secp256k1.address(acct.chat_public_key)
     assert kf["crypto"]["kdfparams"]["n"] == 4096 and kf["crypto"]["kdfparams"]["p"] == 6
     assert keystore.decrypt(kf, "pw").hex() == e["chat_private_key"]
+    # the database key is the private key at m/43'/60'/1581'/1'/0, whose public key status-go's vector gives
+    db_key = keystore.decrypt(json.loads((d / "db-key.json").read_text()), "pw")
+    expected_pub = e["encryption_public_key_hex_used_as_db_password_for_keycard_and_mnemonic_login"]
+    assert secp256k1.public_key(db_key).hex() == expected_pub.removeprefix("0x")
+    assert meta["database_key"] == "mnemonic"
 
 
 def test_open_account_resolution_and_locking(app, monkeypatch):

@@ -25,9 +25,12 @@ class Injected(Exception):
 
 
 def dump(conn) -> list[str]:
-    """Every row of every table (and the schema), as SQL text."""
+    """The schema and every row of every table, as text (sqlcipher3 connections have no iterdump)."""
     assert not conn.in_transaction
-    return list(conn.iterdump())
+    out = [repr(tuple(r)) for r in conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name")]
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall():
+        out += sorted(f"{name} {tuple(r)!r}" for r in conn.execute(f'SELECT * FROM "{name}"'))
+    return out
 
 
 @pytest.fixture

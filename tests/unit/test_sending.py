@@ -6,14 +6,14 @@ the order of the steps and what the database holds after each outcome; tests/e2e
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from statuscli.app.messaging import sending
 from statuscli.app.messaging.content import Content
 from statuscli.core.errors import NetworkError, OutputFailed
+from statuscli.store.state_db import connect_encrypted
 from tests.unit.test_messaging import clock, messages, parties  # noqa: F401  (fixtures)
+from tests.unit.test_messaging_atomic import dump as messaging_atomic_dump
 
 
 class Recorder:
@@ -23,7 +23,7 @@ class Recorder:
         self.account, self.fail, self.published, self.rows_seen = account, fail, [], []
 
     def publish(self, env) -> dict:
-        other = sqlite3.connect(self.account.dir / "state.db")  # another reader sees only what was committed
+        other = connect_encrypted(self.account.dir / "state.db", self.account.database_key())  # another reader: only what was committed
         try:
             self.rows_seen.append(other.execute("SELECT count(*) FROM msg_messages").fetchone()[0])
         finally:
@@ -35,7 +35,7 @@ class Recorder:
 
 
 def dump(account) -> list[str]:
-    return list(account.db.iterdump())
+    return messaging_atomic_dump(account.db)
 
 
 def test_a_failed_write_sends_nothing_and_changes_nothing(parties):

@@ -13,6 +13,8 @@ from statuscli.store import schema
 from statuscli.store.db import apply_steps, connect, transaction
 from statuscli.store.state_db import open_state
 
+KEY = bytes(range(32))
+
 
 def test_new_database_is_private_and_in_wal_mode(tmp_path):
     conn = connect(tmp_path / "a" / "state.db")
@@ -51,25 +53,25 @@ def test_schema_step_names_are_unique():
 
 
 def test_account_database_opens_with_every_step_applied_once(tmp_path):
-    conn = open_state(tmp_path / "acct" / "state.db")
+    conn = open_state(tmp_path / "acct" / "state.db", KEY)
     applied = [r[0] for r in conn.execute("SELECT name FROM schema_steps ORDER BY rowid")]
     assert applied == [name for name, _ in schema.STEPS]
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"secure_sessions", "secure_own_prekeys", "chat_peers", "mvds_groups", "msg_events", "msg_failures"} <= tables
     conn.close()
-    again = open_state(tmp_path / "acct" / "state.db")  # reopening applies nothing twice
+    again = open_state(tmp_path / "acct" / "state.db", KEY)  # reopening applies nothing twice
     assert again.execute("SELECT count(*) FROM schema_steps").fetchone()[0] == len(schema.STEPS)
 
 
 def test_a_step_appended_later_is_applied_to_an_existing_database(tmp_path, monkeypatch):
-    open_state(tmp_path / "state.db").close()
+    open_state(tmp_path / "state.db", KEY).close()
     monkeypatch.setattr(schema, "STEPS", (*schema.STEPS, ("later-v1", "CREATE TABLE later (x INTEGER)")))
-    conn = open_state(tmp_path / "state.db")
+    conn = open_state(tmp_path / "state.db", KEY)
     assert conn.execute("SELECT count(*) FROM later").fetchone()[0] == 0
 
 
 def test_memo_is_per_connection(tmp_path):
-    a, b = open_state(tmp_path / "state.db"), open_state(tmp_path / "state.db")
+    a, b = open_state(tmp_path / "state.db", KEY), open_state(tmp_path / "state.db", KEY)
     a.memo["k"] = 1
     assert "k" not in b.memo
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from statuscli.cli.context import AppContext, pass_app
+from statuscli.cli.inputs import SECRET_FORMS
 from statuscli.cli.output import emit
 
 
@@ -75,7 +76,7 @@ def _parse_shards(spec: str) -> tuple[int, list[int]]:
 
 
 @cli.command()
-@click.option("--key", required=True, metavar="HEX", help="The node's secp256k1 private key (signs the record).")
+@click.option("--key", required=True, metavar="HEX", help="The node's secp256k1 private key (signs the record). " + SECRET_FORMS)
 @click.option("--seq", type=int, default=1, show_default=True, help="Sequence number.")
 @click.option("--ip", default=None, help="IPv4 or IPv6 address.")
 @click.option("--tcp", type=int, default=None, help="TCP port.")
@@ -93,10 +94,10 @@ def encode(app: AppContext, key, seq, ip, tcp, udp, waku2, multiaddrs, shards) -
       statuscli --json enr encode --key 0x0101010101010101010101010101010101010101010101010101010101010101 --ip 10.0.0.1 --tcp 60000 --waku2 relay,store --shards 16:32,64 \\
           --multiaddr /dns4/node.example.org/tcp/443/wss
     """
-    from statuscli.core.encoding import from_hex
+    from statuscli.cli.inputs import secret_hex
     from statuscli.core.waku.enr import build_enr, decode_enr, enr_text
 
     flags = int(waku2, 0) if waku2.strip().isdigit() or waku2.startswith("0x") else [w.strip() for w in waku2.split(",") if w.strip()]
-    raw = build_enr(from_hex(key, what="--key", length=32), seq, ip=ip, tcp=tcp, udp=udp, waku2_flags=flags,
+    raw = build_enr(secret_hex(key, option="--key", length=32), seq, ip=ip, tcp=tcp, udp=udp, waku2_flags=flags,
                     multiaddrs=multiaddrs, rs=_parse_shards(shards) if shards else None)
     emit(app, decode_enr(raw).to_json(), text=enr_text(raw))

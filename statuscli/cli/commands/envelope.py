@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from statuscli.cli.context import AppContext, pass_app
+from statuscli.cli.inputs import SECRET_FORMS
 from statuscli.cli.output import debug, emit, info
 
 from statuscli.core.topics.sharding import STATUS_DEFAULT_PUBSUB_TOPIC as STATUS_PUBSUB_TOPIC
@@ -53,13 +54,18 @@ def _input_bytes_from(raw: bytes) -> bytes:
     return decode_bytes(raw, "auto", what="input")
 
 
+def _no_warning(option: str) -> None:
+    """--password is mostly a public chat name: given inline, it warrants no warning."""
+
+
 # --- inspect --------------------------------------------------------------------------------
 @cli.command()
 @click.argument("source", metavar="[FILE|-]", required=False)
-@click.option("--key", "keys", multiple=True, metavar="HEX", help="A private key to open ECIES payloads (repeatable).")
-@click.option("--sym-key", "sym_keys", multiple=True, metavar="HEX", help="A 32-byte symmetric key (repeatable).")
+@click.option("--key", "keys", multiple=True, metavar="HEX", help="A private key to open ECIES payloads (repeatable). " + SECRET_FORMS)
+@click.option("--sym-key", "sym_keys", multiple=True, metavar="HEX", help="A 32-byte symmetric key (repeatable). " + SECRET_FORMS)
 @click.option("--password", "passwords", multiple=True, metavar="TEXT",
-              help="A symmetric key from a string: a public chat name, a topic's chat id… (PBKDF2; repeatable).")
+              help="A symmetric key from a string: a public chat name, a topic's chat id… (PBKDF2; repeatable). "
+                   "A private one: @FILE, '-' (stdin) or env:NAME.")
 @click.option("--pubsub-topic", default=STATUS_PUBSUB_TOPIC, show_default=True, help="Pubsub topic for the message hash.")
 @click.option("--no-account", is_flag=True, help="Do not try the account's keys and sessions.")
 @click.option("--commit", is_flag=True, help="Let ratchet decryption advance the session (default: read-only).")
@@ -87,15 +93,16 @@ def inspect(app: AppContext, source, keys, sym_keys, passwords, pubsub_topic, no
     import time
 
     from statuscli.app.inspect import Keys, inspect as peel
+    from statuscli.cli.inputs import secret_hex, secret_text
     from statuscli.core.crypto.symmetric import symkey_from_password
-    from statuscli.core.encoding import from_hex
     from statuscli.core.errors import DecodeError
 
     data = _input_bytes(source)
     k = Keys(pubsub_topic=pubsub_topic, commit=commit, now_ms=now_ms if now_ms is not None else int(time.time() * 1000))
-    k.private = [(f"--key #{i + 1}", from_hex(h, what="--key", length=32)) for i, h in enumerate(keys)]
-    k.symmetric = [(f"--sym-key #{i + 1}", from_hex(h, what="--sym-key", length=32)) for i, h in enumerate(sym_keys)]
-    k.symmetric += [(f"password {p!r}", symkey_from_password(p)) for p in passwords]
+    k.private = [(f"--key #{i + 1}", secret_hex(h, option="--key", length=32)) for i, h in enumerate(keys)]
+    k.symmetric = [(f"--sym-key #{i + 1}", secret_hex(h, option="--sym-key", length=32)) for i, h in enumerate(sym_keys)]
+    k.symmetric += [(f"--password #{i + 1}", symkey_from_password(secret_text(p, option="--password", warn=_no_warning)))
+                    for i, p in enumerate(passwords)]
     if not no_account:
         k.account, k.account_note = _try_account(app)
     tree = peel(data, k)
@@ -155,11 +162,12 @@ def _render(tree) -> str:
 @click.option("--text", "text", default=None, help="The payload is this UTF-8 text.")
 @click.option("--content-topic", default=None, help="Content topic (or --topic for /waku/1/0x<topic>/rfc26).")
 @click.option("--topic", default=None, metavar="HEX", help="A 4-byte Waku topic (0x…).")
-@click.option("--sym-key", default=None, metavar="HEX", help="Encrypt with this 32-byte key (AES-256-GCM).")
-@click.option("--password", default=None, metavar="TEXT", help="Encrypt with PBKDF2(TEXT), e.g. a public chat name.")
+@click.option("--sym-key", default=None, metavar="HEX", help="Encrypt with this 32-byte key (AES-256-GCM). " + SECRET_FORMS)
+@click.option("--password", default=None, metavar="TEXT",
+              help="Encrypt with PBKDF2(TEXT), e.g. a public chat name. A private one: @FILE, '-' (stdin) or env:NAME.")
 @click.option("--to", "to", default=None, metavar="PUBKEY", help="Encrypt to this public key (ECIES; 0x04…/zQ3…).")
 @click.option("--clear", is_flag=True, help="No payload-v1 layer: version 0, payload as given.")
-@click.option("--sign", "sign_key", default=None, metavar="HEX", help="Sign the payload v1 with this private key.")
+@click.option("--sign", "sign_key", default=None, metavar="HEX", help="Sign the payload v1 with this private key. " + SECRET_FORMS)
 @click.option("--sign-account", is_flag=True, help="Sign with the account's chat key.")
 @click.option("--timestamp", type=int, default=None, metavar="NS", help="Timestamp in ns (default: now).")
 @click.option("--meta", default=None, metavar="HEX", help="meta field (≤ 64 bytes; default: present and empty, as status-go).")
@@ -184,7 +192,7 @@ def encode(app: AppContext, payload, text, content_topic, topic, sym_key, passwo
     \b
     Examples:
       statuscli encrypt bob hi | statuscli envelope encode - --to zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh --sign-account --topic 0x5c6c9b56
-      statuscli envelope encode --text hello --password status --topic 0xcd423760 --sign 0x3030303030303030303030303030303030303030303030303030303030303030
+      statuscli envelope encode --text hello --password status --topic 0xcd423760 --sign @signing-key.hex
       statuscli envelope encode 0xdeadbeef --clear --content-topic /app/1/chat/proto --raw > msg.bin
       statuscli envelope encode --text hi --password status --topic 0xcd423760 --v1 --pow 0.01
     """
@@ -193,7 +201,7 @@ def encode(app: AppContext, payload, text, content_topic, topic, sym_key, passwo
     import time
 
     from statuscli.app.envelopes import build_envelope
-    from statuscli.cli.inputs import bytes_arg
+    from statuscli.cli.inputs import bytes_arg, secret_hex, secret_text
     from statuscli.core.encoding import from_hex
     from statuscli.core.errors import UsageError
 
@@ -209,7 +217,7 @@ def encode(app: AppContext, payload, text, content_topic, topic, sym_key, passwo
         raise UsageError("choose exactly one of --sym-key, --password, --to, --clear")
     if sign_key and sign_account:
         raise UsageError("--sign and --sign-account exclude each other")
-    signer = from_hex(sign_key, what="--sign", length=32) if sign_key else None
+    signer = secret_hex(sign_key, option="--sign", length=32) if sign_key else None
     if sign_account:
         from statuscli.cli.secure_common import account
 
@@ -233,7 +241,8 @@ def encode(app: AppContext, payload, text, content_topic, topic, sym_key, passwo
 
         result = build_envelope(
             data, content_topic=content_topic, topic=from_hex(topic, what="--topic", length=4) if topic else None,
-            sym_key=from_hex(sym_key, what="--sym-key", length=32) if sym_key else None, password=password,
+            sym_key=secret_hex(sym_key, option="--sym-key", length=32) if sym_key else None,
+            password=secret_text(password, option="--password", warn=_no_warning) if password is not None else None,
             recipient=recipient, signing_key=signer, timestamp_ns=timestamp if timestamp is not None else time.time_ns(),
             meta=from_hex(meta, what="--meta") if meta is not None else b"", ephemeral=ephemeral, as_v1=as_v1, ttl=ttl,
             pow_target=pow_target, padding=from_hex(padding, what="--padding") if padding is not None else None, rng=rng,

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import click
 
+from statuscli.cli.commands.keys_passwd import kdf_option, passwd
 from statuscli.cli.context import AppContext, complete_account_names, pass_app
+from statuscli.cli.inputs import SECRET_FORMS
 from statuscli.cli.output import emit, info
 from statuscli.core.errors import UsageError
 
 WORD_CHOICES = ["12", "15", "18", "21", "24"]
+DATABASE_KEY_TEXT = {
+    "mnemonic": "from the mnemonic (m/43'/60'/1581'/1'/0)",
+    "random": "random (the account has no mnemonic)",
+    "pending": "made at the next unlock (account from an older statuscli)",
+}
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -22,7 +29,7 @@ def _profile_text(data: dict) -> str:
 
     rows = []
     for key in ("name", "key_uid", "public_key", "compressed_key", "alias", "emoji_hash", "color_hash", "color_id",
-                "address", "installation_id", "default", "mnemonic"):
+                "address", "installation_id", "database_key", "default", "mnemonic"):
         if key not in data:
             continue
         value = data[key]
@@ -32,6 +39,8 @@ def _profile_text(data: dict) -> str:
             value = " ".join(f"{length}:{color}" for length, color in value)
         elif key == "default":
             value = "yes" if value else "no"
+        elif key == "database_key":
+            value = DATABASE_KEY_TEXT.get(value, value)
         rows.append((key.replace("_", " "), str(value)))
     width = max(len(k) for k, _ in rows) + 1
     lines = [f"{k + ':':<{width}} {v}" for k, v in rows]
@@ -90,29 +99,31 @@ def cli() -> None:
 @cli.command()
 @click.option("--name", help="Account name (default: the alias of its chat key, e.g. darkviolet-overcooked-bittern).")
 @click.option("--words", type=click.Choice(WORD_CHOICES), default=None, help="Mnemonic length (default 12).")
-@click.option("--entropy", metavar="HEX", help="Use this entropy (16-32 bytes) instead of random: deterministic keys.")
+@click.option("--entropy", metavar="HEX", help="Use this entropy (16-32 bytes) instead of random: deterministic keys. " + SECRET_FORMS)
 @click.option("--show-mnemonic", is_flag=True, help="Print the new mnemonic (only now; keep it safe).")
+@kdf_option
 @pass_app
-def generate(app: AppContext, name: str | None, words: str | None, entropy: str | None, show_mnemonic: bool) -> None:
+def generate(app: AppContext, name: str | None, words: str | None, entropy: str | None, show_mnemonic: bool, kdf: str) -> None:
     """Create an account from a new BIP-39 mnemonic (Status paths, empty BIP-39 passphrase).
 
     \b
     Examples:
       statuscli keys generate --name alice
       statuscli keys generate --words 24 --show-mnemonic
-      STATUSCLI_PASSWORD=pw statuscli --json keys generate --entropy 000102030405060708090a0b0c0d0e0f
+      statuscli --password-file pw.txt --json keys generate --entropy @entropy.hex
+      statuscli keys generate --name vault --kdf standard
     """
     from statuscli.app.accounts import generate_account
-    from statuscli.core.encoding import from_hex
+    from statuscli.cli.inputs import secret_hex
 
     raw = None
     if entropy is not None:
-        raw = from_hex(entropy, what="--entropy")
+        raw = secret_hex(entropy, option="--entropy")
         expected = {16: "12", 20: "15", 24: "18", 28: "21", 32: "24"}.get(len(raw))
         if words is not None and expected is not None and words != expected:
             raise UsageError(f"--entropy of {len(raw)} bytes makes {expected} words, not {words}")
     account, phrase, became_default = generate_account(
-        app, words=int(words or 12), entropy=raw, name=name, now=_now()
+        app, words=int(words or 12), entropy=raw, name=name, now=_now(), kdf=kdf
     )
     data = _account_summary(account, became_default)
     if show_mnemonic:
@@ -125,8 +136,9 @@ def generate(app: AppContext, name: str | None, words: str | None, entropy: str 
 @click.option("--name", help="Account name (default: the alias of its chat key).")
 @click.option("--mnemonic-file", required=True, metavar="FILE|-", help="File holding the mnemonic ('-' = stdin).")
 @click.option("--passphrase-file", metavar="FILE|-", help="File holding the BIP-39 passphrase (Status uses none).")
+@kdf_option
 @pass_app
-def import_(app: AppContext, name: str | None, mnemonic_file: str, passphrase_file: str | None) -> None:
+def import_(app: AppContext, name: str | None, mnemonic_file: str, passphrase_file: str | None, kdf: str) -> None:
     """Create an account from an existing BIP-39 mnemonic.
 
     The keystore passphrase (which encrypts the files) is separate from the optional BIP-39
@@ -143,7 +155,7 @@ def import_(app: AppContext, name: str | None, mnemonic_file: str, passphrase_fi
         raise UsageError("--mnemonic-file and --passphrase-file cannot both read stdin")
     phrase = _read_text_file(mnemonic_file, "mnemonic file")
     bip39_pw = _read_text_file(passphrase_file, "passphrase file") if passphrase_file else ""
-    account, became_default = create_account(app, mnemonic=phrase, bip39_passphrase=bip39_pw, name=name, now=_now())
+    account, became_default = create_account(app, mnemonic=phrase, bip39_passphrase=bip39_pw, name=name, now=_now(), kdf=kdf)
     data = _account_summary(account, became_default)
     emit(app, data, text=lambda d: f"Imported account {d['name']}{' (default)' if d['default'] else ''}\n" + _profile_text(d))
 
@@ -209,6 +221,7 @@ def show(app: AppContext, name: str | None, qr: bool, qr_file: str | None, qr_in
     data = {"name": account.name, "key_uid": account.key_uid}
     data.update(public_profile(account.chat_public_key))
     data["installation_id"] = account.installation_id
+    data["database_key"] = account.database_key_source or "pending"
     data["created_at"] = account.created_at
     data["default"] = default_account_name(app) == account.name
     if not (qr or qr_file or qr_invert):
@@ -365,3 +378,6 @@ def inspect(app: AppContext, pubkey: str) -> None:
 
     pub = parse_key_or_link(text_arg(pubkey).strip())
     emit(app, public_profile(pub), text=_profile_text)
+
+
+cli.add_command(passwd)

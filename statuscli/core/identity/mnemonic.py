@@ -91,7 +91,7 @@ def to_entropy(text: str, language: str | None = None) -> bytes:
     idx = _index(lang)
     unknown = [(i + 1, w) for i, w in enumerate(words) if w not in idx]
     if unknown:
-        where = ", ".join(f"word {pos} {w!r}" for pos, w in unknown[:3])
+        where = ", ".join(f"word {pos}" for pos, _ in unknown[:3])  # positions only: never echo a secret word
         more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
         raise InvalidMnemonic(f"not in the BIP-39 {lang} word list: {where}{more}")
     bits = 0
