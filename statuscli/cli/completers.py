@@ -59,10 +59,16 @@ def complete_peers(ctx: click.Context, param: click.Parameter, incomplete: str) 
 
     from statuscli.cli.context import settings_of
 
+    from statuscli.cli.passphrase import read_passphrase
+
     names: set[str] = set()
     for source in PEER_SOURCES:
         try:
-            names.update(source(settings_of(ctx).make_app()))
+            app = settings_of(ctx).make_app()
+            # contacts live in the encrypted state.db: complete them only when a passphrase file or
+            # variable is set, never by prompting in the middle of a command line
+            app.passphrase_source = lambda confirm, app=app: read_passphrase(app, interactive=False)
+            names.update(source(app))
         except Exception:  # noqa: BLE001 - completion must never fail loudly (no account, locked…)
             continue
     return [CompletionItem(n) for n in sorted(names) if n.startswith(incomplete)]

@@ -60,8 +60,9 @@ def _prompt(prompt: str, confirm: bool) -> str:
         click.echo("statuscli: the two passphrases differ, try again", err=True)
 
 
-def read_passphrase(app: AppContext, *, confirm: bool = False, prompt: str = "Passphrase") -> str:
-    """The keystore passphrase for this invocation (see the module docstring for the order)."""
+def read_passphrase(app: AppContext, *, confirm: bool = False, prompt: str = "Passphrase", interactive: bool = True) -> str:
+    """The keystore passphrase for this invocation (see the module docstring for the order);
+    ``interactive=False`` (shell completion) never prompts."""
     if app.password_file:
         pw = read_secret_file(app.password_file)
         if not pw:
@@ -70,6 +71,6 @@ def read_passphrase(app: AppContext, *, confirm: bool = False, prompt: str = "Pa
     env = os.environ.get("STATUSCLI_PASSWORD")
     if env:
         return env
-    if _interactive():
+    if interactive and _interactive():
         return _prompt(prompt, confirm)
     raise PassphraseRequired("a passphrase is needed and there is no terminal to ask on")

@@ -48,7 +48,8 @@ CASES = {
     "statuscli mvds inspect tests/vec": "statuscli mvds inspect tests/vectors/",
     "statuscli keys import --mnemonic-file tests/vectors/READ": "statuscli keys import --mnemonic-file tests/vectors/README.md",
     "statuscli node run --data-dir tests/vec": "statuscli node run --data-dir tests/vectors/",
-    "statuscli send bo": "statuscli send bobby",  # a contact name (bundle import --name), no passphrase asked
+    "statuscli send bo": "statuscli send bobby",  # a contact name (bundle import --name): from the encrypted
+    # state.db with the passphrase file of the environment, never asked for
     "statuscli keys list --jso": "statuscli keys list --json",  # a global option after the subcommand
     "statuscli --account ali": "statuscli --account alice",
     "statuscli vec": "statuscli vectors",
@@ -133,7 +134,10 @@ def env(tmp_path_factory):
     bundle = home / "carol.bundle"
     bundle.write_bytes(cli("--account", "carol", "bundle", "export").stdout)
     cli("--account", "alice", "bundle", "import", str(bundle), "--name", "bobby")
-    return base  # no passphrase in the shells' environment: completion must not need one
+    (home / "pw").write_text("pty")
+    # contacts are in the encrypted state.db: the shells get a password file (completion never prompts;
+    # without one it offers no contact names)
+    return {**base, "STATUSCLI_PASSWORD_FILE": str(home / "pw")}
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])

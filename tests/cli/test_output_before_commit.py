@@ -19,9 +19,15 @@ import pytest
 from tests.cli.test_secure_transport import PW, Party, db_dump, exchange_bundles, make_party
 
 
-def full_dump(party: Party) -> dict:
-    """Every row of every table of the party's SQLCipher state.db (opened with its keystore's key)."""
-    return db_dump(party)
+def full_dump(where, passphrase: str = PW) -> dict:
+    """Every row of every table of a party's SQLCipher state.db (a Party, or the path of its state.db),
+    opened with the key from its keystore."""
+    if isinstance(where, Party):
+        return db_dump(where)
+    from pathlib import Path
+
+    path = Path(where)
+    return db_dump(Party(None, path.parents[2], path.parent.name), passphrase)
 
 
 @pytest.fixture

@@ -20,13 +20,13 @@ T0 = 1_800_000_000_000
 DAY = 24 * 3600 * 1000
 
 
-def db_dump(party: Party) -> dict:
+def db_dump(party: Party, passphrase: str = PW) -> dict:
     """Every row of the party's (SQLCipher) state.db, opened with the key from its keystore."""
     from statuscli.app.accounts import open_account
     from statuscli.app.context import AppContext
     from statuscli.store.state_db import connect_encrypted
 
-    key = open_account(AppContext(home=party.home), name=party.name, unlock=False, passphrase=PW).database_key()
+    key = open_account(AppContext(home=party.home), name=party.name, unlock=False, passphrase=passphrase).database_key()
     conn = connect_encrypted(party.db, key)
     try:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]

@@ -95,14 +95,14 @@ def test_group_dry_runs_change_nothing(homes):
 
     state = Path(cli.home("alice")) / "accounts" / "alice" / "state.db"
     assert cli("alice", "--json", "group", "list").json()["groups"] == []  # opens (creates) the state database
-    before = full_dump(state)
+    before = full_dump(state, PW)
     g = cli("alice", "--json", "group", "create", "friends", "--member", b["compressed_key"], "--dry-run").json()
     assert g["name"] == "friends" and sorted(g["members"]) == sorted([a["public_key"], b["public_key"]])
     assert g["chat_id"].endswith(a["public_key"]) and g["announcement"]["recipients"][0]["peer"] == b["public_key"]
     r = cli("bob", "--json", "envelope", "inspect", "-", input=g["announcement"]["envelopes"][0]["envelope"])
     assert r.exit_code == 0 and g["chat_id"] in r.stdout and "MEMBERSHIP_UPDATE_MESSAGE" in r.stdout, r.stdout[-500:]
     assert cli("alice", "--json", "group", "list").json()["groups"] == []
-    assert full_dump(state) == before
+    assert full_dump(state, PW) == before
 
 
 # --- errors ------------------------------------------------------------------------------------
