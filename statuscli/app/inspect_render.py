@@ -139,11 +139,15 @@ def _action(x: L.ActionLayer, ctx) -> Layer:
     return Layer(kind, {**x.fields, "target": x.action.message_id})
 
 
+def _command(x: L.CommandLayer, ctx) -> Layer:
+    return Layer(x.kind.replace("_", "-"), x.command.fields())
+
+
 def _other(x: L.OtherLayer, ctx) -> Layer:
     layer = Layer(x.name, dict(x.fields))
     return layer.fail(*x.error) if x.error is not None else layer
 
 
 _RENDER = {L.SegmentLayer: _segment, L.ProtocolLayer: _protocol, L.MvdsLayer: _mvds, L.AppLayer: _app, L.ChatLayer: _chat,
-           L.MembershipLayer: _membership, L.AcceptLayer: _accept, L.ActionLayer: _action,
+           L.MembershipLayer: _membership, L.AcceptLayer: _accept, L.ActionLayer: _action, L.CommandLayer: _command,
            L.OtherLayer: _other}  # fmt: skip

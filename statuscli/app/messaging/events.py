@@ -19,6 +19,10 @@ contact_request_accepted   ``id``, ``request_id`` (the request accepted), ``our_
 delivered                  ``id`` (our message), ``to`` (peer key): the peer's MVDS acknowledged it
 bundle                     ``from``, ``installations``, ``new_installations`` — a peer's prekey bundle
 group                      ``group`` {chat_id, name, members, admins, …}, ``new_events``, ``from``
+transaction_request        ``id``, ``chat``, ``from``, ``from_compressed``, ``clock``, ``address``, ``value``
+                           (wei, decimal), ``contract`` (token; "" = ETH) — RequestTransaction
+transaction_sent           ``id``, ``chat``, ``from``, ``from_compressed``, ``clock``, ``request_id``,
+                           ``transaction_hash``, ``signature`` (0x hex) — SendTransaction
 application                ``from``, ``id``, ``amm_type`` — a valid message of a type we do not act on
 undecryptable              ``layer`` (where it stopped), ``reason`` {code, message}
 expired                    ``mvds_id``, ``to`` — a message given up on after 16 transmissions
@@ -134,6 +138,33 @@ class ContactRequestAccepted:
     @classmethod
     def text_of(cls, ev: dict, who: Who) -> str:
         return f"{who(ev.get('from'))} accepted {'our' if ev.get('our_request') else 'a'} contact request ({(ev.get('request_id') or '')[:10]}…)"
+
+
+@dataclass(frozen=True)
+class TransactionCommand:
+    """A wallet chat command from a peer: ``transaction_request`` or ``transaction_sent`` (carried, not verified on chain)."""
+
+    type: str  # transaction_request | transaction_sent
+    id: str
+    sender: str
+    sender_compressed: str
+    fields: dict  # wallet_commands.Command.fields() (without chat_id)
+    layers: tuple[str, ...]
+    envelope: EnvelopeRef | None
+
+    def to_json(self) -> dict:
+        d = {"type": self.type, "id": self.id, "chat": {"kind": "one-to-one", "id": self.sender}, "from": self.sender,
+             "from_compressed": self.sender_compressed}  # fmt: skip
+        d.update((k, v) for k, v in self.fields.items() if k != "chat_id")
+        return {**d, "layers": list(self.layers), **_env(self.envelope)}
+
+    @classmethod
+    def text_of(cls, ev: dict, who: Who) -> str:
+        if ev.get("type") == "transaction_request":
+            token = f" of token {ev.get('contract')}" if ev.get("contract") else " (ETH)"
+            return f"{who(ev.get('from'))} requests {ev.get('value')} wei{token} to {ev.get('address')}"
+        answer = f" (answering {ev['request_id'][:10]}…)" if ev.get("request_id") else ""
+        return f"{who(ev.get('from'))} sent transaction {ev.get('transaction_hash')}{answer}"
 
 
 @dataclass(frozen=True)
@@ -299,16 +330,18 @@ class Gap:
 
 ACTION_TYPES = ("reaction", "edited", "deleted", "pinned")
 
-Event = MessageAction | Message | ContactRequestAccepted | Delivered | Bundle | Group | Application | Undecryptable | Expired | Gap
+Event = MessageAction | Message | ContactRequestAccepted | TransactionCommand | Delivered | Bundle | Group | Application | \
+    Undecryptable | Expired | Gap  # fmt: skip
 
 #: every event type by its ``type`` (``message`` and ``contact_request`` share a class)
 EVENT_TYPES: dict[str, type] = {"message": Message, "contact_request": Message, **dict.fromkeys(ACTION_TYPES, MessageAction),
+                                "transaction_request": TransactionCommand, "transaction_sent": TransactionCommand,
                                 **{c.type: c for c in (
     ContactRequestAccepted, Delivered, Bundle, Group, Application, Undecryptable, Expired, Gap)}}  # fmt: skip
 
 MESSAGE_TYPES = ("message", "contact_request")
-#: what ``listen --count`` counts: messages, and answers to our contact requests
-COUNTED_TYPES = MESSAGE_TYPES + ("contact_request_accepted",)
+#: what ``listen --count`` counts: messages, answers to our contact requests, wallet commands
+COUNTED_TYPES = MESSAGE_TYPES + ("contact_request_accepted", "transaction_request", "transaction_sent")
 
 
 def short(key_hex: str | None) -> str:

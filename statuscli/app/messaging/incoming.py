@@ -17,7 +17,8 @@ never silent):
 5. MVDS: acks become ``delivered``; each new message body continues (acks we owe go out at the next
    ``Messenger.tick``).
 6. Application: ids already stored are not repeated. CHAT_MESSAGE → ``message``/``contact_request``;
-   ACCEPT_CONTACT_REQUEST → ``contact_request_accepted``; MEMBERSHIP_UPDATE → ``group`` (and the
+   ACCEPT_CONTACT_REQUEST → ``contact_request_accepted``; REQUEST_TRANSACTION / SEND_TRANSACTION →
+   ``transaction_request`` / ``transaction_sent``; MEMBERSHIP_UPDATE → ``group`` (and the
    group message inside); CONTACT_CODE_ADVERTISEMENT → its bundle; other types → ``application``.
    A wrapper signed by someone else than the session's (or payload's) identity, or a 1:1 message
    naming another chat, is ``sender-mismatch`` (the peel decides; nothing is stored).
@@ -54,6 +55,7 @@ from statuscli.store.db import savepoint, transaction
 
 CONTACT_CODE_ADVERTISEMENT = message_types.BY_NAME["CONTACT_CODE_ADVERTISEMENT"]
 ACCEPT_CONTACT_REQUEST = message_types.BY_NAME["ACCEPT_CONTACT_REQUEST"]
+WALLET_COMMANDS = (message_types.BY_NAME["REQUEST_TRANSACTION"], message_types.BY_NAME["SEND_TRANSACTION"])
 #: ratchet errors that mean "we lack the session": the peer gets our bundle (not for our own installations)
 _NOT_OURS_CODES = ("own-message", "not-paired")
 
@@ -302,6 +304,8 @@ class _Apply:
             return self._accepted(rest, app, layers)
         if app.type in ACTIONS:  # reactions, edits, deletes, pins: app/messaging/actions.py
             return self.fail(rest[0]) if isinstance(rest[0], L.Failed) else message_actions.apply_received(self, rest[0], app, layers)
+        if rest and isinstance(rest[0], (L.CommandLayer, L.Failed)) and app.type in WALLET_COMMANDS:
+            return self._wallet_command(rest[0], app, layers)
         self._store(app, "other", "", app.type, 0, 0, "")
         if app.type == CONTACT_CODE_ADVERTISEMENT:
             return []  # its bundle was handled with the ProtocolMessage
@@ -371,6 +375,22 @@ class _Apply:
             contacts.on_they_accepted(self.conn, secp256k1.decompress(app.signer), self.now)
         return [ev.ContactRequestAccepted(ev.hx(app.id), acc.request_id, ours, sender, compressed_key(app.signer), acc.clock, tuple(layers),
                                           self.env)]  # fmt: skip
+
+    def _wallet_command(self, x, app: L.AppLayer, layers: list[str]) -> list:
+        """RequestTransaction / SendTransaction in our 1:1 chat with the signer (status-go: only 1:1 chats)."""
+        from statuscli.core.identity.keytext import compressed_key
+
+        if isinstance(x, L.Failed):
+            return self.fail(x)
+        cmd = x.command
+        if cmd.chat_id.lower() != key_text(self.account.chat_public_key).lower():
+            return [ev.Undecryptable("wallet-command", "chat-mismatch", f"a wallet command for chat {cmd.chat_id[:20]}…, not our 1:1 chat",
+                                     self.env)]  # fmt: skip
+        sender = key_text(app.signer)
+        chat_store.touch_peer(self.conn, secp256k1.decompress(app.signer), self.now)
+        chat_store.set_clock(self.conn, sender, cmd.clock)
+        self._store(app, "one-to-one", sender, app.type, cmd.clock, 0, cmd.transaction_hash or cmd.value)
+        return [ev.TransactionCommand(cmd.kind, ev.hx(app.id), sender, compressed_key(app.signer), cmd.fields(), tuple(layers), self.env)]
 
     def _membership(self, rest: tuple, app: L.AppLayer, layers: list[str]) -> list:
         if isinstance(rest[0], L.Failed):

@@ -5,6 +5,7 @@
     r = m.send_public("status", Content(text="hi"))
     r = m.send_group(group_chat_id, Content(text="hi"))
     r = m.accept_contact_request(peer)                       # AcceptContactRequest for their latest request
+    r = m.send_wallet_command(peer, "request", address=…, value="1000", contract="")   # or "sent", transaction_hash=…
     envelopes = m.tick()                                     # MVDS retransmissions and acks now due
 
 1:1 path: ChatMessage → ApplicationMetadataMessage (signed with the chat key; message id =
@@ -202,6 +203,20 @@ class Messenger:
         with self._tx() as conn:
             contacts.on_we_accepted(conn, peer, request_id, self.now_ms())
         return sent
+
+    def send_wallet_command(self, peer: bytes, kind: str, **fields) -> Sent:
+        """A RequestTransaction (``kind`` "request": address, value, contract) or SendTransaction ("sent":
+        transaction_hash, signature, request_id) to ``peer`` through MVDS, in our 1:1 chat with them."""
+        from statuscli.core.payloads import wallet_commands
+
+        peer = secp256k1.decompress(peer)
+        if peer == self.account.chat_public_key:
+            raise InvalidInput("that is this account's own key", hint="send to another account's key or contact name")
+        chat_id = key_text(peer)
+        encode = {"request": wallet_commands.encode_request, "sent": wallet_commands.encode_sent}[kind]
+        amm_type, _ = encode(chat_id=chat_id, clock=1, **fields)  # bad input fails here, before any state changes
+        return self._send_pairwise([peer], "one-to-one", chat_id, lambda clock: encode(chat_id=chat_id, clock=clock, **fields)[1], amm_type,
+                                   fields.get("transaction_hash") or fields.get("value", ""))  # fmt: skip
 
     # --- public channels ---------------------------------------------------------------------
     def send_public(self, channel: str, content: Content) -> Sent:

@@ -57,6 +57,13 @@ def _content(message: str | None, sticker, emoji, image, audio, duration, reply_
 @click.option("--contact-request", is_flag=True, help="Send MESSAGE as a contact request (1:1 only).")
 @click.option("--accept-contact-request", "accept", is_flag=False, flag_value=LATEST, default=None, metavar="[ID]",
               help="Accept PEER's contact request (its message id; default: the newest one received from PEER). No MESSAGE.")  # fmt: skip
+@click.option("--request-transaction", "tx_request", metavar="ADDRESS",
+              help="Ask PEER for a transaction to ADDRESS (status-go's RequestTransaction): --value WEI [--token CONTRACT]. No MESSAGE.")
+@click.option("--transaction-sent", "tx_sent", metavar="TXHASH",
+              help="Tell PEER a transaction was sent (SendTransaction): --signature HEX [--reply-to REQUEST_ID]. No MESSAGE.")
+@click.option("--value", "wei", metavar="WEI", help="With --request-transaction: the amount in wei (a whole number).")
+@click.option("--token", metavar="CONTRACT", help="With --request-transaction: the token's contract address (default: ETH).")
+@click.option("--signature", metavar="HEX", help="With --transaction-sent: the transaction's signature, as the wallet made it.")
 @click.option("--each-line", is_flag=True, help="Send every non-empty line of MESSAGE (or stdin) as its own message; one id per line.")
 @click.option("--dry-run", is_flag=True, help="Print the WakuMessage(s) instead of publishing them.")
 @transport_options
@@ -64,7 +71,7 @@ def _content(message: str | None, sticker, emoji, image, audio, duration, reply_
 @click.option("--seed", metavar="HEX", default=None, help=SEED_HELP)
 @pass_app
 def cli(app: AppContext, target, message, channel, group, sticker, emoji, image, audio, duration, reply_to, contact_request,
-        accept, each_line, dry_run, node, relay, now_ms, seed) -> None:  # fmt: skip
+        accept, tx_request, tx_sent, wei, token, signature, each_line, dry_run, node, relay, now_ms, seed) -> None:  # fmt: skip
     """Send MESSAGE (or stdin) to PEER, a public channel or a private group; print the message id.
 
     PEER is 0x04…, zQ3… or a contact name. 1:1 messages go through MVDS (retransmitted until
@@ -86,6 +93,8 @@ def cli(app: AppContext, target, message, channel, group, sticker, emoji, image,
       statuscli send --group friends "dinner at 8?"
       statuscli send bob --image cat.png "look"
       statuscli send bob "👍" --emoji --reply-to 0x5f1c…
+      statuscli send bob --request-transaction 0x8ba1f109551bD432803012645Ac136ddd64DBA72 --value 1000000000000000000
+      statuscli send alice --transaction-sent 0x5c50…(64 hex) --signature 0x1b2f… --reply-to 0x9e3a…
       statuscli send bob "hi" --dry-run | statuscli --account bob envelope inspect -
       statuscli send bob "hi" --node /ip4/127.0.0.1/tcp/60000/p2p/16Uiu2HAm…
       seq 1 100 | statuscli send bob --each-line -
@@ -123,7 +132,11 @@ def cli(app: AppContext, target, message, channel, group, sticker, emoji, image,
         raise InvalidInput("contact requests are 1:1 messages", hint="give PEER instead of --public/--group")
     from statuscli.app.messaging import sending
 
-    if accept is not None:
+    wallet = _wallet(peer, message, tx_request, tx_sent, wei, token, signature, reply_to,
+                     accept or contact_request or each_line or sticker or emoji or image or audio)  # fmt: skip
+    if wallet is not None:
+        outgoing = [wallet]
+    elif accept is not None:
         _check_accept(accept, peer, message, contact_request or each_line or sticker or emoji or image or audio or reply_to)
         if accept == LATEST:  # found before any node is needed
             from statuscli.app.messaging.messenger import latest_contact_request
@@ -174,6 +187,50 @@ def _result(sent, how: str | None) -> dict:
         for e in data["envelopes"]:
             del e["envelope"]
     return data
+
+
+def _wallet(peer, message, tx_request, tx_sent, wei, token, signature, reply_to, other):
+    """The wallet command asked for (checked before any node is reached), or None."""
+    from statuscli.core.errors import InvalidInput, UsageError
+
+    if tx_request is None and tx_sent is None:
+        if wei is not None or token is not None or signature is not None:
+            raise UsageError("--value/--token go with --request-transaction, --signature with --transaction-sent")
+        return None
+    from statuscli.app.messaging import sending
+    from statuscli.core.payloads import wallet_commands as wc
+
+    if tx_request is not None and tx_sent is not None:
+        raise UsageError("--request-transaction and --transaction-sent exclude each other")
+    if not peer:
+        raise UsageError("wallet commands are 1:1 messages: give PEER, not --public/--group")
+    if message is not None or other:
+        raise UsageError("wallet commands send no MESSAGE and no other content options")
+    if tx_request is not None:
+        if wei is None:
+            raise UsageError("--request-transaction needs --value WEI", hint="statuscli send PEER --request-transaction ADDRESS --value WEI")
+        if signature is not None or reply_to:
+            raise UsageError("--signature and --reply-to go with --transaction-sent")
+        fields = {"address": wc.check_address(tx_request, "--request-transaction"), "value": wc.check_wei(wei),
+                  "contract": wc.check_address(token, "--token") if token else ""}  # fmt: skip
+        return sending.Outgoing.wallet(peer, "request", **fields)
+    if wei is not None or token is not None:
+        raise UsageError("--value and --token go with --request-transaction")
+    if signature is None:
+        raise UsageError("--transaction-sent needs --signature HEX (status-go refuses it without)")
+    t = signature[2:] if signature[:2] in ("0x", "0X") else signature
+    try:
+        sig = bytes.fromhex(t)
+    except ValueError:
+        sig = b""
+    if not sig:
+        raise InvalidInput(f"--signature takes hex bytes, not {signature[:80]!r}")
+    request_id = ""
+    if reply_to:
+        from statuscli.core.payloads import contact_requests
+
+        request_id = contact_requests.normalise_id(reply_to, what="--reply-to (the transaction request answered)")
+    return sending.Outgoing.wallet(peer, "sent", transaction_hash=wc.check_tx_hash(tx_sent), signature=sig, request_id=request_id)
 
 
 def _check_accept(accept: str, peer, message, other) -> None:

@@ -1,7 +1,7 @@
 """The trace of one peel: one frozen result per layer, outermost first (spec §4.2).
 
     WakuLayer → PayloadV1Layer → [SegmentLayer] → [ProtocolLayer] → MvdsLayer(items) | AppLayer → …
-    AppLayer → ChatLayer | MembershipLayer [→ ChatLayer] | AcceptLayer | ActionLayer | OtherLayer
+    AppLayer → ChatLayer | MembershipLayer [→ ChatLayer] | AcceptLayer | ActionLayer | CommandLayer | OtherLayer
 
 A trace ends early with :class:`Failed` (the layer that could not be opened and why). An MVDS
 payload fans out: each of its messages has a trace of its own (``MvdsLayer.items``).
@@ -114,6 +114,14 @@ class ActionLayer:
 
 
 @dataclass(frozen=True)
+class CommandLayer:
+    """A wallet chat command (transaction request / transaction sent): carried, never signed by us."""
+
+    kind: str  # transaction_request | transaction_sent
+    command: Any = field(compare=False, repr=False)  # core.payloads.wallet_commands.Command
+
+
+@dataclass(frozen=True)
 class OtherLayer:
     """Any other application type: decoded for display when we have its protobuf, never acted on."""
 
@@ -132,7 +140,7 @@ class Failed:
 
 
 Layer = WakuLayer | PayloadV1Layer | SegmentLayer | ProtocolLayer | MvdsLayer | AppLayer | ChatLayer | MembershipLayer | \
-    AcceptLayer | ActionLayer | OtherLayer | Failed  # fmt: skip
+    AcceptLayer | ActionLayer | CommandLayer | OtherLayer | Failed  # fmt: skip
 
 
 def find(trace: tuple, cls):

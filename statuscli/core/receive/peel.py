@@ -33,6 +33,7 @@ from statuscli.core.receive.layers import (
     ActionLayer,
     AppLayer,
     ChatLayer,
+    CommandLayer,
     Failed,
     MembershipLayer,
     MvdsLayer,
@@ -261,6 +262,8 @@ def application(raw: bytes, ctx: Context) -> tuple:
         return (app,) + _accept(w.payload)
     if w.type in _action_types():
         return app, _action(w.type, w.payload)
+    if w.type in (message_types.BY_NAME["REQUEST_TRANSACTION"], message_types.BY_NAME["SEND_TRANSACTION"]):
+        return (app,) + _command(w.type, w.payload)
     return app, _other(w.type, w.payload)
 
 
@@ -326,6 +329,16 @@ def _accept(payload: bytes) -> tuple:
         return (Failed("accept-contact-request", e.code, e.message, e),)
     fields, _err = proto_fields(message_types.BY_NAME["ACCEPT_CONTACT_REQUEST"], payload)
     return (AcceptLayer(acc.request_id, acc.clock, fields),)
+
+
+def _command(msg_type: int, payload: bytes) -> tuple:
+    from statuscli.core.payloads import wallet_commands
+
+    try:
+        cmd = wallet_commands.decode(msg_type, payload)
+    except StatusCliError as e:
+        return (Failed("wallet-command", e.code, e.message, e),)
+    return (CommandLayer(cmd.kind, cmd),)
 
 
 def _other(msg_type: int, payload: bytes) -> OtherLayer:
