@@ -2,7 +2,8 @@
 inline form warns on stderr; errors never echo a secret.
 
 ``--seed`` (deterministic test mode, documented "not for real use") and FILE-only options
-(``--passphrase-file``, ``--new-password-file``, ``--password-file``) are not inline secrets.
+(``--passphrase-file``, ``--new-password-file``, ``--password-file``) are not inline secrets, nor is
+``send --signature`` (a transaction's signature, public once the transaction is on chain).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ SECRET_OPTIONS = {
     ("envelope", "inspect"): {"--key", "--sym-key", "--password"},
     ("keys", "generate"): {"--entropy"},
 }
-NOT_INLINE_SECRETS = {"--seed", "--passphrase-file", "--new-password-file", "--password-file"}
+NOT_INLINE_SECRETS = {"--seed", "--passphrase-file", "--new-password-file", "--password-file", "--signature"}
 
 
 def _leaves():
