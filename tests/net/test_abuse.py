@@ -200,7 +200,10 @@ def test_node_under_abuse_stays_bounded_and_serves_an_honest_client(tmp_path):
     assert c.get("dropped.filter.slow-subscriber", 0) >= 1  # the reader that never reads was dropped
     # hoarded frames refused at their length prefix, until the hoarder's score got it banned
     assert c.get("dropped.lightpush.frame-budget", 0) >= 10 and results["hoard_refused"] >= 90
-    assert c.get("dropped.ratelimit.lightpush", 0) >= 100 and results["flood"].get(429, 0) >= 100
+    # the limiter refuses most of the flood until the ban cuts the flooder off (how many 429s come
+    # before the ban depends on timing: 99-101 seen; the point is refusals ≫ acceptances)
+    flood_ok, flood_429 = results["flood"].get(200, 0), results["flood"].get(429, 0)
+    assert c.get("dropped.ratelimit.lightpush", 0) >= 50 and flood_429 >= 50 and flood_ok * 2 < flood_429, results["flood"]
     assert c.get("guard.bans", 0) >= 2  # the hoarder and the flooder
     assert results["subscribed"] == 100 and sum(v for k, v in c.items() if k.startswith("filter.evicted.")) >= 1
     assert info["guard"]["frame_bytes_held"] == 0
