@@ -25,6 +25,14 @@ def _card(c: dict) -> str:
     return "\n".join(lines)
 
 
+def _set_blocked(app: AppContext, peer: str, blocked: bool) -> None:
+    from statuscli.app import contacts
+    from statuscli.cli.secure_common import account
+
+    c = contacts.set_blocked(account(app, unlock=False), peer, blocked, _now())
+    emit(app, c, text=_card(c))
+
+
 def _now() -> int:
     from statuscli.cli.secure_common import now_ms
 
@@ -147,11 +155,7 @@ def block(app: AppContext, peer: str) -> None:
     Examples:
       statuscli contacts block zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh
     """
-    from statuscli.app import contacts
-    from statuscli.cli.secure_common import account
-
-    c = contacts.set_blocked(account(app, unlock=False), peer, True, _now())
-    emit(app, c, text=_card(c))
+    _set_blocked(app, peer, True)
 
 
 @cli.command()
@@ -164,11 +168,7 @@ def unblock(app: AppContext, peer: str) -> None:
     Examples:
       statuscli contacts unblock bob
     """
-    from statuscli.app import contacts
-    from statuscli.cli.secure_common import account
-
-    c = contacts.set_blocked(account(app, unlock=False), peer, False, _now())
-    emit(app, c, text=_card(c))
+    _set_blocked(app, peer, False)
 
 
 @cli.command()
