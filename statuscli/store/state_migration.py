@@ -57,15 +57,8 @@ def _locked(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_file(path: Path) -> None:
+def _fsync(path: Path) -> None:
+    """fsync a file, or a folder (so a rename or unlink inside it is durable)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -119,7 +112,7 @@ def recover(path: Path) -> None:
                 os.unlink(leftover)
         _drop_aside(plain, path)
         _drop_aside(plain_wal, path.with_name(path.name + "-wal"))
-        _fsync_dir(path.parent)
+        _fsync(path.parent)
 
 
 def _row_counts(conn) -> dict[str, int]:
@@ -166,13 +159,13 @@ def encrypt_in_place(path: Path, key: bytes) -> dict[str, int]:
                 raise KeystoreError(f"encrypting {path} lost rows; the plaintext file is kept")
         finally:
             check.close()
-        _fsync_file(encrypting)
+        _fsync(encrypting)
         if plain.exists():
             os.unlink(plain)
         os.link(path, plain)
         os.replace(encrypting, path)
-        _fsync_dir(path.parent)
+        _fsync(path.parent)
         _drop_aside(plain, path)
         _drop_aside(plain_wal, wal)
-        _fsync_dir(path.parent)
+        _fsync(path.parent)
         return counts
