@@ -242,6 +242,12 @@ class UnknownCursor(InvalidInput):
     default_hint = "a cursor is the hash of a message this store holds; start again without one"
 
 
+class InvalidEnsName(InvalidInput):
+    """Text that is not an ENS name (empty label, over 255 characters, refused by UTS-46)."""
+
+    code = "invalid-ens-name"
+
+
 # --- 4: cryptographic verification ----------------------------------------------------------
 class CryptoError(StatusCliError):
     """A cryptographic check failed."""
@@ -459,6 +465,13 @@ class NotFound(StatusCliError):
 
     code = "not-found"
     exit_code = EXIT_TIMEOUT
+
+
+class EnsRecordMissing(NotFound):
+    """An ENS name with no resolver in the registry, or whose resolver holds no chat key (pubkey record)."""
+
+    code = "ens-no-record"
+    default_hint = "check the name's spelling, the chain (--eth-rpc) and the registry (--ens-registry)"
 
 
 # --- the store node's archive (statuscli.store.archive; the node in net/ maps them to answers) --
