@@ -11,7 +11,10 @@ Methods (documented for users in ``docs/control-socket.md``):
   subscribe   {pubsub_topic?, content_topics?, peer?}
                              → {"subscription": id}, then notifications
                                {"method": "message", "params": {"subscription", …message}}
-                               until ``unsubscribe {subscription}`` or the client hangs up
+                               until ``unsubscribe {subscription}`` or the client hangs up;
+                               messages dropped because it did not read fast enough are told
+                               {"method": "dropped", "params": {"subscription", "count",
+                               "from", "to"}} (their timestamps' span: fetch it from a store)
   store_query {peer?, pubsub_topic?, content_topics?, time_start?, time_end?, hashes?, cursor?,
                forward?, limit?, include_data?}
                              → {"messages": [...], "cursor"}
@@ -42,6 +45,8 @@ from statuscli.net.socket_dir import check_server_folder
 log = logging.getLogger("statuscli.net.control")
 
 MAX_LINE = 16 * 1024 * 1024
+#: messages one socket subscriber may have waiting at the node (beyond: dropped, counted and told)
+SUBSCRIPTION_BUFFER = 10_000
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, SERVER_ERROR = -32700, -32600, -32601, -32602, -32000
 
 
@@ -205,7 +210,7 @@ class ControlServer:
             sub = await self.node.filter_subscribe(p["peer"], topic, cts)
             closer = sub
         else:
-            sub = self.node.subscribe(topic, cts)
+            sub = self.node.subscribe(topic, cts, buffer=SUBSCRIPTION_BUFFER)
             closer = sub
         conn.subs[sid] = closer
         conn.nursery.start_soon(self._forward, conn, sid, sub)
@@ -230,9 +235,14 @@ class ControlServer:
                 log.debug("filter unsubscribe on disconnect: %s", e)
 
     async def _forward(self, conn, sid: int, sub) -> None:
+        take_lost = getattr(sub, "take_lost", lambda: None)
         async for m in sub:
             params = {"subscription": sid, **message_to_json(m)}
             await conn.send({"jsonrpc": "2.0", "method": "message", "params": params})
+            lost = take_lost()  # dropped while we waited for this reader: say so, it can fetch them from a store
+            if lost is not None:
+                n, a, b = lost
+                await conn.send({"jsonrpc": "2.0", "method": "dropped", "params": {"subscription": sid, "count": n, "from": a, "to": b}})
 
     async def m_store_query(self, conn, p) -> dict:
         criteria = parse_criteria(p)

@@ -18,6 +18,9 @@ from statuscli.net.control_client import ControlClient, LineReader, NodeNotRunni
 from statuscli.net.socket_dir import check_socket
 from statuscli.net.transport import Received
 
+#: dropped-message spans kept until the listener collects them (oldest forgotten first)
+MAX_LOST_SPANS = 1000
+
 
 def _msg_bytes(m: dict) -> bytes:
     """WakuMessage bytes from the control socket's JSON fields (presence preserved)."""
@@ -43,6 +46,7 @@ class ControlSocketTransport:
         self._sub_lines: LineReader | None = None
         self._sub_id = None
         self._early: list[bytes] = []
+        self._lost: list[tuple[int, int, str]] = []  # spans the node dropped for our subscription
 
     @property
     def description(self) -> str:
@@ -115,14 +119,24 @@ class ControlSocketTransport:
         from statuscli.core.encoding import from_hex
 
         msg = parse_answer(line)
-        if msg.get("method") != "message":
-            return None
+        method = msg.get("method")
         p = msg.get("params") or {}
-        if p.get("subscription") != self._sub_id:
+        if method not in ("message", "dropped") or p.get("subscription") != self._sub_id:
+            return None
+        if method == "dropped":
+            if len(self._lost) >= MAX_LOST_SPANS:
+                self._lost.pop(0)
+            self._lost.append((int(p["from"]), int(p["to"]), f"the node dropped {p.get('count')} live message(s): we did not read fast enough"))
             return None
         data = from_hex(p["data"], what="data") if p.get("data") else _msg_bytes(p["message"])
         h = from_hex(p["hash"], what="hash") if p.get("hash") else None
         return Received(data, p.get("pubsub_topic") or STATUS_DEFAULT_PUBSUB_TOPIC, h)
+
+    def interruptions(self) -> list[tuple[int, int, str]]:
+        """Spans (timestamps, ns) of live messages the node dropped because we read too slowly, since
+        the last call, each with why: they are in its store."""
+        out, self._lost = self._lost, []
+        return out
 
     def store_query(self, content_topics: list[str], *, pubsub_topic: str, time_start: int | None = None, time_end: int | None = None,
                     cursor: bytes | None = None, limit: int = 100, forward: bool = True, peer: str | None = None):  # fmt: skip

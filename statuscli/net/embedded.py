@@ -179,11 +179,12 @@ class EmbeddedTransport:
         if self.node is not None:
             self._sync(setattr, self.node.filter_client, "ping_interval", seconds)
 
-    def interruptions(self) -> list[tuple[int, int]]:
+    def interruptions(self) -> list[tuple[int, int, str]]:
         """Windows (wall-clock ns) in which the filter service had forgotten us, since the last call."""
         if self.config.mode != "light" or self.node is None:
             return []
-        return [(a, b) for _, a, b in self._sync(self.node.filter_client.take_interruptions)]
+        why = "the filter service had forgotten our subscription (re-subscribed)"
+        return [(a, b, why) for _, a, b in self._sync(self.node.filter_client.take_interruptions)]
 
     def resubscriptions(self) -> int:
         return self._sync(self.node.counters.get, "filter-client.resubscribed") if self.node is not None else 0

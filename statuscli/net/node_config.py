@@ -14,6 +14,7 @@ Cheap to import (no libp2p).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import trio
@@ -110,7 +111,10 @@ class Subscription:
     """Relay messages for one pubsub topic (or all) and some content topics (or all).
 
     ``async for m in sub`` yields ``RelayMessage``; a full buffer drops and counts
-    (``dropped.subscription.buffer-full``). ``close()`` ends the iteration.
+    (``dropped.subscription.buffer-full``) and remembers what it lost — how many and the span of
+    their timestamps — until :meth:`take_lost` hands it to whoever forwards the subscription (the
+    control socket tells its subscriber, who can fetch that span from a store). ``close()`` ends
+    the iteration.
     """
 
     def __init__(self, node, pubsub_topic: str | None, content_topics, buffer: int) -> None:
@@ -118,6 +122,7 @@ class Subscription:
         self.pubsub_topic = pubsub_topic
         self.content_topics = set(content_topics or ())
         self._send, self._recv = trio.open_memory_channel(buffer)
+        self._lost: tuple[int, int, int] | None = None  # (count, first timestamp ns, last timestamp ns)
 
     def matches(self, msg) -> bool:
         if self.pubsub_topic is not None and msg.pubsub_topic != self.pubsub_topic:
@@ -129,8 +134,16 @@ class Subscription:
             self._send.send_nowait(msg)
         except trio.WouldBlock:
             self.node.counters.drop("subscription.buffer-full", "local subscription buffer full (%s)", self.pubsub_topic or "all topics")
+            ts = msg.message.timestamp or time.time_ns()
+            n, a, b = self._lost or (0, ts, ts)
+            self._lost = (n + 1, min(a, ts), max(b, ts))
         except trio.ClosedResourceError:
             pass
+
+    def take_lost(self) -> tuple[int, int, int] | None:
+        """(count, first, last timestamp in ns) of the messages dropped since the last call, or None."""
+        lost, self._lost = self._lost, None
+        return lost
 
     def __aiter__(self):
         return self._recv.__aiter__()

@@ -18,6 +18,7 @@ from statuscli.core.waku.message import WakuMessage, encode
 from statuscli.net import codecs, lightpush, store_protocol
 from statuscli.net.filter_client import FilterSubscription
 from statuscli.net.metadata import PeerMetadata
+from statuscli.net.pacing import Pacer, paced
 from statuscli.net.peer_exchange import enr_multiaddrs, peer_exchange
 from statuscli.net.streams import ServiceRefused
 
@@ -52,29 +53,16 @@ def build_enr_for(node) -> bytes:
     return build_enr(node._secret, int(time.time()), ip=ip, tcp=tcp, waku2_flags=flags, multiaddrs=ws, rs=rs)
 
 
-#: Answers to a rate-limited request are retried (waiting longer each time) for this long at most.
-BACKOFF_FIRST_S = 0.1
-BACKOFF_MAX_S = 2.0
-
-
-async def _backing_off(call, timeout: float):
-    """``await call()`` again while the service answers 429 (rate-limited), waiting 0.1, 0.2, …
-    2 s between tries, for ``timeout`` seconds at most; then the 429 result is returned."""
-    import trio
-
-    deadline = trio.current_time() + timeout
-    wait = BACKOFF_FIRST_S
-    while True:
-        result = await call()
-        code = getattr(result, "status_code", getattr(result, "status", None))
-        if code != lightpush.TOO_MANY_REQUESTS or trio.current_time() + wait > deadline:
-            return result
-        await trio.sleep(wait)
-        wait = min(BACKOFF_MAX_S, wait * 2)
-
-
 class NodeClientMixin:
     """Light-client helpers and reports (mixed into ``WakuNode``)."""
+
+    @property
+    def pacer(self) -> Pacer:
+        """The pace each rate-limited service accepted from us (:mod:`statuscli.net.pacing`)."""
+        p = self.__dict__.get("_pacer")
+        if p is None:
+            p = self._pacer = Pacer()
+        return p
 
     async def resolve_peer(self, peer) -> ID:
         """A connected peer id for ``peer`` (multiaddr text, ``enr:…``, or peer id)."""
@@ -109,7 +97,7 @@ class NodeClientMixin:
         """Ask a service node to relay ``message`` (returns its status; raises on transport errors)."""
         pid = await self.resolve_peer(peer)
         data = message if isinstance(message, bytes) else encode(message)
-        return await _backing_off(lambda: lightpush.lightpush(self.host.host, pid, pubsub_topic, data, timeout=timeout), timeout)
+        return await paced(self.pacer, (pid, "lightpush"), lambda: lightpush.lightpush(self.host.host, pid, pubsub_topic, data, timeout=timeout), timeout)
 
     async def filter_subscribe(self, peer, pubsub_topic: str, content_topics: list[str], *, timeout: float = 10.0) -> FilterSubscription:
         pid = await self.resolve_peer(peer)
@@ -134,7 +122,7 @@ class NodeClientMixin:
                     raise
                 return e  # retried while time is left, then raised
 
-        result = await _backing_off(once, timeout)
+        result = await paced(self.pacer, (pid, "store"), once, timeout)
         if isinstance(result, ServiceRefused):
             raise result
         return result

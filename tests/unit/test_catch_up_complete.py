@@ -14,9 +14,11 @@ import pytest
 from statuscli.app.messaging import history
 from statuscli.app.messaging.content import Content
 from statuscli.store import coverage
+from statuscli.app.messaging.listener import Listener, ListenOptions
+from statuscli.net.transport import Received
 from statuscli.store.archive import Archive
 from tests.unit.test_listen_coverage import ArchiveTransport, listen
-from tests.unit.test_messaging import clock, parties  # noqa: F401  (fixtures)
+from tests.unit.test_messaging import Party, clock, make_account, parties  # noqa: F401  (fixtures)
 
 N, SENDERS = 300, 3
 
@@ -61,3 +63,45 @@ def test_a_store_that_keeps_failing_leaves_the_rest_as_a_gap_for_the_next_listen
     second = listen(bob, ArchiveTransport(archive))
     assert sorted(got(first) + got(second)) == sorted(texts)  # all of them, none twice
     assert coverage.gaps(bob.account.db) == []
+
+
+class DroppingNode(ArchiveTransport):
+    """Messages arrive while the listener is busy: the node archives them all but its subscription
+    buffer keeps only ``kept`` of them and tells the listener the span of the others (what
+    :class:`~statuscli.net.control_transport.ControlSocketTransport` reports as ``interruptions``)."""
+
+    def __init__(self, archive, arriving, kept):
+        super().__init__(archive)
+        self.arriving, self.kept, self.lost = arriving, kept, []
+        self.idle = lambda: None
+
+    def receive(self, timeout, max_items=1000):
+        envs, self.arriving = self.arriving, []
+        if not envs:
+            self.idle()  # all delivered (or not): the listener may stop
+        for env in envs:
+            self.publish(env)
+        dropped = envs[self.kept :]
+        if dropped:
+            self.lost.append((min(e.timestamp_ns for e in dropped), max(e.timestamp_ns for e in dropped), "the node dropped them"))
+        return [Received(e.data, e.pubsub_topic, e.hash) for e in envs[: self.kept]]
+
+    def interruptions(self):
+        out, self.lost = self.lost, []
+        return out
+
+
+def test_live_messages_the_node_dropped_while_we_caught_up_are_fetched_from_the_store(backlog, clock, tmp_path):
+    bob, archive, texts = backlog
+    s = Party(make_account(tmp_path / "late", "late", b"\x09" * 16), clock)
+    arriving = []
+    for i in range(40):
+        arriving += s.m.send_direct(bob.key, Content(text=f"live {i}")).envelopes
+        texts.append(f"live {i}")
+    node = DroppingNode(archive, arriving, kept=10)
+    events: list[dict] = []
+    listener = Listener(bob.m, node, ListenOptions(publish_bundle=False), events.append)
+    node.idle = listener.stop
+    listener.run()
+    assert sorted(got(events)) == sorted(texts) and len(got(events)) == len(texts)  # none skipped, none twice
+    assert [e for e in events if e["type"] == "gap"] == [] and coverage.gaps(bob.account.db) == []

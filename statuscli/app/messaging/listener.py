@@ -23,7 +23,9 @@ Order of work (each step's events are already stored, with their cursors, when p
 5. loop: handle what arrives; publish replies (bundle advertisements) and the MVDS payloads now
    due (acks, retransmissions with status-go's backoff); when new peers or channels appear (also
    added by another process, e.g. ``send``), reload the topics — and with a filter service,
-   resubscribe and catch up on the new topics; advance the checkpoint every second.
+   resubscribe and catch up on the new topics; where live delivery was interrupted (the filter
+   service forgot us; the node dropped messages we did not read in time, e.g. while catching up),
+   fetch that window from the store; advance the checkpoint every second.
 
 Stops after ``count`` messages (``message``/``contact_request``/``contact_request_accepted`` events
 that pass the filter), after ``timeout`` seconds (a :class:`TimeoutExpired` when ``count`` was not
@@ -199,15 +201,15 @@ class Listener:
         return False
 
     def _heal(self) -> bool:
-        """The filter service forgot us and we re-subscribed: fetch the window we may have missed."""
+        """Live delivery was interrupted (the filter service forgot us and we re-subscribed, or the node
+        dropped messages we read too slowly, e.g. during a long catch-up): fetch that window from the store."""
         take = getattr(self.t, "interruptions", None)
         windows = take() if take is not None else []
         emit, state = self._drainer()
-        for a, b in windows:
-            self.resubscribed += 1
-            self.note(f"the filter service had forgotten our subscription (re-subscribed; {self.resubscribed} so far): "
-                      f"fetching those {(b - a) / 1e9:.1f} s from the store")  # fmt: skip
-            history.fill_window(self.m, self.receiver, self.t, a, b, reason="filter subscription interrupted", emit=emit)
+        for a, b, why in windows:
+            self.resubscribed += self.t.filters_topics  # a light client's windows are filter re-subscriptions
+            self.note(f"{why}: fetching those {(b - a) / 1e9:.1f} s from the store")
+            history.fill_window(self.m, self.receiver, self.t, a, b, reason=why, emit=emit)
         return state["done"] or self._drain()
 
     def _maybe_publish_bundle(self) -> None:
