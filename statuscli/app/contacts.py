@@ -14,11 +14,16 @@ their own transaction):
     they accept ours            added_us; request accepted
     contacts block KEY          blocked: their messages are dropped before anything is stored
     contacts remove NAME|KEY    name(s) and added_by_us cleared; blocked is kept
+
+ENS names (``add``/``verify`` given an :class:`statuscli.app.ens.EnsSource`): a PEER that looks like
+``NAME.eth`` and is not already a contact name is resolved to its chat key through the registry;
+``add`` then names the contact after it (unless ``--name`` says otherwise), and ``verify`` checks a
+name a peer claims (``ens_name``): it must resolve to the peer's key, else IdentityMismatch.
 """
 
 from __future__ import annotations
 
-from statuscli.app.peers import add_contact, resolve_peer
+from statuscli.app.peers import add_contact, is_valid_contact_name, resolve_peer
 from statuscli.core.errors import InvalidInput, NotFound
 from statuscli.store import contacts as state_store
 from statuscli.store import peers as peer_store
@@ -51,10 +56,22 @@ def listing(account) -> list[dict]:
     return [describe(account, k) for k in keys]
 
 
-def add(account, peer: str, name: str | None, now_ms: int) -> dict:
-    key = resolve_peer(account, peer)
+def _peer_or_ens(account, peer: str, ens_source):
+    """``(key, EnsRecord or None)``: an ENS name (not a contact name) through ``ens_source``, else resolve_peer."""
+    from statuscli.core.ens import looks_like_ens_name
+
+    if ens_source is not None and looks_like_ens_name(peer) and peer_store.contact(account.db, peer.strip()) is None:
+        record = ens_source.resolve(peer)
+        return record.public_key, record
+    return resolve_peer(account, peer), None
+
+
+def add(account, peer: str, name: str | None, now_ms: int, ens_source=None) -> dict:
+    key, record = _peer_or_ens(account, peer, ens_source)
     if key == account.chat_public_key:
         raise InvalidInput("that is this account's own key")
+    if name is None and record is not None and is_valid_contact_name(record.name):
+        name = record.name
     if name:
         add_contact(account, name, key, now_ms)
     with transaction(account.db):
@@ -63,7 +80,7 @@ def add(account, peer: str, name: str | None, now_ms: int) -> dict:
         if st.request == "pending-in":
             fields["request"] = "accepted"
         state_store.update(account.db, key, now_ms, **fields)
-    return describe(account, key)
+    return {**describe(account, key), "ens": record.to_json() if record else None}
 
 
 def rename(account, old: str, new: str, now_ms: int) -> dict:
@@ -94,14 +111,27 @@ def set_blocked(account, peer: str, blocked: bool, now_ms: int) -> dict:
     return describe(account, key)
 
 
-def verify(account, peer: str, *, alias: str | None = None, emoji_hash: str | None = None) -> dict:
+def verify(account, peer: str, *, alias: str | None = None, emoji_hash: str | None = None,
+           ens_name: str | None = None, ens_source=None) -> dict:
     """The identity formats of PEER side by side; with ``alias``/``emoji_hash`` (what the person
-    told us out of band) also whether they match — a mismatch is IdentityMismatch (exit 4)."""
+    told us out of band) or ``ens_name`` (a name they claim) also whether each belongs to PEER's
+    key — a mismatch is IdentityMismatch (exit 4). ``ens_name`` in the result is a name checked
+    against the chain now (PEER given as NAME.eth, or ``ens_name``), else null."""
+    from statuscli.app.ens import EnsSource
     from statuscli.core.errors import IdentityMismatch
 
-    out = describe(account, resolve_peer(account, peer))
-    out["ens_name"] = None  # not resolved here: no Ethereum RPC is configured
+    key, record = _peer_or_ens(account, peer, ens_source)
+    out = describe(account, key)
     checks = {}
+    ens_problem = ""
+    if ens_name is not None:
+        try:
+            record = (ens_source or EnsSource(None)).verify_claim(ens_name, key)
+            checks["ens_name"] = True
+        except IdentityMismatch as exc:
+            checks["ens_name"], ens_problem = False, f" ({exc.message})"
+    out["ens_name"] = record.name if record is not None else None
+    out["ens"] = record.to_json() if record is not None else None
     if alias is not None:
         checks["alias"] = alias.strip().lower() == out["alias"].lower()
     if emoji_hash is not None:
@@ -109,7 +139,7 @@ def verify(account, peer: str, *, alias: str | None = None, emoji_hash: str | No
     out["checks"] = checks
     if checks and not all(checks.values()):
         bad = ", ".join(k for k, ok in checks.items() if not ok)
-        raise IdentityMismatch(f"the {bad} you were given does not belong to this key",
+        raise IdentityMismatch(f"the {bad} you were given does not belong to this key{ens_problem}",
                                  hint="this key is not the person you think it is; do not trust it")  # fmt: skip
     return out
 

@@ -43,8 +43,12 @@ def resolve_peer(account, text: str) -> bytes:
         ) from None
 
 
+def is_valid_contact_name(name: str) -> bool:
+    return bool(_NAME_RE.match(name))
+
+
 def add_contact(account, name: str, key: bytes, now_ms: int) -> None:
-    if not _NAME_RE.match(name):
+    if not is_valid_contact_name(name):
         raise InvalidInput(f"invalid contact name {name!r}", hint="start with a letter; letters, digits, '.', '_', '-', space")
     with transaction(account.db):
         peer_store.set_contact(account.db, name, key, now_ms)

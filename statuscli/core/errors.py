@@ -403,6 +403,12 @@ class BadResponse(NetworkError):
     code = "bad-response"
 
 
+class CallReverted(BadResponse):
+    """An Ethereum node answered that the contract call reverted (no such function, or it refused)."""
+
+    code = "call-reverted"
+
+
 class ServiceRefused(NetworkError):
     """A Waku service answered with a non-success status (``status``)."""
 

@@ -46,6 +46,7 @@ CASES: dict[tuple[str, int], tuple[tuple[str, ...], str | None]] = {
     ("keys import", 5): (("keys", "import", "--name", "alice", "--mnemonic-file", "-"), MNEMONIC),
     ("keys show", 5): ((*NOBODY, "keys", "show"), None),
     ("keys inspect", 3): (("keys", "inspect", "not-a-key"), None),
+    ("keys inspect", 6): (("keys", "inspect", "alice.eth", "--eth-rpc", "http://127.0.0.1:9"), None),  # nothing listens on port 9
     ("keys derive", 3): (("keys", "derive", "--mnemonic-file", "-", "--path", "chat"), "garbage words"),
     ("keys derive", 5): ((*NOBODY, "keys", "derive", "--path", "chat"), None),
     ("keys export", 5): ((*NOBODY, "keys", "export"), None),
@@ -141,6 +142,7 @@ CASES: dict[tuple[str, int], tuple[tuple[str, ...], str | None]] = {
     ("contacts show", 7): ((*A, "contacts", "show", "nobody-we-know"), None),
     ("contacts add", 3): ((*A, "contacts", "add", "{bob}", "--name", "9 starts with a digit"), None),
     ("contacts add", 5): ((*NOBODY, "contacts", "add", "{bob}"), None),
+    ("contacts add", 6): ((*A, "contacts", "add", "someone.eth", "--eth-rpc", "http://127.0.0.1:9"), None),
     ("contacts rename", 3): ((*A, "contacts", "rename", "bobby", "9bad"), None),
     ("contacts rename", 5): ((*NOBODY, "contacts", "rename", "bobby", "rob"), None),
     ("contacts rename", 7): ((*A, "contacts", "rename", "nobody-we-know", "rob"), None),
@@ -153,6 +155,7 @@ CASES: dict[tuple[str, int], tuple[tuple[str, ...], str | None]] = {
     ("contacts unblock", 7): ((*A, "contacts", "unblock", "nobody-we-know"), None),
     ("contacts verify", 4): ((*A, "contacts", "verify", "{bob}", "--alias", "Not Their Alias"), None),
     ("contacts verify", 5): ((*NOBODY, "contacts", "verify", "{bob}"), None),
+    ("contacts verify", 6): ((*A, "contacts", "verify", "{bob}", "--ens", "bob.eth", "--eth-rpc", "http://127.0.0.1:9"), None),
     ("contacts verify", 7): ((*A, "contacts", "verify", "nobody-we-know"), None),
     ("group show", 5): ((*NOBODY, "group", "show", "g"), None),
     ("group show", 7): ((*A, "group", "show", "no-such-group"), None),
@@ -172,6 +175,8 @@ CASES: dict[tuple[str, int], tuple[tuple[str, ...], str | None]] = {
 # cases that need more than this module sets up, run by another test (checked to exist)
 ELSEWHERE = {
     ("discover", 4): "tests/cli/test_discover_cli.py::test_enrtree_through_dnsmasq",
+    ("keys inspect", 7): "tests/chain/test_ens_resolution.py::test_names_without_a_chat_key_are_nothing_found",
+    ("contacts add", 7): "tests/chain/test_ens_resolution.py::test_contacts_add_of_a_name_without_key_adds_nothing",
 }
 
 

@@ -17,6 +17,7 @@ The lines of one command run in order (a later example may use what an earlier o
 must exit 0, and write no colour codes: they run with FORCE_COLOR=1 and NO_COLOR=1. Not run here:
 lines that need a running node (they may hold '…' placeholders for what only a live network has,
 a peer id or a message id; the commands are covered by tests/e2e and test_json_shapes.py), lines
+that need an Ethereum node (--eth-rpc: tests/chain runs ENS names against ganache), lines
 that need a tool that is not installed, and zsh-only lines.
 """
 
@@ -52,6 +53,8 @@ NETWORK = (
     # a group exists only once created through a node (a dry run stores nothing)
     "statuscli group add", "statuscli group remove", "statuscli --json group remove", "statuscli group leave",
     "statuscli group rename", "statuscli group admins", "statuscli group show", "--group friends",
+    # ENS names need an Ethereum node (tests/chain runs them against ganache)
+    "--eth-rpc",
 )
 NEEDS_DRY_RUN = ("statuscli send", "statuscli group create", "statuscli group add", "statuscli --json group create", "statuscli react",
                  "statuscli edit", "statuscli delete", "statuscli pin")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from statuscli.cli.context import AppContext, pass_app
+from statuscli.cli.ens_options import ens_options, ens_source
 from statuscli.cli.output import emit
 
 
@@ -92,22 +93,27 @@ def show(app: AppContext, peer: str) -> None:
 
 
 @cli.command()
-@click.argument("peer", metavar="PEER")
-@click.option("--name", help="A local name for PEER (usable wherever a peer is named).")
+@click.argument("peer", metavar="PEER|NAME.eth")
+@click.option("--name", help="A local name for PEER (usable wherever a peer is named); an ENS name's own by default.")
+@ens_options
 @pass_app
-def add(app: AppContext, peer: str, name: str | None) -> None:
+def add(app: AppContext, peer: str, name: str | None, eth_rpc: str | None, ens_registry: str | None) -> None:
     """Add PEER as a contact (and accept their pending contact request, if any).
+
+    PEER may be an ENS name (NAME.eth, not already a contact name): it is resolved to its chat key
+    through --eth-rpc (the registry's resolver, then its pubkey record) and becomes the contact's name.
 
     \b
     Examples:
       statuscli contacts add zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh --name bob
       statuscli contacts add "https://status.app/u#zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh" --name bob
+      statuscli contacts add alice.eth --eth-rpc http://127.0.0.1:8545
     """
     from statuscli.app import contacts
     from statuscli.cli.secure_common import account
 
-    c = contacts.add(account(app, unlock=False), peer, name, _now())
-    emit(app, c, text=_card(c))
+    c = contacts.add(account(app, unlock=False), peer, name, _now(), ens_source(eth_rpc, ens_registry))
+    emit(app, c, text=_card(c) + (f"\nens name:    {c['ens']['name']} (resolver {c['ens']['resolver']})" if c["ens"] else ""))
 
 
 @cli.command()
@@ -172,24 +178,33 @@ def unblock(app: AppContext, peer: str) -> None:
 
 
 @cli.command()
-@click.argument("peer", metavar="PEER")
+@click.argument("peer", metavar="PEER|NAME.eth")
 @click.option("--alias", help="The three-word alias the person told you; exit 4 if it is another key's.")
 @click.option("--emoji-hash", help="The emoji hash the person showed you; exit 4 if it is another key's.")
+@click.option("--ens", "ens_name", metavar="NAME.eth", help="An ENS name the person claims; exit 4 if it resolves to another key.")
+@ens_options
 @pass_app
-def verify(app: AppContext, peer: str, alias: str | None, emoji_hash: str | None) -> None:
+def verify(app: AppContext, peer: str, alias: str | None, emoji_hash: str | None, ens_name: str | None,
+           eth_rpc: str | None, ens_registry: str | None) -> None:
     """Show who PEER is — alias, emoji hash, colour hash side by side — and check what you were told.
 
     Compare these with what the person sees in their own app (out of band: in person, on a call).
-    ENS names are not resolved (no Ethereum RPC); `ens_name` is null.
+    An ENS name is checked on the chain (--eth-rpc), as status-go verifies a claimed name: the name's
+    pubkey record must be PEER's key. `ens_name` is the name checked now, else null.
 
     \b
     Examples:
       statuscli contacts verify bob
       statuscli contacts verify bob --alias "Darkgreen Alive Jabiru"
+      statuscli contacts verify bob --ens bob.eth --eth-rpc http://127.0.0.1:8545
     """
     from statuscli.app import contacts
     from statuscli.cli.secure_common import account
 
-    c = contacts.verify(account(app, unlock=False), peer, alias=alias, emoji_hash=emoji_hash)
-    text = _card(c) + f"\ncolour hash: {c['color_hash']}" + "".join(f"\n{k}:{' ' * (11 - len(k))} matches" for k, ok in c["checks"].items() if ok)
+    c = contacts.verify(account(app, unlock=False), peer, alias=alias, emoji_hash=emoji_hash, ens_name=ens_name,
+                        ens_source=ens_source(eth_rpc, ens_registry))  # fmt: skip
+    text = _card(c) + f"\ncolour hash: {c['color_hash']}"
+    if c["ens_name"]:
+        text += f"\nens name:    {c['ens_name']} (resolves to this key)"
+    text += "".join(f"\n{k}:{' ' * (11 - len(k))} matches" for k, ok in c["checks"].items() if ok)
     emit(app, c, text=text)

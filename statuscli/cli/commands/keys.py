@@ -10,6 +10,7 @@ import click
 
 from statuscli.cli.commands.keys_passwd import kdf_option, passwd
 from statuscli.cli.context import AppContext, complete_account_names, pass_app
+from statuscli.cli.ens_options import ens_options
 from statuscli.cli.inputs import SECRET_FORMS
 from statuscli.cli.output import emit, info
 from statuscli.core.errors import UsageError
@@ -28,9 +29,9 @@ def _profile_text(data: dict) -> str:
     from statuscli.core.identity.identicon import SIZE
 
     rows = []
-    for key in ("name", "key_uid", "public_key", "compressed_key", "alias", "emoji_hash", "color_hash", "color_id",
+    for key in ("name", "ens_name", "key_uid", "public_key", "compressed_key", "alias", "emoji_hash", "color_hash", "color_id",
                 "address", "installation_id", "database_key", "default", "mnemonic"):
-        if key not in data:
+        if key not in data or key == "ens_name" and data[key] is None:
             continue
         value = data[key]
         if key == "emoji_hash":
@@ -357,13 +358,17 @@ def derive(app: AppContext, mnemonic_file: str | None, passphrase_file: str | No
 
 
 @cli.command()
-@click.argument("pubkey", metavar="PUBKEY|LINK|-")
+@click.argument("pubkey", metavar="PUBKEY|LINK|NAME.eth|-")
+@ens_options
 @pass_app
-def inspect(app: AppContext, pubkey: str) -> None:
-    """Show every identity form of a public key: 0x04…, 0x02/03…, zQ3… or a profile link ('-' = stdin).
+def inspect(app: AppContext, pubkey: str, eth_rpc: str | None, ens_registry: str | None) -> None:
+    """Show every identity form of a public key: 0x04…, 0x02/03…, zQ3…, a profile link or an ENS name ('-' = stdin).
 
     Accepts what a scanned QR code holds: the zQ3… key of 'keys show --qr', or a Status profile
     link https://status.app/u/…#zQ3… (the key is the part after '#').
+
+    An ENS name (NAME.eth) is resolved to its chat key as Status does: the registry's resolver for
+    the name, then that resolver's pubkey record (0x04||x||y), through --eth-rpc.
 
     \b
     Examples:
@@ -371,13 +376,24 @@ def inspect(app: AppContext, pubkey: str) -> None:
       statuscli keys inspect 'https://status.app/u#zQ3shwQPhRuDJSjVGVBnTjCdgXy5i9WQaeVPdGJD6yTarJQSj'
       statuscli --json keys inspect 0x031c0b489f112aa9334a0c41e349757e3edd6b0ce761bebc6b14b4901a10aa7796 | jq -r .alias
       zbarimg -q --raw alice.png | statuscli keys inspect -
+      statuscli keys inspect alice.eth --eth-rpc http://127.0.0.1:8545
     """
     from statuscli.cli.inputs import text_arg
+    from statuscli.core.ens import looks_like_ens_name
     from statuscli.core.identity.links import parse_key_or_link
     from statuscli.core.identity.profile import public_profile
 
-    pub = parse_key_or_link(text_arg(pubkey).strip())
-    emit(app, public_profile(pub), text=_profile_text)
+    text = text_arg(pubkey).strip()
+    record = None
+    if looks_like_ens_name(text):
+        from statuscli.cli.ens_options import ens_source
+
+        record = ens_source(eth_rpc, ens_registry).resolve(text)
+        pub = record.public_key
+    else:
+        pub = parse_key_or_link(text)
+    data = {**public_profile(pub), "ens_name": record.name if record else None, "ens": record.to_json() if record else None}
+    emit(app, data, text=_profile_text)
 
 
 cli.add_command(passwd)
