@@ -5,15 +5,19 @@ A contact is a public key with any of: a local name (``peer_contacts``), contact
 identity formats a person compares to make sure the key is the one they expect (three-word alias,
 emoji hash, colour hash).
 
-State moves (the receive path and ``send --accept-contact-request`` call the ``on_*`` hooks inside
-their own transaction):
+State moves follow status-go's rules (:mod:`statuscli.core.contact_relation`: each side's newest
+move wins, by clock). The send and receive paths call the ``on_*`` hooks inside their own
+transaction; :func:`add`, :func:`remove` and :func:`decline` are the moves made here without a
+message (no node, or a silent decline):
 
-    contacts add KEY            added_by_us; a pending request from them becomes accepted
-    a contact request arrives   added_us; request pending-in (accepted if we had added them)
-    we accept their request     added_by_us; request accepted
+    we add / request / accept   added_by_us; request pending-out, or accepted when they had asked
+    we decline                  request declined (we are not added)
+    we remove                   neither side added; request removed; names go, a block stays
+    a request / ContactUpdate   added_us; request pending-in (accepted if we had added them)
     they accept ours            added_us; request accepted
+    they retract (remove us)    neither added; request removed
+    their propagated state      DISMISSED after our request: request declined
     contacts block KEY          blocked: their messages are dropped before anything is stored
-    contacts remove NAME|KEY    name(s) and added_by_us cleared; blocked is kept
 
 ENS names (``add``/``verify`` given an :class:`statuscli.app.ens.EnsSource`): a PEER that looks like
 ``NAME.eth`` and is not already a contact name is resolved to its chat key through the registry;
@@ -24,6 +28,7 @@ name a peer claims (``ens_name``): it must resolve to the peer's key, else Ident
 from __future__ import annotations
 
 from statuscli.app.peers import add_contact, is_valid_contact_name, resolve_peer
+from statuscli.core import contact_relation as rel
 from statuscli.core.errors import InvalidInput, NotFound
 from statuscli.store import contacts as state_store
 from statuscli.store import peers as peer_store
@@ -74,12 +79,8 @@ def add(account, peer: str, name: str | None, now_ms: int, ens_source=None) -> d
         name = record.name
     if name:
         add_contact(account, name, key, now_ms)
-    with transaction(account.db):
-        st = state_store.get(account.db, key)
-        fields = {"added_by_us": True}
-        if st.request == "pending-in":
-            fields["request"] = "accepted"
-        state_store.update(account.db, key, now_ms, **fields)
+    with transaction(account.db):  # here only (nothing sent): pending-out, or accepted when they had asked
+        on_we_requested(account.db, key, None, local_clock(account.db, key, now_ms), now_ms)
     return {**describe(account, key), "ens": record.to_json() if record else None}
 
 
@@ -94,12 +95,35 @@ def rename(account, old: str, new: str, now_ms: int) -> dict:
 
 
 def remove(account, peer: str, now_ms: int) -> dict:
+    """Remove PEER here only (nothing sent): names go, neither side counts as added; a block stays."""
     key = resolve_peer(account, peer)
     with transaction(account.db):
         for n in names_of(account, key):
             peer_store.remove_contact(account.db, n)
-        state_store.update(account.db, key, now_ms, added_by_us=False)
+        on_we_removed(account.db, key, local_clock(account.db, key, now_ms), now_ms)
     return describe(account, key)
+
+
+def decline(account, peer: str, now_ms: int) -> dict:
+    """Decline PEER's contact request here only (nothing sent, as status-go does)."""
+    key = resolve_peer(account, peer)
+    with transaction(account.db):
+        require_pending_in(account.db, key)
+        on_we_declined(account.db, key, local_clock(account.db, key, now_ms), now_ms)
+    return describe(account, key)
+
+
+def require_pending_in(conn, key: bytes) -> state_store.ContactState:
+    st = state_store.get(conn, key)
+    if st.request != "pending-in":
+        raise NotFound(f"no contact request from this person is waiting (request: {st.request})",
+                       hint="'statuscli contacts show PEER' shows the state; 'statuscli listen' receives requests")  # fmt: skip
+    return st
+
+
+def local_clock(conn, key: bytes, now_ms: int) -> int:
+    """The clock of a move made here without a message: now, or just after our newest move."""
+    return max(now_ms, state_store.get(conn, key).local_clock + 1)
 
 
 def set_blocked(account, peer: str, blocked: bool, now_ms: int) -> dict:
@@ -145,6 +169,7 @@ def verify(account, peer: str, *, alias: str | None = None, emoji_hash: str | No
 
 
 # --- hooks for the receive and send paths (inside the caller's transaction) -----------------------
+# Each moves the relation by one step of core.contact_relation and returns the state after it.
 def blocked(conn, key: bytes) -> bool:
     return state_store.is_blocked(conn, key)
 
@@ -154,25 +179,74 @@ def count_dropped(conn, key: bytes) -> None:
     state_store.count_dropped(conn, key)
 
 
-def on_contact_request(conn, key: bytes, request_id: str, now_ms: int) -> None:
+def _move(conn, key: bytes, now_ms: int, step, *args, **fields) -> state_store.ContactState:
     require_transaction(conn)
+    before = state_store.get(conn, key)
+    after = step(before.relation(), *args)
+    if after == before.relation() and not fields:
+        return before
+    return state_store.set_relation(conn, key, after, now_ms, **fields)
+
+
+def on_contact_request(conn, key: bytes, request_id: str, clock: int, now_ms: int) -> state_store.ContactState:
+    """A CONTACT_REQUEST ChatMessage from them (status-go ignores one from a contact we declined: so do we)."""
     st = state_store.get(conn, key)
-    state_store.update(conn, key, now_ms, added_us=True, request_id=request_id,
-                       request="accepted" if st.added_by_us else "pending-in")  # fmt: skip
+    if st.relation().we_declined:
+        return st
+    return _move(conn, key, now_ms, rel.they_request, clock, request_id=request_id)
 
 
-def on_they_accepted(conn, key: bytes, now_ms: int) -> None:
-    require_transaction(conn)
-    state_store.update(conn, key, now_ms, added_us=True, request="accepted")
+def on_they_accepted(conn, key: bytes, clock: int, now_ms: int) -> state_store.ContactState:
+    return _move(conn, key, now_ms, rel.they_request, clock)
 
 
-def on_we_accepted(conn, key: bytes, request_id: str, now_ms: int) -> None:
-    require_transaction(conn)
-    state_store.update(conn, key, now_ms, added_by_us=True, request="accepted", request_id=request_id)
+def on_they_retracted(conn, key: bytes, clock: int, now_ms: int) -> state_store.ContactState:
+    return _move(conn, key, now_ms, rel.they_retract, clock)
 
 
-def on_we_requested(conn, key: bytes, request_id: str, now_ms: int) -> None:
-    require_transaction(conn)
+def on_propagated(conn, key: bytes, propagated, now_ms: int) -> state_store.ContactState:
+    """Their view of the relation (ContactRequestPropagatedState in a ContactUpdate or a 1:1 ChatMessage)."""
     st = state_store.get(conn, key)
-    state_store.update(conn, key, now_ms, added_by_us=True, request_id=request_id,
-                       request="accepted" if st.request in ("pending-in", "accepted") else "pending-out")  # fmt: skip
+    after = rel.they_propagate(st.relation(), propagated)
+    fields = {}
+    if after.request == "pending-in" and st.request != "pending-in":
+        fields["request_id"] = default_request_id(key)  # no message id: status-go's default for this case
+    return _move(conn, key, now_ms, lambda r: after, **fields) if after != st.relation() else st
+
+
+def on_contact_update(conn, key: bytes, update, now_ms: int) -> state_store.ContactState:
+    """A ContactUpdate from them: their propagated state, then (when newer than the last) their
+    display name, claimed ENS name and contact request clock (``HandleContactUpdate``)."""
+    st = on_propagated(conn, key, update.propagated, now_ms) if update.propagated is not None else state_store.get(conn, key)
+    if update.clock <= st.update_clock:
+        return st
+    fields = {"update_clock": update.clock, "claimed_ens_name": update.ens_name or None}
+    if update.display_name:
+        fields["display_name"] = update.display_name
+    after = rel.they_request(st.relation(), update.contact_request_clock) if update.contact_request_clock else st.relation()
+    if after.request == "pending-in" and st.request != "pending-in":
+        fields["request_id"] = default_request_id(key)
+    return _move(conn, key, now_ms, lambda r: after, **fields)
+
+
+def on_we_accepted(conn, key: bytes, request_id: str, clock: int, now_ms: int) -> state_store.ContactState:
+    return _move(conn, key, now_ms, rel.we_request, clock, request_id=request_id)
+
+
+def on_we_requested(conn, key: bytes, request_id: str | None, clock: int, now_ms: int) -> state_store.ContactState:
+    fields = {"request_id": request_id} if request_id else {}
+    return _move(conn, key, now_ms, rel.we_request, clock, **fields)
+
+
+def on_we_declined(conn, key: bytes, clock: int, now_ms: int) -> state_store.ContactState:
+    return _move(conn, key, now_ms, rel.we_decline, clock)
+
+
+def on_we_removed(conn, key: bytes, clock: int, now_ms: int) -> state_store.ContactState:
+    return _move(conn, key, now_ms, rel.we_remove, clock)
+
+
+def default_request_id(key: bytes) -> str:
+    """status-go's id for a request known only from a ContactUpdate: ``0x`` + hex(key) + ``20``
+    (``messenger_contacts.go:defaultContactRequestID``)."""
+    return "0x" + key.hex() + "20"

@@ -133,6 +133,13 @@ def _accept(x: L.AcceptLayer, ctx) -> Layer:
     return Layer("accept-contact-request", dict(x.fields))
 
 
+def _contact(x: L.ContactLayer, ctx) -> Layer:
+    fields = dict(x.fields)
+    if x.kind == "contact-update":
+        fields["decoded"] = x.message.to_json()  # states by name (status-go's ContactRequestState)
+    return Layer(x.kind, fields)
+
+
 def _action(x: L.ActionLayer, ctx) -> Layer:
     """A reaction, edit, delete or pin: the protobuf's fields and the target it names."""
     kind = {"Reaction": "emoji-reaction", "Edit": "edit-message", "Delete": "delete-message", "Pin": "pin-message"}[type(x.action).__name__]
@@ -149,5 +156,5 @@ def _other(x: L.OtherLayer, ctx) -> Layer:
 
 
 _RENDER = {L.SegmentLayer: _segment, L.ProtocolLayer: _protocol, L.MvdsLayer: _mvds, L.AppLayer: _app, L.ChatLayer: _chat,
-           L.MembershipLayer: _membership, L.AcceptLayer: _accept, L.ActionLayer: _action, L.CommandLayer: _command,
+           L.MembershipLayer: _membership, L.AcceptLayer: _accept, L.ContactLayer: _contact, L.ActionLayer: _action, L.CommandLayer: _command,
            L.OtherLayer: _other}  # fmt: skip

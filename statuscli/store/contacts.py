@@ -9,12 +9,19 @@ One row per public key (uncompressed, 65 bytes) in ``contact_state``; names stay
     blocked        their messages are dropped (counted in ``dropped``), never stored or printed
     request        the newest contact request between us: ``none`` | ``pending-in`` (theirs,
                    not answered) | ``pending-out`` (ours, not answered) | ``accepted`` | ``declined``
+                   (by us: we are not added; by them: we are) | ``removed``
+    local_clock,   the clocks of the newest move of each side (:mod:`statuscli.core.contact_relation`)
+    remote_clock
+    update_clock   the clock of their newest ContactUpdate; ``display_name`` and ``claimed_ens_name``
+                   come from it (what they say, not verified)
 """
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+
+from statuscli.core.contact_relation import REQUEST_STATES, Relation
 
 SCHEMA = """
 CREATE TABLE contact_state (
@@ -29,7 +36,16 @@ CREATE TABLE contact_state (
 )
 """
 
-REQUEST_STATES = ("none", "pending-in", "pending-out", "accepted", "declined")
+CLOCKS_SCHEMA = """
+ALTER TABLE contact_state ADD COLUMN local_clock INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contact_state ADD COLUMN remote_clock INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contact_state ADD COLUMN update_clock INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contact_state ADD COLUMN display_name TEXT;
+ALTER TABLE contact_state ADD COLUMN claimed_ens_name TEXT
+"""
+
+_COLUMNS = ("added_by_us", "added_us", "blocked", "request", "request_id", "dropped", "local_clock", "remote_clock", "update_clock",
+            "display_name", "claimed_ens_name")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +57,11 @@ class ContactState:
     request: str = "none"
     request_id: str | None = None
     dropped: int = 0
+    local_clock: int = 0
+    remote_clock: int = 0
+    update_clock: int = 0
+    display_name: str | None = None
+    claimed_ens_name: str | None = None
 
     @property
     def mutual(self) -> bool:
@@ -48,20 +69,23 @@ class ContactState:
 
     def to_json(self) -> dict:
         return {"added_by_us": self.added_by_us, "added_us": self.added_us, "mutual": self.mutual, "blocked": self.blocked,
-                "request": self.request, "request_id": self.request_id, "dropped": self.dropped}  # fmt: skip
+                "request": self.request, "request_id": self.request_id, "dropped": self.dropped, "display_name": self.display_name,
+                "claimed_ens_name": self.claimed_ens_name}  # fmt: skip
+
+    def relation(self) -> Relation:
+        return Relation(self.added_by_us, self.added_us, self.request, self.local_clock, self.remote_clock)
 
 
 def get(conn: sqlite3.Connection, key: bytes) -> ContactState:
-    r = conn.execute("SELECT added_by_us, added_us, blocked, request, request_id, dropped FROM contact_state WHERE public_key = ?",
-                     (key,)).fetchone()  # fmt: skip
+    r = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM contact_state WHERE public_key = ?", (key,)).fetchone()  # noqa: S608
     if r is None:
         return ContactState(key)
-    return ContactState(key, bool(r[0]), bool(r[1]), bool(r[2]), r[3], r[4], int(r[5]))
+    return ContactState(key, bool(r[0]), bool(r[1]), bool(r[2]), r[3], r[4], *(int(x) for x in r[5:9]), r[9], r[10])
 
 
 def update(conn: sqlite3.Connection, key: bytes, now_ms: int, **fields) -> ContactState:
-    """Set some of added_by_us / added_us / blocked / request / request_id for ``key``."""
-    allowed = {"added_by_us", "added_us", "blocked", "request", "request_id"}
+    """Set some of the columns (not ``dropped``: :func:`count_dropped`) for ``key``."""
+    allowed = set(_COLUMNS) - {"dropped"}
     if set(fields) - allowed:
         raise ValueError(f"unknown contact fields {set(fields) - allowed}")
     if "request" in fields and fields["request"] not in REQUEST_STATES:
@@ -72,6 +96,11 @@ def update(conn: sqlite3.Connection, key: bytes, now_ms: int, **fields) -> Conta
         conn.execute(f"UPDATE contact_state SET {sets}, updated_ms = ? WHERE public_key = ?",  # noqa: S608 (names from allowed)
                      (*[int(v) if isinstance(v, bool) else v for v in fields.values()], now_ms, key))  # fmt: skip
     return get(conn, key)
+
+
+def set_relation(conn: sqlite3.Connection, key: bytes, r: Relation, now_ms: int, **fields) -> ContactState:
+    return update(conn, key, now_ms, added_by_us=r.added_by_us, added_us=r.added_us, request=r.request, local_clock=r.local_clock,
+                  remote_clock=r.remote_clock, **fields)  # fmt: skip
 
 
 def is_blocked(conn: sqlite3.Connection, key: bytes) -> bool:

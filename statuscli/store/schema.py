@@ -33,4 +33,5 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("coverage-gaps-v1", coverage.SCHEMA),
     ("mvds-rows-v1", mvds_state.ROWS_SCHEMA),
     ("contacts-state-v1", contacts.SCHEMA),
+    ("contacts-state-clocks-v1", contacts.CLOCKS_SCHEMA),
 )

@@ -16,6 +16,11 @@ message                    ``id``, ``chat`` {kind, id[, name]}, ``from``, ``from
 contact_request            same keys as ``message`` (content type CONTACT_REQUEST)
 contact_request_accepted   ``id``, ``request_id`` (the request accepted), ``our_request`` (we sent
                            it), ``chat``, ``from``, ``from_compressed``, ``clock`` — AcceptContactRequest
+contact_update,            ``id``, ``chat``, ``from``, ``from_compressed``, ``clock``, [ContactUpdate:
+contact_request_declined,  ``display_name``, ``ens_name`` (claimed), ``contact_request_clock``,
+contact_removed            ``propagated_state``], ``contact`` (the state it left: added_by_us, added_us,
+                           mutual, request) — a ContactUpdate (declined: their propagated state says
+                           they declined our request), a RetractContactRequest (removed)
 delivered                  ``id`` (our message), ``to`` (peer key): the peer's MVDS acknowledged it
 bundle                     ``from``, ``installations``, ``new_installations`` — a peer's prekey bundle
 group                      ``group`` {chat_id, name, members, admins, …}, ``new_events``, ``from``
@@ -138,6 +143,37 @@ class ContactRequestAccepted:
     @classmethod
     def text_of(cls, ev: dict, who: Who) -> str:
         return f"{who(ev.get('from'))} accepted {'our' if ev.get('our_request') else 'a'} contact request ({(ev.get('request_id') or '')[:10]}…)"
+
+
+@dataclass(frozen=True)
+class ContactChange:
+    """A ContactUpdate (``contact_update``, ``contact_request_declined``) or a RetractContactRequest
+    (``contact_removed``) from a peer, with the contact state it left."""
+
+    type: str  # contact_update | contact_request_declined | contact_removed
+    id: str
+    sender: str
+    sender_compressed: str
+    clock: int
+    details: dict
+    contact: dict  # added_by_us, added_us, mutual, request
+    layers: tuple[str, ...]
+    envelope: EnvelopeRef | None
+
+    def to_json(self) -> dict:
+        return {"type": self.type, "id": self.id, "chat": {"kind": "one-to-one", "id": self.sender}, "from": self.sender,
+                "from_compressed": self.sender_compressed, "clock": self.clock, **self.details, "contact": self.contact,
+                "layers": list(self.layers), **_env(self.envelope)}  # fmt: skip
+
+    @classmethod
+    def text_of(cls, ev: dict, who: Who) -> str:
+        t, c = ev.get("type"), ev.get("contact") or {}
+        if t == "contact_request_declined":
+            return f"{who(ev.get('from'))} declined our contact request"
+        if t == "contact_removed":
+            return f"{who(ev.get('from'))} removed us as a contact"
+        name = f" (display name {ev['display_name']!r})" if ev.get("display_name") else ""
+        return f"{who(ev.get('from'))} sent a contact update{name}: request {c.get('request')}{', mutual' if c.get('mutual') else ''}"
 
 
 @dataclass(frozen=True)
@@ -329,19 +365,22 @@ class Gap:
 
 
 ACTION_TYPES = ("reaction", "edited", "deleted", "pinned")
+CONTACT_CHANGE_TYPES = ("contact_update", "contact_request_declined", "contact_removed")
 
-Event = MessageAction | Message | ContactRequestAccepted | TransactionCommand | Delivered | Bundle | Group | Application | \
+Event = MessageAction | Message | ContactRequestAccepted | ContactChange | TransactionCommand | Delivered | Bundle | Group | Application | \
     Undecryptable | Expired | Gap  # fmt: skip
 
 #: every event type by its ``type`` (``message`` and ``contact_request`` share a class)
 EVENT_TYPES: dict[str, type] = {"message": Message, "contact_request": Message, **dict.fromkeys(ACTION_TYPES, MessageAction),
                                 "transaction_request": TransactionCommand, "transaction_sent": TransactionCommand,
+                                **dict.fromkeys(CONTACT_CHANGE_TYPES, ContactChange),
                                 **{c.type: c for c in (
     ContactRequestAccepted, Delivered, Bundle, Group, Application, Undecryptable, Expired, Gap)}}  # fmt: skip
 
 MESSAGE_TYPES = ("message", "contact_request")
-#: what ``listen --count`` counts: messages, answers to our contact requests, wallet commands
-COUNTED_TYPES = MESSAGE_TYPES + ("contact_request_accepted", "transaction_request", "transaction_sent")
+#: what ``listen --count`` counts: messages, answers to our contact requests, removals, wallet commands
+COUNTED_TYPES = MESSAGE_TYPES + ("contact_request_accepted", "contact_request_declined", "contact_removed", "transaction_request",
+                                 "transaction_sent")  # fmt: skip
 
 
 def short(key_hex: str | None) -> str:

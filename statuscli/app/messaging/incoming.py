@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from statuscli.app import contacts
 from statuscli.app.messaging import events as ev
 from statuscli.app.messaging import actions as message_actions
-from statuscli.app.messaging import groups, mvds_link, topics
+from statuscli.app.messaging import contact_messages, groups, mvds_link, topics
 from statuscli.app.messaging.waku_layer import Envelope, seal_all
 from statuscli.core.crypto import secp256k1
 from statuscli.core.crypto.hashing import keccak256
@@ -55,6 +55,7 @@ from statuscli.store.db import savepoint, transaction
 
 CONTACT_CODE_ADVERTISEMENT = message_types.BY_NAME["CONTACT_CODE_ADVERTISEMENT"]
 ACCEPT_CONTACT_REQUEST = message_types.BY_NAME["ACCEPT_CONTACT_REQUEST"]
+CONTACT_MESSAGES = (message_types.CONTACT_UPDATE, message_types.BY_NAME["RETRACT_CONTACT_REQUEST"])
 WALLET_COMMANDS = (message_types.BY_NAME["REQUEST_TRANSACTION"], message_types.BY_NAME["SEND_TRANSACTION"])
 #: ratchet errors that mean "we lack the session": the peer gets our bundle (not for our own installations)
 _NOT_OURS_CODES = ("own-message", "not-paired")
@@ -302,6 +303,9 @@ class _Apply:
             return self._membership(rest, app, layers)
         if app.type == ACCEPT_CONTACT_REQUEST:
             return self._accepted(rest, app, layers)
+        if app.type in CONTACT_MESSAGES:  # ContactUpdate, RetractContactRequest: app/messaging/contact_messages.py
+            failed = next((x for x in rest if isinstance(x, L.Failed)), None)  # undecodable, or naming someone else
+            return self.fail(failed) if failed is not None else contact_messages.apply_received(self, rest[0], app, layers)
         if app.type in ACTIONS:  # reactions, edits, deletes, pins: app/messaging/actions.py
             return self.fail(rest[0]) if isinstance(rest[0], L.Failed) else message_actions.apply_received(self, rest[0], app, layers)
         if rest and isinstance(rest[0], (L.CommandLayer, L.Failed)) and app.type in WALLET_COMMANDS:
@@ -353,8 +357,14 @@ class _Apply:
         chat_store.set_clock(self.conn, chat["id"], c.clock)
         self._store(app, chat["kind"], chat["id"], message_types.CHAT_MESSAGE, c.clock, c.timestamp, c.text)
         kind = "contact_request" if c.content_type == chat_payload.CONTACT_REQUEST else "message"
-        if kind == "contact_request" and chat["kind"] == "one-to-one":
-            contacts.on_contact_request(self.conn, secp256k1.decompress(app.signer), ev.hx(app.id), self.now)
+        if chat["kind"] == "one-to-one":  # their view of the relation first, then their request (as status-go)
+            author = secp256k1.decompress(app.signer)
+            if c.message.HasField("contact_request_propagated_state"):
+                from statuscli.core.payloads.contact_requests import propagated_of
+
+                contacts.on_propagated(self.conn, author, propagated_of(c.message.contact_request_propagated_state), self.now)
+            if kind == "contact_request":
+                contacts.on_contact_request(self.conn, author, ev.hx(app.id), c.clock, self.now)
         return [_message_event(kind, app, chat, c.message, tuple(layers), self.env)]
 
     def _accepted(self, rest: tuple, app: L.AppLayer, layers: list[str]) -> list:
@@ -371,8 +381,7 @@ class _Apply:
             ours = msg_store.message_direction(self.conn, bytes.fromhex(acc.request_id[2:])) == "out"
         except ValueError:
             ours = False
-        if ours:
-            contacts.on_they_accepted(self.conn, secp256k1.decompress(app.signer), self.now)
+        contacts.on_they_accepted(self.conn, secp256k1.decompress(app.signer), acc.clock, self.now)  # found or not, as status-go
         return [ev.ContactRequestAccepted(ev.hx(app.id), acc.request_id, ours, sender, compressed_key(app.signer), acc.clock, tuple(layers),
                                           self.env)]  # fmt: skip
 

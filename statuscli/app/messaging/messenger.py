@@ -66,6 +66,7 @@ class Sent:
     envelopes: list[Envelope] = field(default_factory=list)
     recipients: list[dict] = field(default_factory=list)  # per peer: how it went
     accepted: str | None = None  # the contact request this message accepts
+    clock: int = 0  # the chat clock it carries (1:1 and groups)
 
     def to_json(self) -> dict:
         out = {
@@ -84,9 +85,14 @@ def key_text(pub: bytes) -> str:
 
 
 def latest_contact_request(account, peer: bytes) -> str:
-    """The id of the newest contact request received from ``peer`` (NotFound when none was)."""
+    """The id of the contact request from ``peer`` waiting for an answer, else the newest one received
+    (NotFound when none was)."""
     from statuscli.core.errors import NotFound
+    from statuscli.store import contacts as contact_store
 
+    st = contact_store.get(account.db, secp256k1.decompress(peer))
+    if st.request == "pending-in" and st.request_id:
+        return st.request_id
     found = msg_store.last_event_id(account.db, "contact_request", key_text(peer))
     if found is None:
         raise NotFound("no contact request from this peer was received",
@@ -140,7 +146,7 @@ class Messenger:
             from statuscli.app import contacts
 
             with self._tx() as conn:  # the caller's transaction when held: stored only with the message
-                contacts.on_we_requested(conn, peer, "0x" + sent.message_id.hex(), now)
+                contacts.on_we_requested(conn, peer, "0x" + sent.message_id.hex(), sent.clock, now)
         return sent
 
     def _send_pairwise(self, peers: list[bytes], chat_kind: str, chat_id: str, payload_for_clock, amm_type: int, text: str) -> Sent:
@@ -157,7 +163,7 @@ class Messenger:
                 chat_store.touch_peer(conn, peer, now)
                 mvds_id, payloads = mvds_link.append(conn, acct, peer, wrapped, mid, now, self.rng)
                 queued.append((peer, mvds_id, [self._ratchet(conn, peer, data) for data in payloads]))
-        sent = Sent(mid, chat_kind, chat_id)
+        sent = Sent(mid, chat_kind, chat_id, clock=clock)
         for peer, mvds_id, encrypted in queued:  # sealing and publishing change no state
             info = {"peer": key_text(peer), "mvds_id": "0x" + mvds_id.hex()}
             for res in encrypted:
@@ -194,14 +200,14 @@ class Messenger:
         if peer == self.account.chat_public_key:
             raise InvalidInput("that is this account's own key", hint="accept another account's contact request")
         chat_id = key_text(peer)
-        request_id = contact_requests.normalise_id(request_id) if request_id is not None else latest_contact_request(self.account, peer)
+        request_id = contact_requests.normalise_request_id(request_id) if request_id is not None else latest_contact_request(self.account, peer)
         sent = self._send_pairwise([peer], "one-to-one", chat_id, lambda clock: contact_requests.encode_accept(request_id, clock),
                                    message_types.BY_NAME["ACCEPT_CONTACT_REQUEST"], "")  # fmt: skip
         sent.accepted = request_id
         from statuscli.app import contacts
 
         with self._tx() as conn:
-            contacts.on_we_accepted(conn, peer, request_id, self.now_ms())
+            contacts.on_we_accepted(conn, peer, request_id, sent.clock, self.now_ms())
         return sent
 
     def send_wallet_command(self, peer: bytes, kind: str, **fields) -> Sent:

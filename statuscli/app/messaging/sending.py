@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from statuscli.app.messaging.content import Content
 from statuscli.app.messaging.messenger import Messenger, Sent
 
-DIRECT, PUBLIC, GROUP, ACCEPT, ACTION, WALLET = "direct", "public", "group", "accept", "action", "wallet"
+DIRECT, PUBLIC, GROUP, ACCEPT, ACTION, WALLET, CONTACT = "direct", "public", "group", "accept", "action", "wallet", "contact"
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Outgoing:
     content: Content | None = None
     request_id: str | None = None  # ``accept``: the contact request answered
     make: Callable | None = None  # ``action``: clock -> core.payloads.actions.Action (app/messaging/actions.py)
-    command: tuple = ()  # ``wallet``: ("request" | "sent", ((field, value), …))
+    command: tuple = ()  # ``wallet``: ("request" | "sent", ((field, value), …)); ``contact``: ("update" | "decline" | "retract",)
 
     @classmethod
     def direct(cls, peer: bytes, content: Content) -> Outgoing:
@@ -59,6 +59,11 @@ class Outgoing:
     @classmethod
     def action(cls, chat_kind: str, chat_id: str, make: Callable) -> Outgoing:
         return cls(ACTION, f"{chat_kind}:{chat_id}", make=make)
+
+    @classmethod
+    def contact(cls, peer: bytes, what: str) -> Outgoing:
+        """A ContactUpdate (``update``: we add them; ``decline``) or a RetractContactRequest (``retract``)."""
+        return cls(CONTACT, peer, command=(what,))
 
     @classmethod
     def wallet(cls, peer: bytes, kind: str, **fields) -> Outgoing:
@@ -86,6 +91,10 @@ def build(m: Messenger, o: Outgoing) -> Sent:
 
         kind, chat_id = o.target.split(":", 1)
         return actions.send(m, kind, chat_id, o.make)
+    if o.kind == CONTACT:
+        from statuscli.app.messaging import contact_messages
+
+        return {"update": contact_messages.update, "decline": contact_messages.decline, "retract": contact_messages.retract}[o.command[0]](m, o.target)
     if o.kind == WALLET:
         return m.send_wallet_command(o.target, o.command[0], **dict(o.command[1]))
     raise ValueError(f"unknown kind of message {o.kind!r}")

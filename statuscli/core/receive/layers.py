@@ -1,7 +1,7 @@
 """The trace of one peel: one frozen result per layer, outermost first (spec §4.2).
 
     WakuLayer → PayloadV1Layer → [SegmentLayer] → [ProtocolLayer] → MvdsLayer(items) | AppLayer → …
-    AppLayer → ChatLayer | MembershipLayer [→ ChatLayer] | AcceptLayer | ActionLayer | CommandLayer | OtherLayer
+    AppLayer → ChatLayer | MembershipLayer [→ ChatLayer] | AcceptLayer | ContactLayer | ActionLayer | CommandLayer | OtherLayer
 
 A trace ends early with :class:`Failed` (the layer that could not be opened and why). An MVDS
 payload fans out: each of its messages has a trace of its own (``MvdsLayer.items``).
@@ -106,6 +106,16 @@ class AcceptLayer:
 
 
 @dataclass(frozen=True)
+class ContactLayer:
+    """A ContactUpdate (``contact-update``) or RetractContactRequest (``retract-contact-request``)."""
+
+    kind: str
+    clock: int
+    message: Any = field(compare=False, repr=False)  # core.payloads.contact_requests.ContactUpdate | Retract
+    fields: dict = field(default_factory=dict, compare=False, hash=False)  # as inspect prints it
+
+
+@dataclass(frozen=True)
 class ActionLayer:
     """A reaction, edit, delete or pin (core.payloads.actions) naming its target message."""
 
@@ -140,7 +150,7 @@ class Failed:
 
 
 Layer = WakuLayer | PayloadV1Layer | SegmentLayer | ProtocolLayer | MvdsLayer | AppLayer | ChatLayer | MembershipLayer | \
-    AcceptLayer | ActionLayer | CommandLayer | OtherLayer | Failed  # fmt: skip
+    AcceptLayer | ContactLayer | ActionLayer | CommandLayer | OtherLayer | Failed  # fmt: skip
 
 
 def find(trace: tuple, cls):

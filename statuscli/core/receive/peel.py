@@ -34,6 +34,7 @@ from statuscli.core.receive.layers import (
     AppLayer,
     ChatLayer,
     CommandLayer,
+    ContactLayer,
     Failed,
     MembershipLayer,
     MvdsLayer,
@@ -260,6 +261,8 @@ def application(raw: bytes, ctx: Context) -> tuple:
         return (app,) + _membership(w.payload, ctx, signer)
     if w.type == message_types.BY_NAME["ACCEPT_CONTACT_REQUEST"]:
         return (app,) + _accept(w.payload)
+    if w.type in (message_types.CONTACT_UPDATE, message_types.BY_NAME["RETRACT_CONTACT_REQUEST"]):
+        return (app,) + _contact(w.type, w.payload, ctx, signer)
     if w.type in _action_types():
         return app, _action(w.type, w.payload)
     if w.type in (message_types.BY_NAME["REQUEST_TRANSACTION"], message_types.BY_NAME["SEND_TRANSACTION"]):
@@ -329,6 +332,25 @@ def _accept(payload: bytes) -> tuple:
         return (Failed("accept-contact-request", e.code, e.message, e),)
     fields, _err = proto_fields(message_types.BY_NAME["ACCEPT_CONTACT_REQUEST"], payload)
     return (AcceptLayer(acc.request_id, acc.clock, fields),)
+
+
+def _contact(msg_type: int, payload: bytes, ctx: Context, signer) -> tuple:
+    """A ContactUpdate or RetractContactRequest. A ContactUpdate names its recipient (``public_key``):
+    one naming someone else than us is refused like a 1:1 message for another chat."""
+    from statuscli.core.payloads import contact_requests, message_types
+
+    update = msg_type == message_types.CONTACT_UPDATE
+    kind = "contact-update" if update else "retract-contact-request"
+    try:
+        msg = contact_requests.decode_contact_update(payload) if update else contact_requests.decode_retract(payload)
+    except StatusCliError as e:
+        return (Failed(kind, e.code, e.message, e),)
+    fields, _err = proto_fields(msg_type, payload)
+    layer = ContactLayer(kind, msg.clock, msg, fields)
+    me = ctx.ring.me
+    if update and msg.public_key and me is not None and signer != me and msg.public_key.lower() != to_hex(me):
+        return layer, Failed(kind, SENDER_MISMATCH, f"a contact update for {msg.public_key[:20]}…, not for us")
+    return (layer,)
 
 
 def _command(msg_type: int, payload: bytes) -> tuple:
