@@ -1,9 +1,13 @@
-"""Finding Waku nodes without a running node: Discovery v5 walks from bootstrap records and
-EIP-1459 DNS trees. Each node is reported once (first source wins) as soon as it is found.
+"""Finding Waku nodes without a running node: Discovery v5 walks from bootstrap records,
+EIP-1459 DNS trees and rendezvous points. Each node is reported once (first source wins) as soon
+as it is found.
 
 A node report: ``enr``, ``node_id``, ``peer_id``, ``multiaddrs`` (dialable, ``/p2p/``-terminated),
 ``capabilities`` (waku2 names), ``shards`` ({cluster_id, shards} or null), ``source``
-(``discv5``, ``enrtree``). Rendezvous is not implemented (see docs/cli.md).
+(``discv5``, ``enrtree``, ``rendezvous``). A rendezvous point hands out signed peer records, not
+ENRs: there ``enr`` and ``capabilities`` are null, ``node_id`` is derived from the peer id's
+secp256k1 key (null for another key type), and ``shards`` are the ``rs/<cluster>/<shard>``
+namespaces the node registered under.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ class DiscoverOptions:
     timeout: float = 10.0
     dns_server: str | None = None  # HOST[:PORT]; system resolver when None
     port: int = 0
+    rendezvous: list[str] = field(default_factory=list)  # points: multiaddrs ending in /p2p/<id>
+    cluster_id: int = 16
+    shards: list[int] = field(default_factory=lambda: [32, 64])
 
 
 def describe(enr: Enr, source: str) -> dict:
@@ -40,6 +47,13 @@ def describe(enr: Enr, source: str) -> dict:
         "shards": {"cluster_id": shards[0], "shards": shards[1]} if shards else None,
         "source": source,
     }
+
+
+def check_points(points: list[str]) -> None:
+    for p in points:
+        if "/p2p/" not in p or not p.startswith("/"):
+            raise InvalidInput(f"rendezvous point {p!r} is not a multiaddr ending in /p2p/<peer id>",
+                               hint="e.g. /ip4/127.0.0.1/tcp/60000/p2p/16Uiu2HAm…")  # fmt: skip
 
 
 def parse_bootstrap(texts: list[str]) -> list[Enr]:
@@ -90,27 +104,30 @@ def find_service_node(bootstrap: list[str], enrtree_urls: list[str], need: set[s
 def discover(opts: DiscoverOptions, on_node: Callable[[dict], bool | None]) -> dict:
     """Run discovery until ``count`` nodes or ``timeout`` seconds; report each node via ``on_node``
     (which may return True to stop there)."""
-    if not opts.discv5 and not opts.enrtree:
-        raise UsageError("give at least one source: --discv5 ENR or --enrtree URL")
+    if not opts.discv5 and not opts.enrtree and not opts.rendezvous:
+        raise UsageError("give at least one source: --discv5 ENR, --enrtree URL or --rendezvous MULTIADDR")
     bootstrap = parse_bootstrap(opts.discv5)
+    check_points(opts.rendezvous)
     from statuscli.core.waku import enrtree
 
     for url in opts.enrtree:
         enrtree.parse_link(url)
     import trio
 
-    seen: set[bytes] = set()
+    seen: set[str] = set()
     summary = {"type": "summary", "found": 0, "sources": {}}
 
     async def main() -> None:
         async with trio.open_nursery() as nursery:
-            def report(enr: Enr, source: str) -> None:
-                if enr.node_id in seen:
+            def report(enr: Enr | dict, source: str) -> None:
+                node = describe(enr, source) if isinstance(enr, Enr) else enr
+                key = node["node_id"] or node["peer_id"]
+                if key in seen:
                     return
-                seen.add(enr.node_id)
+                seen.add(key)
                 summary["found"] += 1
                 summary["sources"][source] = summary["sources"].get(source, 0) + 1
-                stop = on_node(describe(enr, source))
+                stop = on_node(node)
                 if stop or (opts.count is not None and len(seen) >= opts.count):
                     nursery.cancel_scope.cancel()
 
@@ -118,6 +135,17 @@ def discover(opts: DiscoverOptions, on_node: Callable[[dict], bool | None]) -> d
                 nursery.start_soon(_walk_tree, url, report)
             if bootstrap:
                 nursery.start_soon(_walk_discv5, bootstrap, report, opts.port)
+            if opts.rendezvous:
+                from statuscli.app.discover_rendezvous import ask_points
+
+                only = not bootstrap and not opts.enrtree
+
+                async def rendezvous_then_stop() -> None:
+                    await ask_points(opts.rendezvous, opts.cluster_id, opts.shards, report, only_source=only)
+                    if only:  # the points' answers are complete: nothing more will come
+                        nursery.cancel_scope.cancel()
+
+                nursery.start_soon(rendezvous_then_stop)
             with trio.move_on_after(opts.timeout):
                 await trio.sleep_forever()
             nursery.cancel_scope.cancel()

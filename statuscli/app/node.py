@@ -69,6 +69,7 @@ class RunOptions:
     enrtree: list[str] = field(default_factory=list)
     dns_server: str | None = None
     discovery_period: float | None = None
+    rendezvous: list[str] = field(default_factory=list)
 
 
 def node_dir(home: Path, data_dir: str | None = None) -> Path:
@@ -209,6 +210,7 @@ def _run_locked(folder: Path, opts: RunOptions, announce: Callable[[dict], None]
                 dns_server=opts.dns_server,
                 test_filter_forget_every=float(os.environ.get("STATUSCLI_TEST_FILTER_FORGET_S") or 0) or None,
                 discovery_period=opts.discovery_period,
+                rendezvous=opts.rendezvous,
                 limits=NodeLimits().with_rates(opts.rate_limits),
             )
             try:

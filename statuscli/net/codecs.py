@@ -10,6 +10,8 @@ LIGHTPUSH_V3 = "/vac/waku/lightpush/3.0.0"
 LIGHTPUSH_V2 = "/vac/waku/lightpush/2.0.0-beta1"
 METADATA = "/vac/waku/metadata/1.0.0"
 PEER_EXCHANGE = "/vac/waku/peer-exchange/2.0.0-alpha1"
+#: libp2p rendezvous (the spec's id; go-waku and nwaku up to v0.37 serve it under this id).
+RENDEZVOUS = "/rendezvous/1.0.0"
 IDENTIFY = "/ipfs/id/1.0.0"
 IDENTIFY_PUSH = "/ipfs/id/push/1.0.0"
 PING = "/ipfs/ping/1.0.0"
@@ -24,6 +26,7 @@ NAMES = {
     LIGHTPUSH_V2: "lightpush-v2",
     METADATA: "metadata",
     PEER_EXCHANGE: "peer-exchange",
+    RENDEZVOUS: "rendezvous",
     IDENTIFY: "identify",
     IDENTIFY_PUSH: "identify-push",
     PING: "ping",

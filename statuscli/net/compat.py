@@ -83,6 +83,13 @@ P18 SO_REUSEPORT. The TCP transport opens every listening socket with SO_REUSEPO
     punching, which we never do), so a second node on the same port binds "successfully" and the
     kernel splits incoming connections between the two. :func:`no_reuseport_listeners` leaves
     SO_REUSEADDR only (process-wide): a taken port is refused with EADDRINUSE.
+P21 Rendezvous. ``libp2p.discovery.rendezvous`` speaks a draft older than the libp2p spec under
+    the same id ``/rendezvous/1.0.0``: its REGISTER carries ``PeerInfo{id, addrs}`` in field 2
+    where the spec, go-waku and nwaku carry a signed peer record, so neither side understands the
+    other; it is not used (statuscli/net/rendezvous.py speaks the spec). Its signed envelopes are
+    used (``libp2p.peer.envelope``), but ``consume_envelope`` checks the signature only, not that
+    the record's peer id is the signer's (RFC 0003 requires it): :func:`open_peer_record` adds
+    that check.
 
 Import cost: this module imports libp2p (1.5–3 s). Import it only inside a running node.
 """
@@ -455,3 +462,18 @@ def apply_process_patches(agent: str, libp2p_log_level: int = logging.WARNING) -
     set_agent_version(agent)
     route_libp2p_logs(libp2p_log_level)
     skip_gossipsub_peer_records()
+
+
+def open_peer_record(data: bytes) -> tuple[ID, list, int]:
+    """(peer id, multiaddrs, seq) of a signed peer record envelope, verified: the signature in the
+    ``libp2p-peer-record`` domain and the signer being the peer the record names (P21).
+    ``ValueError`` for anything else."""
+    from libp2p.peer.envelope import ENVELOPE_DOMAIN, consume_envelope
+
+    try:
+        env, record = consume_envelope(bytes(data), ENVELOPE_DOMAIN)
+    except Exception as e:  # protobuf, key-type, signature and record errors alike
+        raise ValueError(f"not a valid signed peer record: {type(e).__name__}: {e}") from None
+    if ID.from_pubkey(env.public_key) != record.peer_id:
+        raise ValueError("the signed peer record names another peer than its signer")
+    return record.peer_id, list(record.addrs), int(record.seq)

@@ -12,7 +12,8 @@ for bytes held in half-received frames.
   at its length prefix (``dropped.<service>.frame-budget``), so streams that announce big frames
   and stall cannot pile up memory.
 * :func:`too_many_requests` — the protocol's own "429" answer for a rate-limited request, so an
-  honest client can back off (lightpush v3/v2, filter, store, peer exchange).
+  honest client can back off (lightpush v3/v2, filter, store, peer exchange; rendezvous:
+  E_UNAVAILABLE).
 """
 
 from __future__ import annotations
@@ -173,6 +174,10 @@ def too_many_requests(protocol: str, data: bytes) -> bytes | None:
 
         rid = _request_id(pb.StoreQueryRequest(), data)
         return pb.StoreQueryResponse(request_id=rid, status_code=429, status_desc=desc).SerializeToString()
+    if protocol == "rendezvous":
+        from statuscli.net.rendezvous import too_many_requests as rendezvous_unavailable
+
+        return rendezvous_unavailable(data)
     if protocol == "peer-exchange":
         from statuscli.pb import waku_peer_exchange_pb2 as pb
 

@@ -6,7 +6,8 @@ Rate limits are token buckets per peer and protocol, written like nwaku's ``--ra
 VOLUME per PERIOD; ``0/0s`` = no limit). Defaults follow nwaku where it has one (its "core"
 mode: lightpush 5/1s, filter 100/1s, peer exchange 5/1s; its filter service default 30/1m),
 relaxed where statuscli's own clients burst (lightpush 10/1s, store 100/10s), and high for relay
-(mesh peers forward everyone's traffic): see docs/reliability.md for the table.
+(mesh peers forward everyone's traffic); rendezvous 30/10s (a Waku node registers and asks once per
+shard every 10 s): see docs/reliability.md for the table.
 
 Cheap to import (no libp2p, no trio).
 """
@@ -17,10 +18,11 @@ import re
 from dataclasses import dataclass, field, replace
 
 from statuscli.core.errors import InvalidInput
+from statuscli.core.rendezvous import RegistryLimits
 
 _RATE = re.compile(r"^\s*(?:([a-z-]+)\s*:\s*)?(\d+)\s*/\s*(\d+)\s*(ms|s|m|h)\s*$")
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-PROTOCOLS = ("relay", "lightpush", "filter", "store", "peer-exchange")
+PROTOCOLS = ("relay", "lightpush", "filter", "store", "peer-exchange", "rendezvous")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class NodeLimits:
             "filter": RateLimit(30, 60.0),
             "store": RateLimit(100, 10.0),
             "peer-exchange": RateLimit(5, 1.0),
+            "rendezvous": RateLimit(30, 10.0),
         }
     )
     #: Bytes of filter pushes waiting for one subscriber; beyond it the subscriber is dropped.
@@ -63,6 +66,8 @@ class NodeLimits:
     ban_seconds: float = 600.0
     #: Peers whose buckets and scores are remembered (least recently seen forgotten first).
     max_tracked_peers: int = 10_000
+    #: What a rendezvous point keeps: TTL bounds, registrations per peer / namespace / in all.
+    rendezvous: RegistryLimits = field(default_factory=RegistryLimits)
 
     @classmethod
     def unlimited(cls) -> NodeLimits:

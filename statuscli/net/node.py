@@ -50,6 +50,7 @@ from statuscli.net.node_config import NodeConfig, Subscription
 from statuscli.net.node_helpers import NodeClientMixin, build_enr_for, is_enr_text
 from statuscli.net.peer_exchange import EnrCache, PeerExchangeService, enr_multiaddrs, peer_exchange
 from statuscli.net.relay import InvalidMessage, RelayMessage, WakuRelay
+from statuscli.net.rendezvous import MAX_REQUEST
 from statuscli.net.stats import Counters
 from statuscli.net.store_protocol import StoreService
 from statuscli.net.streams import serve
@@ -124,6 +125,7 @@ class WakuNode(NodeClientMixin):
             else None
         )
         self._static_peers: dict[str, str] = {}  # text -> dialable multiaddr
+        self.rendezvous_point = None  # the rendezvous service of a discovering node
         self._enr_raw = b""
         self.started_at = time.time()
         self._stack: AsyncExitStack | None = None
@@ -156,6 +158,8 @@ class WakuNode(NodeClientMixin):
         if cfg.discovers:
             px = PeerExchangeService(lambda: self._enr_raw, self.enr_cache, c)
             h.set_handler(codecs.PEER_EXCHANGE, self._serve("peer-exchange", px.handle, limit=1024, rate="peer-exchange"))
+            self.rendezvous_point = _rendezvous_point(self)
+            h.set_handler(codecs.RENDEZVOUS, self._serve("rendezvous", self.rendezvous_point.handle, limit=MAX_REQUEST, rate="rendezvous"))
 
     def _on_ban(self, peer) -> None:
         nursery = getattr(self, "_nursery", None)
@@ -175,15 +179,22 @@ class WakuNode(NodeClientMixin):
             stack.callback(nursery.cancel_scope.cancel)
             self._nursery = nursery
             self._enr_raw = build_enr_for(self)
-            self.discovery = self.peer_manager = None
-            if self.config.discv5 or self.config.enrtree:
-                from statuscli.net.node_discovery import NodeDiscovery
+            self.discovery = self.peer_manager = self.rendezvous = None
+            if self.config.discv5 or self.config.enrtree or self.config.rendezvous:
                 from statuscli.net.peer_manager import PeerManager
 
                 if self.config.relays:
                     self.peer_manager = PeerManager(self, target=self.config.target_relay_peers)
+            if self.config.discv5 or self.config.enrtree:
+                from statuscli.net.node_discovery import NodeDiscovery
+
                 self.discovery = NodeDiscovery(self)
                 await nursery.start(self.discovery.run)
+            if self.config.rendezvous:
+                from statuscli.net.node_rendezvous import NodeRendezvous
+
+                self.rendezvous = NodeRendezvous(self)
+                await nursery.start(self.rendezvous.run)
             nursery.start_soon(self._connection_events, self._events_recv)
             nursery.start_soon(self.filter_client.keepalive)
             if self.filter is not None:
@@ -375,6 +386,13 @@ class WakuNode(NodeClientMixin):
                     continue
                 except StatusCliError:
                     continue
+
+
+def _rendezvous_point(node):
+    from statuscli.core.rendezvous import Registry
+    from statuscli.net.rendezvous import RendezvousService
+
+    return RendezvousService(Registry(node.config.limits.rendezvous), node.counters, guard=node.guard)
 
 
 def _fresh_key() -> bytes:

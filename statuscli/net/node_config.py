@@ -75,6 +75,12 @@ class NodeConfig:
     discv5_interval: float = 10.0
     #: Walk only for this many seconds after start (None: always), as a mobile client would.
     discovery_period: float | None = None
+    #: Rendezvous points (multiaddrs ending in /p2p/<id>): every ``rendezvous_interval`` seconds
+    #: register under ``rs/<cluster>/<shard>`` for each of our shards (``rendezvous_ttl`` s) and
+    #: ask there for peers. See net/node_rendezvous.py.
+    rendezvous: list[str] = field(default_factory=list)
+    rendezvous_interval: float = 10.0
+    rendezvous_ttl: int = 60
     #: Per-peer rate limits, bans, byte caps of queues and frames (``statuscli.net.limits``).
     limits: NodeLimits = field(default_factory=NodeLimits)
 

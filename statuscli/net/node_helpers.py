@@ -192,6 +192,14 @@ class NodeClientMixin:
                                 "cluster_id": shards[0] if shards else None, "shards": shards[1] if shards else None})  # fmt: skip
         return out
 
+    def _rendezvous_info(self) -> dict:
+        """The point we serve (registrations held) and the points we use (``--rendezvous``)."""
+        client = getattr(self, "rendezvous", None)
+        return {
+            "point": self.rendezvous_point.stats() if self.rendezvous_point is not None else None,
+            "client": client.info() if client is not None else None,
+        }
+
     def info(self) -> dict:
         cfg = self.config
         store = None
@@ -213,6 +221,7 @@ class NodeClientMixin:
             "counters": self.counters.snapshot(),
             "drops_by_peer": self.counters.by_peer(),
             **({"discovery": self.discovery.info()} if getattr(self, "discovery", None) is not None else {}),
+            **({"rendezvous": self._rendezvous_info()} if self.rendezvous_point is not None or getattr(self, "rendezvous", None) else {}),
             "guard": {
                 **self.guard.snapshot(),
                 "frame_bytes_held": self.frame_budget.used,

@@ -2,7 +2,9 @@
 
 Rules:
 * The book holds every peer learned (ENR, source: ``bootstrap``/``discv5``/``enrtree``/
-  ``peer-exchange``/``static``/``inbound``), at most ``BOOK_SIZE`` (oldest forgotten).
+  ``peer-exchange``/``rendezvous``/``static``/``inbound``), at most ``BOOK_SIZE`` (oldest
+  forgotten). A rendezvous peer comes with addresses and no ENR: the namespace it registered
+  under (``rs/<cluster>/<shard>``, one of ours) already says it matches.
 * Each round (:meth:`tick`): when fewer than ``target`` peers are connected, dial candidates —
   records whose ENR matches our cluster, shards and needed capability (``relay`` for relaying
   nodes), not connected, not backing off — best score first. A failed dial costs one point and
@@ -38,6 +40,7 @@ SCORE_RANGE = (-10, 10)
 class PeerRecord:
     source: str
     enr: Enr | None = None
+    addrs: list[str] | None = None  # dialable, for peers learned without an ENR (rendezvous)
     score: int = 0
     failures: int = 0
     retry_at: float = 0.0
@@ -57,6 +60,14 @@ class PeerManager:
             self.book[enr.peer_id] = PeerRecord(source, enr)
         elif rec.enr is None or enr.seq >= rec.enr.seq:
             rec.enr = enr
+
+    def learn_addrs(self, peer_id: str, addrs: list[str], source: str) -> None:
+        """A peer known by its addresses only (a rendezvous peer record)."""
+        rec = self.book.get(peer_id)
+        if rec is None:
+            self.book[peer_id] = PeerRecord(source, addrs=list(addrs))
+        else:
+            rec.addrs = list(addrs)
 
     def note(self, peer_id: str, source: str) -> None:
         """A peer we did not learn from a record (static, inbound)."""
@@ -89,7 +100,7 @@ class PeerManager:
             self.learn(enr, "peer-exchange")
         candidates = [
             (pid, rec) for pid, rec in self.book.items()
-            if rec.enr is not None and pid not in connected and pid != me and rec.retry_at <= now and self.wants(rec.enr)
+            if (self.wants(rec.enr) if rec.enr is not None else bool(rec.addrs)) and pid not in connected and pid != me and rec.retry_at <= now
         ]  # fmt: skip
         candidates.sort(key=lambda item: -item[1].score)
         for pid, rec in candidates:
@@ -106,7 +117,7 @@ class PeerManager:
                 self.node.counters.inc("peers.dial-failed")
 
     async def _try(self, rec: PeerRecord) -> bool:
-        for addr in enr_multiaddrs(rec.enr):
+        for addr in self._addrs(rec):
             try:
                 await self.node.host.connect(addr, timeout=5.0)
                 self.node.counters.inc("peers.dialed")
@@ -114,6 +125,10 @@ class PeerManager:
             except StatusCliError as e:
                 log.debug("dial %s failed: %s", addr, e.message)
         return False
+
+    @staticmethod
+    def _addrs(rec: PeerRecord) -> list[str]:
+        return enr_multiaddrs(rec.enr) if rec.enr is not None else list(rec.addrs or ())
 
     async def _prune(self, connected: set[str]) -> None:
         static = {a.rsplit("/p2p/", 1)[-1] for a in self.node._static_peers.values() if "/p2p/" in a}
@@ -129,7 +144,7 @@ class PeerManager:
         out = []
         for pid, rec in self.book.items():
             out.append({"peer_id": pid, "connected": pid in connected, "source": rec.source, "score": rec.score,
-                        "failures": rec.failures, "multiaddrs": enr_multiaddrs(rec.enr) if rec.enr else []})  # fmt: skip
+                        "failures": rec.failures, "multiaddrs": self._addrs(rec)})  # fmt: skip
         for pid in connected - set(self.book):
             out.append({"peer_id": pid, "connected": True, "source": "inbound", "score": 0, "failures": 0, "multiaddrs": []})
         return sorted(out, key=lambda r: (not r["connected"], -r["score"], r["peer_id"]))

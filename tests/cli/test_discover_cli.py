@@ -1,5 +1,6 @@
-"""statuscli discover: Discovery v5 from a bootstrap record (services run in a thread on 127.0.0.1)
-and EIP-1459 trees served by dnsmasq; usage and input errors map to their exit codes."""
+"""statuscli discover: Discovery v5 from a bootstrap record (services run in a thread on 127.0.0.1),
+EIP-1459 trees served by dnsmasq, and a rendezvous point (a node in a thread, discover as a
+subprocess); usage and input errors map to their exit codes."""
 
 from __future__ import annotations
 
@@ -79,7 +80,7 @@ def test_nothing_found_is_exit_7(run_cli):
     "args, code, exit_code",
     [
         ((), "usage", 2),
-        (("--rendezvous", "/ip4/127.0.0.1/tcp/1"), "usage", 2),
+        (("--rendezvous", "/ip4/127.0.0.1/tcp/1"), "invalid-input", 3),
         (("--discv5", "enr:nonsense"), "decode-error", 3),
         (("--enrtree", "enrtree://nope@x"), "decode-error", 3),
     ],
@@ -110,3 +111,76 @@ def test_enrtree_through_dnsmasq(run_cli, tmp_path):
         assert bad.exit_code == 4 and bad.json()["error"]["code"] == "enrtree-hash-mismatch"
     finally:
         server.stop()
+
+
+class RendezvousInThread:
+    """A full node (a rendezvous point) and a relay node registered on it, under trio in a thread."""
+
+    def __enter__(self):
+        from tests.net.conftest import make_node, wait_until
+
+        ready, self.stop = threading.Event(), None
+
+        async def main():
+            async with trio.open_nursery() as nursery:
+                self.point = make_node("full")
+                await nursery.start(_enter, self.point)
+                self.node = make_node("relay", rendezvous=[self.point.multiaddrs[0]], rendezvous_interval=0.5)
+                await nursery.start(_enter, self.node)
+                await wait_until(lambda: self.point.rendezvous_point.stats()["registrations"] == 2, timeout=20)
+                self.token = trio.lowlevel.current_trio_token()
+                self.stop = nursery.cancel_scope.cancel
+                ready.set()
+
+        self.thread = threading.Thread(target=trio.run, args=(main,), daemon=True)
+        self.thread.start()
+        assert ready.wait(30)
+        return self
+
+    def __exit__(self, *exc):
+        trio.from_thread.run_sync(self.stop, trio_token=self.token)
+        self.thread.join(10)
+
+
+async def _enter(node, task_status=trio.TASK_STATUS_IGNORED):
+    async with node:
+        task_status.started()
+        await trio.sleep_forever()
+
+
+def test_rendezvous_point_as_a_subprocess(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from statuscli.core.waku.enr import decode_enr
+
+    env = {**os.environ, "STATUSCLI_HOME": str(tmp_path / "home")}
+    with RendezvousInThread() as s:
+        point = s.point.multiaddrs[0]
+        p = subprocess.run([sys.executable, "-m", "statuscli", "discover", "--rendezvous", point, "--timeout", "30"],
+                           capture_output=True, text=True, timeout=60, env=env)  # fmt: skip
+        only64 = subprocess.run([sys.executable, "-m", "statuscli", "discover", "--rendezvous", point, "--shard", "64", "--cluster", "16"],
+                                capture_output=True, text=True, timeout=60, env=env)  # fmt: skip
+        other = subprocess.run([sys.executable, "-m", "statuscli", "--json", "discover", "--rendezvous", point, "--cluster", "1", "--timeout", "5"],
+                               capture_output=True, text=True, timeout=60, env=env)  # fmt: skip
+        node_id = "0x" + decode_enr(s.node.enr).node_id.hex()
+        peer_id, addrs = s.node.peer_id, s.node.multiaddrs
+    assert p.returncode == 0, p.stderr
+    (node,) = [json.loads(line) for line in p.stdout.splitlines()]
+    assert tuple(node) == KEYS
+    assert node == {"type": "node", "enr": None, "node_id": node_id, "peer_id": peer_id, "multiaddrs": addrs, "capabilities": None,
+                    "shards": {"cluster_id": 16, "shards": [32, 64]}, "source": "rendezvous"}  # fmt: skip
+    assert "1 node(s) found (rendezvous: 1)" in p.stderr
+    assert only64.returncode == 0 and json.loads(only64.stdout)["shards"] == {"cluster_id": 16, "shards": [64]}
+    assert other.returncode == 7 and json.loads(other.stdout)["error"]["code"] == "not-found"  # nobody in rs/1/…
+
+
+def test_unreachable_rendezvous_point_is_exit_6(run_cli):
+    key = secp256k1.generate_private_key(os.urandom)
+    from libp2p.crypto.secp256k1 import create_new_key_pair
+    from libp2p.peer.id import ID
+
+    pid = ID.from_pubkey(create_new_key_pair(key).public_key)
+    r = run_cli("--json", "discover", "--rendezvous", f"/ip4/127.0.0.1/tcp/9/p2p/{pid}", "--timeout", "10")
+    assert r.exit_code == 6, r.stdout + r.stderr

@@ -420,3 +420,29 @@ def test_p20_patched_prune_reports_what_it_dropped():
     r._pending_messages[peer] = [(0.0, rpc_pb2.RPC()) for _ in range(3)]  # expired long ago
     r._prune_pending_messages(peer)
     assert drops == [(peer, 3, drops[0][2])] and drops[0][2].startswith("pending-queue")
+
+
+def test_p21_upstream_rendezvous_still_speaks_the_pre_spec_draft():
+    # If this fails, py-libp2p moved to the spec's signedPeerRecord: reconsider using its module.
+    from libp2p.discovery.rendezvous import config
+    from libp2p.discovery.rendezvous.pb import rendezvous_pb2 as upstream
+
+    field = upstream.Message.Register.DESCRIPTOR.fields_by_number[2]
+    assert config.RENDEZVOUS_PROTOCOL == "/rendezvous/1.0.0"
+    assert field.name == "peer" and field.message_type.name == "PeerInfo"
+
+
+def test_p21_upstream_consume_envelope_does_not_tie_the_record_to_its_signer():
+    from libp2p.crypto.secp256k1 import create_new_key_pair
+    from libp2p.peer.envelope import ENVELOPE_DOMAIN, consume_envelope, seal_record
+    from libp2p.peer.peer_record import PEER_RECORD_ENVELOPE_PAYLOAD_TYPE, PeerRecord
+    from multiaddr import Multiaddr
+
+    assert ENVELOPE_DOMAIN == "libp2p-peer-record" and PEER_RECORD_ENVELOPE_PAYLOAD_TYPE == b"\x03\x01"
+    signer, named = create_new_key_pair(b"\x01" * 32), create_new_key_pair(b"\x02" * 32)
+    record = PeerRecord(ID.from_pubkey(named.public_key), [Multiaddr("/ip4/127.0.0.1/tcp/1")], 1)
+    raw = seal_record(record, signer.private_key).marshal_envelope()
+    _, opened = consume_envelope(raw, ENVELOPE_DOMAIN)  # upstream accepts it: the gap P21 fills
+    assert opened.peer_id == ID.from_pubkey(named.public_key)
+    with pytest.raises(ValueError, match="another peer"):
+        compat.open_peer_record(raw)

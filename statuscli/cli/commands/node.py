@@ -23,7 +23,8 @@ Ctrl-C (SIGINT) stops it just as cleanly and exits 130.
 
 \b
 Modes: full = relay + lightpush + filter + store + peer exchange; relay = relay + peer exchange;
-       bootstrap = peer exchange and discovery only.
+       bootstrap = peer exchange and discovery only. Each of them is also a rendezvous point
+       (/rendezvous/1.0.0, as go-waku and nwaku serve it); 'node status' shows what it holds.
 """
 
 
@@ -63,7 +64,7 @@ def cli() -> None:
 @click.option("--log-file", metavar="PATH", help="Write logs here instead of stderr. [default with --detach: <node folder>/node.log]")
 @click.option("--rate-limit", "rate_limits", multiple=True, metavar="PROTOCOL:N/PERIOD",
               help="Per-peer rate limit, as nwaku's (repeatable; e.g. lightpush:10/1s, store:100/10s, filter:30/1m, 0/0s = none). "
-                   "[default: relay:20000/10s lightpush:10/1s filter:30/1m store:100/10s peer-exchange:5/1s]")
+                   "[default: relay:20000/10s lightpush:10/1s filter:30/1m store:100/10s peer-exchange:5/1s rendezvous:30/10s]")
 @click.option("--detach", is_flag=True, help="Run in the background; print the listening line and return.")
 @click.option("--discv5", is_flag=True, help="Run Discovery v5 (UDP) to find peers and be found.")
 @click.option("--bootstrap", "bootstrap", multiple=True, metavar="ENR", help="Discovery v5 bootstrap record (repeatable; implies --discv5).")
@@ -71,11 +72,13 @@ def cli() -> None:
 @click.option("--discv5-port", type=click.IntRange(0, 65535), default=9000, show_default=True, help="UDP port for Discovery v5 (0: any).")
 @click.option("--dns-server", metavar="HOST[:PORT]", help="DNS server for --enrtree. [default: the system resolver]")
 @click.option("--discovery-period", type=click.FloatRange(0), metavar="S", help="Walk the network only for the first S seconds (mobile style). [default: always]")
+@click.option("--rendezvous", "rendezvous", multiple=True, metavar="MULTIADDR",
+              help="Rendezvous point (/…/p2p/ID, repeatable): register under rs/CLUSTER/SHARD for each shard every 10 s and dial the peers found there.")  # fmt: skip
 @click.option("--role", type=click.Choice(["full", "bootstrap"]), default=None,
               help="Seed role: full (relay, store, filter, lightpush, discovery) or bootstrap (discovery and peer exchange only, relays nothing); sets --mode.")  # fmt: skip
 @pass_app
 def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_db, store_url, store_retention, retention, max_messages, data_dir, log_file,
-        rate_limits, detach, discv5, bootstrap, enrtree, discv5_port, dns_server, discovery_period, role) -> None:  # fmt: skip
+        rate_limits, detach, discv5, bootstrap, enrtree, discv5_port, dns_server, discovery_period, role, rendezvous) -> None:  # fmt: skip
     """Run a Waku v2 node (relay, lightpush, filter, store, metadata, peer exchange).
 
     \b
@@ -91,6 +94,7 @@ def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_
       statuscli node run --store-url postgresql://waku@db.internal/archive --store-retention time:604800
       statuscli node run --store-retention capacity:5000000 --store-retention size:20000
       statuscli node run --rate-limit lightpush:5/1s --rate-limit store:0/0s
+      statuscli node run --mode relay --rendezvous /ip4/10.0.0.2/tcp/60000/p2p/16Uiu2HAm…
     """
     from statuscli.app import node as appnode
 
@@ -117,6 +121,7 @@ def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_
         dns_server=dns_server,
         discovery_period=discovery_period,
         rate_limits=list(rate_limits),
+        rendezvous=list(rendezvous),
     )
     if detach:
         child = [sys.executable, "-m", "statuscli", "--home", str(app.home)]
@@ -148,6 +153,7 @@ def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_
         child += ["--discv5-port", str(discv5_port)] + [x for e in bootstrap for x in ("--bootstrap", e)]
         child += [x for u in enrtree for x in ("--enrtree", u)] + (["--dns-server", dns_server] if dns_server else [])
         child += ["--discovery-period", str(discovery_period)] if discovery_period is not None else []
+        child += [x for p in rendezvous for x in ("--rendezvous", p)]
         from statuscli.app.node_start import run_detached
 
         record = run_detached(child, appnode.node_dir(app.home, data_dir), opts)
