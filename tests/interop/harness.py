@@ -28,6 +28,7 @@ JS_ROOT = Path(__file__).parent / "js"
 LIGHT = JS_ROOT / "light"
 RELAY = JS_ROOT / "relay"
 DISCV5 = JS_ROOT / "discv5"
+RENDEZVOUS = JS_ROOT / "rendezvous"
 POLYFILL = JS_ROOT / "node20-polyfill.mjs"
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,6 +37,7 @@ PINNED = {
     LIGHT: [("@waku/sdk", "0.0.36"), ("@waku/message-encryption", "0.0.38"), ("@waku/message-hash", "0.1.19")],
     RELAY: [("@waku/sdk", "0.0.27"), ("@waku/relay", "0.0.14")],
     DISCV5: [("@chainsafe/discv5", "11.0.0"), ("@chainsafe/enr", "5.0.0")],
+    RENDEZVOUS: [("@canvas-js/libp2p-rendezvous", "0.5.2"), ("@libp2p/peer-record", "8.0.35")],
 }
 
 CLUSTER = 16
