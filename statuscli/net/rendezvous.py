@@ -40,6 +40,11 @@ PEERS_PER_REQUEST = 12
 M = pb.Message
 
 
+def _text(value) -> str | None:
+    """A proto2 ``string`` field as text: python-protobuf hands invalid UTF-8 over as bytes."""
+    return value if isinstance(value, str) else None
+
+
 @dataclass(frozen=True, slots=True)
 class FoundPeer:
     """A peer a rendezvous point returned: from its verified signed peer record."""
@@ -93,7 +98,8 @@ class RendezvousService:
         if msg.type == M.DISCOVER:
             return self._discover(peer, msg.discover).SerializeToString()
         if msg.type == M.UNREGISTER and msg.HasField("unregister"):
-            if self.registry.unregister(str(peer), msg.unregister.ns):
+            ns = _text(msg.unregister.ns)
+            if ns is not None and self.registry.unregister(str(peer), ns):
                 self.counters.inc("rendezvous.unregistered")
             return None
         return self._bad(peer, "unexpected-type", f"message type {msg.type} without its body")
@@ -115,7 +121,8 @@ class RendezvousService:
         return register_response(outcome.status, outcome.text, outcome.ttl)
 
     def _check_register(self, peer, reg) -> rz.Outcome:
-        if not rz.valid_namespace(reg.ns):
+        ns = _text(reg.ns)
+        if ns is None or not rz.valid_namespace(ns):
             return rz.Outcome(rz.E_INVALID_NAMESPACE, f"a namespace has 1 to {rz.MAX_NAMESPACE_BYTES} bytes")
         raw = reg.signedPeerRecord
         if len(raw) > self.registry.limits.max_record_bytes:
@@ -129,10 +136,12 @@ class RendezvousService:
         if not addrs:
             return rz.Outcome(rz.E_INVALID_SIGNED_PEER_RECORD, "the peer record has no address")
         ttl = reg.ttl if reg.HasField("ttl") else None
-        return self.registry.register(pid, reg.ns, raw, ttl, self.clock())
+        return self.registry.register(pid, ns, raw, ttl, self.clock())
 
     def _discover(self, peer, disc) -> pb.Message:
         ns = disc.ns if disc.HasField("ns") and disc.ns else None
+        if isinstance(ns, bytes):  # invalid UTF-8
+            ns = ""  # refused by the registry as an invalid namespace
         page = self.registry.discover(ns, disc.limit if disc.HasField("limit") else None, disc.cookie or None, self.clock())
         if page.status != rz.OK:
             name = rz.STATUS_NAMES.get(page.status, str(page.status))
@@ -213,6 +222,10 @@ async def discover(host, point, namespace: str | None, *, limit: int = PEERS_PER
         raise _refused("discover request", point, d.status, d.statusText)
     found = []
     for reg in d.registrations:
+        if _text(reg.ns) is None:
+            if counters is not None:
+                counters.drop("rendezvous.bad-record", "rendezvous point %s returned a namespace that is not UTF-8", point)
+            continue
         try:
             pid, addrs, seq = open_record(reg.signedPeerRecord)
         except ValueError as e:

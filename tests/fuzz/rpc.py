@@ -30,6 +30,7 @@ RPC_PROTOCOLS = {
     "rpc-filter": codecs.FILTER_SUBSCRIBE,
     "rpc-metadata": codecs.METADATA,
     "rpc-peer-exchange": codecs.PEER_EXCHANGE,
+    "rpc-rendezvous": codecs.RENDEZVOUS,
 }
 
 
@@ -57,7 +58,23 @@ def rpc_seeds(name: str) -> list[bytes]:
         return [metadata.encode(16, [32, 64])]
     if name == "rpc-peer-exchange":
         return [waku_peer_exchange_pb2.PeerExchangeRPC(query=waku_peer_exchange_pb2.PeerExchangeQuery(num_peers=5)).SerializeToString()]
+    if name == "rpc-rendezvous":
+        return _rendezvous_seeds()
     raise KeyError(name)
+
+
+def _rendezvous_seeds() -> list[bytes]:
+    from libp2p.crypto.secp256k1 import create_new_key_pair
+
+    from statuscli.net.rendezvous import pb, seal_peer_record
+
+    M = pb.Message
+    record = seal_peer_record(create_new_key_pair(b"\x31" * 32).private_key, ["/ip4/127.0.0.1/tcp/60000"], 7)
+    return [
+        M(type=M.REGISTER, register=M.Register(ns="rs/16/32", signedPeerRecord=record, ttl=60)).SerializeToString(),
+        M(type=M.DISCOVER, discover=M.Discover(ns="rs/16/32", limit=12, cookie=b"\x01" + bytes(8) + b"rs/16/32")).SerializeToString(),
+        M(type=M.UNREGISTER, unregister=M.Unregister(ns="rs/16/32")).SerializeToString(),
+    ]
 
 
 class _Conn:

@@ -22,7 +22,7 @@ def test_list_names_every_decoder_and_node_target():
     assert r.returncode == 0, r.stderr
     names = r.stdout.split()
     assert set(TARGETS) <= set(names)
-    assert {"rpc-store", "rpc-lightpush", "rpc-filter", "rpc-metadata", "rpc-peer-exchange", "control-json"} <= set(names)
+    assert {"rpc-store", "rpc-lightpush", "rpc-filter", "rpc-metadata", "rpc-peer-exchange", "rpc-rendezvous", "control-json"} <= set(names)
 
 
 def test_mutation_engine_runs_a_decoder_and_a_node_target():

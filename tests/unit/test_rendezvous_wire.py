@@ -158,3 +158,23 @@ def test_a_discover_answer_built_by_hand_is_read_and_bad_records_skipped():
         rdv.request = orig
     assert [(f.seq, f.namespace, f.ttl) for f in found] == [(7, "rs/16/32", 50)] and cookie == b"ck"
     assert counters.get("dropped.rendezvous.bad-record") == 1
+
+
+def test_a_namespace_that_is_not_utf8_is_refused_not_a_crash():
+    # python-protobuf hands a proto2 string of invalid UTF-8 over as bytes (found by the fuzzer)
+    from statuscli.net.stats import Counters
+
+    counters = Counters()
+    point = rdv.RendezvousService(rz.Registry(), counters, clock=lambda: 0.0)
+    bad = b"rs/\xff\xfe"
+
+    async def ask():
+        reg = await point.handle("peer", vi(1, 0) + ld(2, ld(1, bad) + ld(2, b"R") + vi(3, 60)))
+        disc = await point.handle("peer", vi(1, 3) + ld(5, ld(1, bad)))
+        unreg = await point.handle("peer", vi(1, 2) + ld(4, ld(1, bad)))
+        return reg, disc, unreg
+
+    reg, disc, unreg = trio.run(ask)
+    assert fields(fields(reg)[1][2])[0] == (1, 0, rz.E_INVALID_NAMESPACE)
+    assert fields(fields(disc)[1][2])[0] == (3, 0, rz.E_INVALID_NAMESPACE)
+    assert unreg is None and counters.get("dropped.rendezvous.invalid-namespace") == 2
