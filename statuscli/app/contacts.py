@@ -22,7 +22,8 @@ message (no node, or a silent decline):
 ENS names (``add``/``verify`` given an :class:`statuscli.app.ens.EnsSource`): a PEER that looks like
 ``NAME.eth`` and is not already a contact name is resolved to its chat key through the registry;
 ``add`` then names the contact after it (unless ``--name`` says otherwise), and ``verify`` checks a
-name a peer claims (``ens_name``): it must resolve to the peer's key, else IdentityMismatch.
+name a peer claims (``ens_name``, or else ``claimed_ens_name``: what their chat messages
+(``on_ens_claim``) or ContactUpdate claimed): it must resolve to the peer's key, else IdentityMismatch.
 """
 
 from __future__ import annotations
@@ -140,12 +141,16 @@ def verify(account, peer: str, *, alias: str | None = None, emoji_hash: str | No
     """The identity formats of PEER side by side; with ``alias``/``emoji_hash`` (what the person
     told us out of band) or ``ens_name`` (a name they claim) also whether each belongs to PEER's
     key — a mismatch is IdentityMismatch (exit 4). ``ens_name`` in the result is a name checked
-    against the chain now (PEER given as NAME.eth, or ``ens_name``), else null."""
+    against the chain now (PEER given as NAME.eth, ``ens_name``, or — with an Ethereum node to ask —
+    the name PEER's messages claimed, ``claimed_ens_name``), else null."""
     from statuscli.app.ens import EnsSource
     from statuscli.core.errors import IdentityMismatch
 
     key, record = _peer_or_ens(account, peer, ens_source)
     out = describe(account, key)
+    claimed = out["claimed_ens_name"]  # from their messages or their ContactUpdate (describe)
+    if ens_name is None and claimed is not None and ens_source is not None and ens_source.rpc_url:
+        ens_name = claimed  # what their messages claimed, checked now that a node can answer
     checks = {}
     ens_problem = ""
     if ens_name is not None:
@@ -250,3 +255,21 @@ def default_request_id(key: bytes) -> str:
     """status-go's id for a request known only from a ContactUpdate: ``0x`` + hex(key) + ``20``
     (``messenger_contacts.go:defaultContactRequestID``)."""
     return "0x" + key.hex() + "20"
+
+
+def on_ens_claim(conn, key: bytes, claim: str, clock: int, now_ms: int) -> str | None:
+    """The ENS name a received ChatMessage claims for its author (status-go's verifier records such a
+    claim to check it later): kept as ``claimed_ens_name`` of a person we already keep state for,
+    unless a newer message or ContactUpdate set it; the normalised name, or None if not a name."""
+    from statuscli.core.ens import looks_like_ens_name, normalize
+    from statuscli.core.errors import InvalidEnsName
+
+    require_transaction(conn)
+    if not claim or not looks_like_ens_name(claim):
+        return None
+    try:
+        name = normalize(claim)
+    except InvalidEnsName:
+        return None
+    state_store.set_ens_claim(conn, key, name, clock, now_ms)
+    return name

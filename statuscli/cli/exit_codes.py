@@ -47,7 +47,8 @@ EXIT_CODES: dict[str, dict[int, str]] = {
     "node stop": {6: "no node running for this home"},
     "node peers": {6: "no node running for this home"},
     "node probe": {3: "bad address", 6: "peer unreachable"},
-    "send": {3: "bad peer text, empty message, unreadable file, bad wallet command field (address, value, hash, signature)",
+    "send": {3: "bad peer text, empty message, unreadable file, bad wallet command field (address, value, hash, signature), "
+                "an --ens-name that is not NAME.eth",
              5: "keystore", 6: "no node reachable or refused",
              7: "unknown contact or group"},
     "react": {3: "not a message id, unknown reaction", 5: "keystore", 6: "no node reachable or refused",

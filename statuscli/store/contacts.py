@@ -14,6 +14,9 @@ One row per public key (uncompressed, 65 bytes) in ``contact_state``; names stay
     remote_clock
     update_clock   the clock of their newest ContactUpdate; ``display_name`` and ``claimed_ens_name``
                    come from it (what they say, not verified)
+    ens_claim_clock  the clock of the newest chat message that claimed an ENS name (``ens_name``);
+                   it sets ``claimed_ens_name`` when newer than both clocks (status-go's verifier
+                   records claims from ChatMessage and ContactUpdate alike)
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ ALTER TABLE contact_state ADD COLUMN remote_clock INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE contact_state ADD COLUMN update_clock INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE contact_state ADD COLUMN display_name TEXT;
 ALTER TABLE contact_state ADD COLUMN claimed_ens_name TEXT
+"""
+
+ENS_CLAIM_CLOCK_SCHEMA = """
+ALTER TABLE contact_state ADD COLUMN ens_claim_clock INTEGER NOT NULL DEFAULT 0
 """
 
 _COLUMNS = ("added_by_us", "added_us", "blocked", "request", "request_id", "dropped", "local_clock", "remote_clock", "update_clock",
@@ -119,3 +126,10 @@ def all_states(conn: sqlite3.Connection) -> list[ContactState]:
 
 def forget(conn: sqlite3.Connection, key: bytes) -> None:
     conn.execute("DELETE FROM contact_state WHERE public_key = ?", (key,))
+
+
+def set_ens_claim(conn: sqlite3.Connection, key: bytes, name: str, clock: int, now_ms: int) -> None:
+    """``name`` becomes the claimed ENS name of ``key`` if a row exists and no newer chat message
+    or ContactUpdate set one (strangers get no row from a claim alone)."""
+    conn.execute("UPDATE contact_state SET claimed_ens_name = ?, ens_claim_clock = ?, updated_ms = ? "
+                 "WHERE public_key = ? AND ? >= ens_claim_clock AND ? > update_clock", (name, clock, now_ms, key, clock, clock))  # fmt: skip

@@ -34,4 +34,5 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("mvds-rows-v1", mvds_state.ROWS_SCHEMA),
     ("contacts-state-v1", contacts.SCHEMA),
     ("contacts-state-clocks-v1", contacts.CLOCKS_SCHEMA),
+    ("contacts-ens-claim-clock-v1", contacts.ENS_CLAIM_CLOCK_SCHEMA),
 )

@@ -148,3 +148,42 @@ def test_the_fixture_speaks_the_artifacts_abi(chain):
 
     assert ens.RESOLVER_SELECTOR == abi_selector(chain._reg, "resolver")
     assert ens.PUBKEY_SELECTOR == abi_selector(chain._res, "pubkey")
+
+
+# --- names claimed in chat messages (ChatMessage.ens_name), checked by the receiver ----------------
+@pytest.fixture
+def people(tmp_path, chain):
+    """alice (owns alice.eth on the chain), mallory and bob, as in-process messengers."""
+    from tests.unit.test_messaging import Clock, Party, make_account
+
+    clock = Clock()
+    parties = {n: Party(make_account(tmp_path / n, n, bytes([i + 40]) * 16), clock) for i, n in enumerate(("alice", "mallory", "bob"))}
+    chain.register("claimer.eth", parties["alice"].key)
+    return parties
+
+
+def _claim(sender, receiver, name: str) -> dict:
+    """A contact request claiming ``name`` (the receiver keeps contact state, hence the claim)."""
+    from statuscli.app.messaging.content import Content
+
+    sent = sender.m.send_direct(receiver.key, Content(text="hello, add me", ens_name=name, contact_request=True))
+    (msg,) = [e for e in receiver.take(sent.envelopes) if e["type"] == "contact_request"]
+    return msg
+
+
+def test_a_claimed_name_is_checked_by_verify(people, run_cli, chain, tmp_path):
+    alice, mallory, bob = people["alice"], people["mallory"], people["bob"]
+    assert _claim(alice, bob, "claimer.eth")["claimed_ens_name"] == "claimer.eth"
+    assert _claim(mallory, bob, "claimer.eth")["claimed_ens_name"] == "claimer.eth"  # a lie, as sent
+    env = {"STATUSCLI_PASSWORD": "pw", "STATUSCLI_ETH_RPC": chain.rpc, "STATUSCLI_ENS_REGISTRY": chain.registry}
+    home = ("--home", str(tmp_path / "bob"), "--account", "bob")
+    ok = run_cli(*home, "--json", "contacts", "verify", "0x" + alice.key.hex(), env=env)
+    assert ok.exit_code == 0, ok.stderr
+    assert ok.json()["claimed_ens_name"] == "claimer.eth" and ok.json()["ens_name"] == "claimer.eth"
+    assert ok.json()["checks"] == {"ens_name": True}
+    liar = run_cli(*home, "--json", "contacts", "verify", "0x" + mallory.key.hex(), env=env)
+    assert liar.exit_code == 4
+    assert liar.json()["error"]["code"] == "identity-mismatch" and "claimer.eth resolves to another key" in liar.json()["error"]["message"]
+    # without a node the claim is shown, not checked, and nothing fails
+    offline = run_cli(*home, "--json", "contacts", "verify", "0x" + mallory.key.hex(), env={"STATUSCLI_PASSWORD": "pw"})
+    assert offline.exit_code == 0 and offline.json()["claimed_ens_name"] == "claimer.eth" and offline.json()["ens_name"] is None

@@ -1,6 +1,6 @@
 """What a user sends, turned into the application payload (ChatMessage) and its signed wrapper.
 
-    Content(text=…, sticker=…, emoji=…, image=…, audio=…, response_to=…, contact_request=…)
+    Content(text=…, sticker=…, emoji=…, image=…, audio=…, response_to=…, contact_request=…, ens_name=…)
     chat_message(content, chat_id=…, message_type=…, clock=…, timestamp=…) -> ChatMessage bytes
     wrap(payload, amm_type, private_key, public_key) -> (wrapper bytes, message id)
 
@@ -33,6 +33,7 @@ class Content:
     audio: tuple[bytes, int] | None = None  # (payload, duration ms)
     response_to: str = ""  # 0x… message id
     contact_request: bool = False
+    ens_name: str = ""  # the ENS name we claim (ChatMessage.ens_name); receivers check it on the chain
 
     def check(self) -> None:
         kinds = sum(x for x in (self.sticker is not None, self.image is not None, self.audio is not None, self.emoji))
@@ -52,6 +53,12 @@ class Content:
             raise InvalidInput("unsupported audio (AAC or AMR expected)")
         if self.response_to and not _is_message_id(self.response_to):
             raise InvalidInput(f"--reply-to takes a message id (0x + 64 hex digits), not {self.response_to!r}")
+        if self.ens_name:
+            from statuscli.core.ens import looks_like_ens_name, normalize
+
+            normalize(self.ens_name)
+            if not looks_like_ens_name(self.ens_name):
+                raise InvalidInput(f"--ens-name takes a name ending in .eth, not {self.ens_name!r}")
 
     @property
     def kind(self) -> str:
@@ -92,9 +99,15 @@ def chat_message(content: Content, *, chat_id: str, message_type: int, clock: in
     msg = chat_payload.build(
         chat_id=chat_id, clock=clock, timestamp=timestamp, text=text, message_type=message_type, content_type=ct,
         response_to=normalise_id(content.response_to) if content.response_to else "",
-        sticker=content.sticker, image=content.image, audio=content.audio,
+        ens_name=_ens_name(content.ens_name), sticker=content.sticker, image=content.image, audio=content.audio,
     )  # fmt: skip
     return chat_payload.encode(msg)
+
+
+def _ens_name(name: str) -> str:
+    from statuscli.core.ens import normalize
+
+    return normalize(name) if name else ""
 
 
 def wrap(payload: bytes, amm_type: int, private_key: bytes, public_key: bytes) -> tuple[bytes, bytes]:

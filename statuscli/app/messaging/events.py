@@ -91,7 +91,7 @@ class Message:
     text: str
     layers: tuple[str, ...]
     envelope: EnvelopeRef | None
-    extra: tuple[tuple[str, object], ...] = ()  # response_to, sticker, image, audio — in that order
+    extra: tuple[tuple[str, object], ...] = ()  # response_to, claimed_ens_name, sticker, image, audio — in that order
 
     def to_json(self) -> dict:
         d = {"type": self.type, "id": self.id, "chat": self.chat, "from": self.sender, "from_compressed": self.sender_compressed,

@@ -365,6 +365,8 @@ class _Apply:
                 contacts.on_propagated(self.conn, author, propagated_of(c.message.contact_request_propagated_state), self.now)
             if kind == "contact_request":
                 contacts.on_contact_request(self.conn, author, ev.hx(app.id), c.clock, self.now)
+        if c.message.ens_name and secp256k1.decompress(app.signer) != self.account.chat_public_key:  # not our own devices'
+            contacts.on_ens_claim(self.conn, secp256k1.decompress(app.signer), c.message.ens_name, c.clock, self.now)
         return [_message_event(kind, app, chat, c.message, tuple(layers), self.env)]
 
     def _accepted(self, rest: tuple, app: L.AppLayer, layers: list[str]) -> list:
@@ -428,6 +430,8 @@ def _message_event(kind: str, app: L.AppLayer, chat: dict, cm, layers: tuple[str
     extra: list[tuple[str, object]] = []
     if cm.response_to:
         extra.append(("response_to", cm.response_to))
+    if cm.ens_name:
+        extra.append(("claimed_ens_name", cm.ens_name))  # as sent: 'contacts verify' checks it on the chain
     which = cm.WhichOneof("payload")
     if which == "sticker":
         extra.append(("sticker", {"hash": cm.sticker.hash, "pack": cm.sticker.pack}))

@@ -190,7 +190,9 @@ def verify(app: AppContext, peer: str, alias: str | None, emoji_hash: str | None
 
     Compare these with what the person sees in their own app (out of band: in person, on a call).
     An ENS name is checked on the chain (--eth-rpc), as status-go verifies a claimed name: the name's
-    pubkey record must be PEER's key. `ens_name` is the name checked now, else null.
+    pubkey record must be PEER's key. The name is --ens, or else the one PEER's messages claimed
+    (shown as claimed_ens_name; checked when an Ethereum node is configured). `ens_name` is the name
+    checked now, else null.
 
     \b
     Examples:
@@ -206,5 +208,7 @@ def verify(app: AppContext, peer: str, alias: str | None, emoji_hash: str | None
     text = _card(c) + f"\ncolour hash: {c['color_hash']}"
     if c["ens_name"]:
         text += f"\nens name:    {c['ens_name']} (resolves to this key)"
+    elif c["claimed_ens_name"]:
+        text += f"\nens name:    {c['claimed_ens_name']} (claimed, not checked: no --eth-rpc)"
     text += "".join(f"\n{k}:{' ' * (11 - len(k))} matches" for k, ok in c["checks"].items() if ok)
     emit(app, c, text=text)

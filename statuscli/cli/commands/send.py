@@ -22,7 +22,7 @@ were (the envelopes use the keys the next real message will use: do not publish 
 """
 
 
-def _content(message: str | None, sticker, emoji, image, audio, duration, reply_to, contact_request):
+def _content(message: str | None, sticker, emoji, image, audio, duration, reply_to, contact_request, ens_name=""):
     from statuscli.app.messaging.content import Content
     from statuscli.cli.inputs import read_source, text_arg
     from statuscli.core.errors import InvalidInput
@@ -38,7 +38,8 @@ def _content(message: str | None, sticker, emoji, image, audio, duration, reply_
             raise InvalidInput(f"--sticker takes HASH[:PACK], not {sticker!r}") from None
     img = read_source(image) if image else None
     aud = (read_source(audio), duration) if audio else None
-    c = Content(text=text, sticker=st, emoji=emoji, image=img, audio=aud, response_to=reply_to or "", contact_request=contact_request)
+    c = Content(text=text, sticker=st, emoji=emoji, image=img, audio=aud, response_to=reply_to or "", contact_request=contact_request,
+                ens_name=ens_name or "")  # fmt: skip
     c.check()
     return c
 
@@ -64,6 +65,8 @@ def _content(message: str | None, sticker, emoji, image, audio, duration, reply_
 @click.option("--value", "wei", metavar="WEI", help="With --request-transaction: the amount in wei (a whole number).")
 @click.option("--token", metavar="CONTRACT", help="With --request-transaction: the token's contract address (default: ETH).")
 @click.option("--signature", metavar="HEX", help="With --transaction-sent: the transaction's signature, as the wallet made it.")
+@click.option("--ens-name", metavar="NAME.eth", envvar="STATUSCLI_ENS_NAME", show_envvar=True,
+              help="Claim this ENS name as ours in the message (ChatMessage.ens_name); receivers check it on the chain.")
 @click.option("--each-line", is_flag=True, help="Send every non-empty line of MESSAGE (or stdin) as its own message; one id per line.")
 @click.option("--dry-run", is_flag=True, help="Print the WakuMessage(s) instead of publishing them.")
 @transport_options
@@ -71,7 +74,7 @@ def _content(message: str | None, sticker, emoji, image, audio, duration, reply_
 @click.option("--seed", metavar="HEX", default=None, help=SEED_HELP)
 @pass_app
 def cli(app: AppContext, target, message, channel, group, sticker, emoji, image, audio, duration, reply_to, contact_request,
-        accept, tx_request, tx_sent, wei, token, signature, each_line, dry_run, node, relay, now_ms, seed) -> None:  # fmt: skip
+        accept, tx_request, tx_sent, wei, token, signature, ens_name, each_line, dry_run, node, relay, now_ms, seed) -> None:  # fmt: skip
     """Send MESSAGE (or stdin) to PEER, a public channel or a private group; print the message id.
 
     PEER is 0x04…, zQ3… or a contact name. 1:1 messages go through MVDS (retransmitted until
@@ -96,6 +99,7 @@ def cli(app: AppContext, target, message, channel, group, sticker, emoji, image,
       statuscli send bob --request-transaction 0x8ba1f109551bD432803012645Ac136ddd64DBA72 --value 1000000000000000000
       statuscli send alice --transaction-sent 0x5c50…(64 hex) --signature 0x1b2f… --reply-to 0x9e3a…
       statuscli send bob "hi" --dry-run | statuscli --account bob envelope inspect -
+      statuscli send bob "hi" --ens-name alice.eth --dry-run
       statuscli send bob "hi" --node /ip4/127.0.0.1/tcp/60000/p2p/16Uiu2HAm…
       seq 1 100 | statuscli send bob --each-line -
     """
@@ -149,11 +153,12 @@ def cli(app: AppContext, target, message, channel, group, sticker, emoji, image,
 
             if sticker or image or audio or emoji:
                 raise UsageError("--each-line sends text lines only")
-            contents = [_content(line, None, False, None, None, 0, reply_to, contact_request) for line in text_arg(message).splitlines() if line.strip()]
+            contents = [_content(line, None, False, None, None, 0, reply_to, contact_request, ens_name)
+                        for line in text_arg(message).splitlines() if line.strip()]  # fmt: skip
             if not contents:
                 raise UsageError("--each-line: no lines to send")
         else:
-            contents = [_content(message, sticker, emoji, image, audio, duration, reply_to, contact_request)]
+            contents = [_content(message, sticker, emoji, image, audio, duration, reply_to, contact_request, ens_name)]
         make = (lambda c: sending.Outgoing.public(channel, c)) if channel else \
             (lambda c: sending.Outgoing.group(group_id, c)) if group_id else (lambda c: sending.Outgoing.direct(peer, c))  # fmt: skip
         outgoing = [make(c) for c in contents]
