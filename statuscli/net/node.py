@@ -50,7 +50,7 @@ from statuscli.net.node_config import NodeConfig, Subscription
 from statuscli.net.node_helpers import NodeClientMixin, build_enr_for, is_enr_text
 from statuscli.net.peer_exchange import EnrCache, PeerExchangeService, enr_multiaddrs, peer_exchange
 from statuscli.net.relay import InvalidMessage, RelayMessage, WakuRelay
-from statuscli.net.rendezvous import MAX_REQUEST
+from statuscli.net.rendezvous import MAX_REQUEST, MESSAGES_PER_STREAM
 from statuscli.net.stats import Counters
 from statuscli.net.store_protocol import StoreService
 from statuscli.net.streams import serve
@@ -132,9 +132,9 @@ class WakuNode(NodeClientMixin):
         self._mount()
 
     # -- wiring ----------------------------------------------------------------------------
-    def _serve(self, name: str, fn, *, limit: int | None = None, rate: str | None = None):
+    def _serve(self, name: str, fn, *, limit: int | None = None, rate: str | None = None, per_stream: int = 1):
         kw = {"limit": limit} if limit is not None else {}
-        return serve(name, fn, self.counters, guard=self.guard, budget=self.frame_budget, rate=rate, **kw)
+        return serve(name, fn, self.counters, guard=self.guard, budget=self.frame_budget, rate=rate, per_stream=per_stream, **kw)
 
     def _mount(self) -> None:
         cfg, h, c = self.config, self.host, self.counters
@@ -159,7 +159,8 @@ class WakuNode(NodeClientMixin):
             px = PeerExchangeService(lambda: self._enr_raw, self.enr_cache, c)
             h.set_handler(codecs.PEER_EXCHANGE, self._serve("peer-exchange", px.handle, limit=1024, rate="peer-exchange"))
             self.rendezvous_point = _rendezvous_point(self)
-            h.set_handler(codecs.RENDEZVOUS, self._serve("rendezvous", self.rendezvous_point.handle, limit=MAX_REQUEST, rate="rendezvous"))
+            h.set_handler(codecs.RENDEZVOUS, self._serve("rendezvous", self.rendezvous_point.handle, limit=MAX_REQUEST, rate="rendezvous",
+                                                              per_stream=MESSAGES_PER_STREAM))
 
     def _on_ban(self, peer) -> None:
         nursery = getattr(self, "_nursery", None)

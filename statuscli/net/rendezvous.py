@@ -1,7 +1,9 @@
 """libp2p rendezvous on ``/rendezvous/1.0.0``: the point's service and the client's requests.
 
-Wire (libp2p specs, rendezvous/README.md; go-waku and nwaku ≤ v0.37 speak it): one
-uvarint-length-prefixed ``Message`` per stream each way (``statuscli/pb/rendezvous_pb2``);
+Wire (libp2p specs, rendezvous/README.md; go-waku and nwaku ≤ v0.37 speak it): uvarint-length-
+prefixed ``Message`` frames (``statuscli/pb/rendezvous_pb2``), one answer per request; our client
+sends one request per stream (as go-waku and nwaku do), the point reads up to
+:data:`MESSAGES_PER_STREAM` from one stream (as go-libp2p-rendezvous's server does);
 REGISTER carries the registering peer's signed peer record (an RFC 0002 envelope in the
 ``libp2p-peer-record`` domain, payload type 0x0301, sealed and checked with py-libp2p's
 ``libp2p.peer.envelope``); UNREGISTER gets no answer. py-libp2p's own ``libp2p.discovery.rendezvous``
@@ -35,6 +37,9 @@ from statuscli.pb import rendezvous_pb2 as pb
 log = logging.getLogger("statuscli.net.rendezvous")
 
 MAX_REQUEST = 4096
+#: Requests one stream may carry (the spec allows several; go-libp2p-rendezvous's server reads
+#: until EOF, nim-libp2p's answers one; canvas's and py-libp2p's clients send several).
+MESSAGES_PER_STREAM = 32
 #: Peers asked for per namespace (nwaku's PeersRequestedCount).
 PEERS_PER_REQUEST = 12
 M = pb.Message
@@ -135,7 +140,7 @@ class RendezvousService:
             return rz.Outcome(rz.E_NOT_AUTHORIZED, "a peer registers only itself")
         if not addrs:
             return rz.Outcome(rz.E_INVALID_SIGNED_PEER_RECORD, "the peer record has no address")
-        ttl = reg.ttl if reg.HasField("ttl") else None
+        ttl = reg.ttl if reg.HasField("ttl") and reg.ttl > 0 else None  # 0: unset, as go-libp2p-rendezvous reads it
         return self.registry.register(pid, ns, raw, ttl, self.clock())
 
     def _discover(self, peer, disc) -> pb.Message:

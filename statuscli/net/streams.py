@@ -176,7 +176,7 @@ async def send_only(host, peer_id: ID, protocol: str, payload: bytes, *, timeout
 SERVE_TIMEOUT = 15.0
 
 
-def serve(name: str, fn, counters, *, limit: int = MAX_FRAME, guard=None, budget=None, rate: str | None = None):
+def serve(name: str, fn, counters, *, limit: int = MAX_FRAME, guard=None, budget=None, rate: str | None = None, per_stream: int = 1):
     """A stream handler for a req/resp protocol: read one frame, ``await fn(peer_id, data)``,
     write its reply (if not ``None``) and half-close. Broken input is counted and logged; the
     handler never raises into py-libp2p.
@@ -185,7 +185,12 @@ def serve(name: str, fn, counters, *, limit: int = MAX_FRAME, guard=None, budget
     with ``rate`` each request takes a token of that protocol's per-peer bucket (over the limit:
     the protocol's own 429 answer); bad frames lower the peer's score. ``budget`` (a
     :class:`~statuscli.net.guard.FrameBudget`): the frame's bytes are reserved per connection and
-    in all before its body is read, and released when the request is done."""
+    in all before its body is read, and released when the request is done.
+
+    ``per_stream`` > 1 (rendezvous, whose spec lets a client send several messages on one stream,
+    as go-libp2p-rendezvous's server and the canvas/py-libp2p clients do): after each reply the
+    next frame is read from the same stream, up to ``per_stream`` requests, each under the same
+    timeout, rate limit and budget; the stream is closed at the client's EOF or after the last."""
     from statuscli.net.guard import too_many_requests
 
     async def handler(stream) -> None:
@@ -195,8 +200,8 @@ def serve(name: str, fn, counters, *, limit: int = MAX_FRAME, guard=None, budget
             counters.drop(f"guard.banned-stream.{name}", "%s stream from banned peer %s", name, peer, level=logging.DEBUG)
             await reset_quietly(stream)
             return
-        held = [0]
         conn = stream.muxed_conn
+        held = [0]
 
         def reserve(n: int) -> bool:
             if budget is None:
@@ -207,23 +212,52 @@ def serve(name: str, fn, counters, *, limit: int = MAX_FRAME, guard=None, budget
             return False
 
         try:
-            with trio.fail_after(SERVE_TIMEOUT):
-                data = await read_frame(stream, limit, allow_eof=True, reserve=reserve)
-                if data is None:
-                    # opened and closed without a byte (js-waku pre-opens streams it may not
-                    # use): nothing was sent, so nothing is dropped
-                    counters.inc(f"{name}.unused-streams")
-                    log.debug("%s stream from %s closed unused", name, peer)
-                    await close_quietly(stream)
-                    return
-                if guard is not None and rate is not None and not guard.allow(peer, rate):
-                    reply = too_many_requests(name, data)
-                else:
-                    reply = await fn(peer, data)
-                if reply is None:
-                    await close_quietly(stream)
-                else:
-                    await reply_and_close(stream, reply)
+            for i in range(per_stream):
+                try:
+                    deadline = trio.current_time() + SERVE_TIMEOUT  # the first request: reading and answering
+                    if i == 0:
+                        with trio.fail_at(deadline):
+                            data = await read_frame(stream, limit, allow_eof=True, reserve=reserve)
+                        if data is None:
+                            # opened and closed without a byte (js-waku pre-opens streams it may
+                            # not use): nothing was sent, so nothing is dropped
+                            counters.inc(f"{name}.unused-streams")
+                            log.debug("%s stream from %s closed unused", name, peer)
+                            await close_quietly(stream)
+                            return
+                    else:
+                        data = None
+                        with trio.move_on_after(SERVE_TIMEOUT):
+                            try:
+                                data = await read_frame(stream, limit, allow_eof=True, reserve=reserve)
+                            except StreamClosedEarly:
+                                pass
+                        if data is None:
+                            # after a complete exchange, a client that closes, resets (as
+                            # go-libp2p-rendezvous does) or goes quiet ended the conversation
+                            counters.inc(f"{name}.streams-ended-after-reply")
+                            await close_quietly(stream)  # not a reset: it would discard our last reply
+                            return
+                        counters.inc(f"{name}.requests")
+                        deadline = trio.current_time() + SERVE_TIMEOUT
+                    with trio.fail_at(deadline):
+                        if guard is not None and rate is not None and not guard.allow(peer, rate):
+                            reply = too_many_requests(name, data)
+                        else:
+                            reply = await fn(peer, data)
+                        if per_stream == 1:
+                            if reply is None:
+                                await close_quietly(stream)
+                            else:
+                                await reply_and_close(stream, reply)
+                            return
+                        if reply is not None:
+                            await stream.write(frame(reply))
+                finally:
+                    if held[0]:
+                        budget.release(conn, held[0])
+                        held[0] = 0
+            await close_quietly(stream)
         except trio.TooSlowError:
             counters.drop(f"{name}.timeout", "%s request from %s timed out", name, peer)
             await reset_quietly(stream)
@@ -236,8 +270,5 @@ def serve(name: str, fn, counters, *, limit: int = MAX_FRAME, guard=None, budget
         except Exception as e:  # a stream error while replying, or a bug: log, keep serving
             counters.drop(f"{name}.error", "%s request from %s failed: %s: %s", name, peer, type(e).__name__, e)
             await reset_quietly(stream)
-        finally:
-            if held[0]:
-                budget.release(conn, held[0])
 
     return handler

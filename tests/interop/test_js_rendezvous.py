@@ -1,10 +1,13 @@
-"""Rendezvous against independent code: the libp2p rendezvous protobuf as
-@canvas-js/libp2p-rendezvous encodes it (protons) and signed peer records as js-libp2p seals and
+"""Rendezvous against independent code: @canvas-js/libp2p-rendezvous (a TypeScript implementation
+of the spec: its protons codec and its client) and signed peer records as js-libp2p seals and
 certifies them (@libp2p/peer-record), pinned in tests/interop/js/rendezvous. go-waku and nwaku
-cannot run here (docs/discovery.md#interop-status); canvas's own service listens on
-/canvas/rendezvous/1.0.0, so the messages are exchanged as bytes, not over a connection.
+cannot run here (docs/discovery.md#interop-status).
 
-* Our REGISTER (our record, sealed with py-libp2p's envelope code) is decoded and its record
+* Over a connection: a js-libp2p 2.8 node (TCP + Noise + yamux) runs canvas's client against our
+  point (pointed at the spec's /rendezvous/1.0.0; canvas's default id is its own): on one stream
+  it registers and discovers, finding the node of ours registered there; our client then finds it.
+
+* As bytes: our REGISTER (our record, sealed with py-libp2p's envelope code) is decoded and its record
   certified by js-libp2p.
 * js-libp2p's REGISTER is accepted by our point for the peer that signed it, refused
   (E_NOT_AUTHORIZED) for any other; our REGISTER_RESPONSE and our DISCOVER_RESPONSE (carrying
@@ -22,7 +25,7 @@ import trio
 from statuscli.core import rendezvous as rz
 from statuscli.net import rendezvous as rdv
 from statuscli.net.stats import Counters
-from tests.interop.harness import RENDEZVOUS
+from tests.interop.harness import POLYFILL, RENDEZVOUS
 
 pytestmark = pytest.mark.interop
 SCRIPT = RENDEZVOUS / "rendezvous_wire.mjs"
@@ -70,3 +73,30 @@ def test_rendezvous_messages_and_records_both_ways():
     ]
     assert [r["ttl"] for r in answer["registrations"]] == [120, 60]
     assert counters.get("rendezvous.registered") == 2 and counters.get("dropped.rendezvous.not-authorized") == 1
+
+
+def test_a_js_libp2p_node_registers_and_discovers_on_our_point():
+    from tests.net.conftest import make_node
+
+    async def main():
+        point = make_node("bootstrap")
+        async with point:
+            ours = make_node("relay", rendezvous=[point.multiaddrs[0]], rendezvous_interval=0.3)
+            async with ours:
+                with trio.fail_after(20):
+                    while point.rendezvous_point.stats()["registrations"] < 2:
+                        await trio.sleep(0.05)
+                request = json.dumps({"point": point.multiaddrs[0], "namespace": "rs/16/32", "ttl": 120})
+                with trio.fail_after(60):
+                    p = await trio.run_process(["node", "--import", str(POLYFILL), str(RENDEZVOUS / "rendezvous_node.mjs")], stdin=request.encode(), capture_stdout=True,
+                                               capture_stderr=True, check=False, cwd=RENDEZVOUS)  # fmt: skip
+                assert p.returncode == 0, p.stderr.decode(errors="replace")[-2000:]
+                js_node = json.loads(p.stdout)
+                found, _ = await rdv.discover(ours.host.host, point.host.peer_id, "rs/16/32")
+                return js_node, ours.peer_id, ours.multiaddrs, {f.peer_id: f.multiaddrs for f in found}, point.counters.snapshot()
+
+    js_node, our_id, our_addrs, found, counters = trio.run(main)
+    assert js_node["ttl"] == 120
+    assert js_node["discovered"] == [{"peer_id": our_id, "multiaddrs": [a.split("/p2p/")[0] for a in our_addrs]}]
+    assert found[js_node["peer_id"]] == [f"{a}/p2p/{js_node['peer_id']}" for a in js_node["multiaddrs"]]
+    assert not {k for k in counters if k.startswith("dropped.rendezvous")}, counters

@@ -144,3 +144,33 @@ async def test_a_bootstrap_node_is_a_bounded_rate_limited_point():
         assert {f.peer_id for f in found} == {str(a.peer_id), str(b.peer_id)}
         assert point.info()["rendezvous"]["point"] == {"registrations": 4, "namespaces": 3, "peers": 2}
         assert c.get("rendezvous.registered") == 4
+
+
+@trio_test(60)
+async def test_several_requests_on_one_stream_and_a_client_that_resets_after_its_answer():
+    # canvas's and py-libp2p's clients send REGISTER then DISCOVER on one stream (the spec allows
+    # it, go-libp2p-rendezvous's server reads until EOF); go-libp2p-rendezvous's client resets
+    # its stream once it has the answer: neither is an offence.
+    from statuscli.net.streams import frame, open_stream, read_frame
+
+    point = make_node("bootstrap")
+    a = await _client()
+    async with point, a.run():
+        pid = await a.connect(point.multiaddrs[0])
+        record = rdv.seal_peer_record(a.key_pair.private_key, a.multiaddrs(), 1)
+        M = rdv.pb.Message
+        s = await open_stream(a.host, pid, codecs.RENDEZVOUS)
+        await s.write(frame(_register_bytes("rs/16/32", record)))
+        first = M.FromString(await read_frame(s))
+        await s.write(frame(M(type=M.DISCOVER, discover=M.Discover(ns="rs/16/32")).SerializeToString()))
+        second = M.FromString(await read_frame(s))
+        await s.close()
+        assert first.registerResponse.status == rz.OK and first.registerResponse.ttl == 120
+        assert second.discoverResponse.status == rz.OK and len(second.discoverResponse.registrations) == 1
+        s = await open_stream(a.host, pid, codecs.RENDEZVOUS)
+        await s.write(frame(M(type=M.DISCOVER, discover=M.Discover(ns="rs/16/32")).SerializeToString()))
+        assert M.FromString(await read_frame(s)).discoverResponse.status == rz.OK
+        await s.reset()
+        c = point.counters
+        await wait_until(lambda: c.get("rendezvous.streams-ended-after-reply") == 2, timeout=5)
+        assert c.get("rendezvous.requests") == 3 and c.dropped_total() == 0 and point.guard.score(a.peer_id) == 0

@@ -178,3 +178,16 @@ def test_a_namespace_that_is_not_utf8_is_refused_not_a_crash():
     assert fields(fields(reg)[1][2])[0] == (1, 0, rz.E_INVALID_NAMESPACE)
     assert fields(fields(disc)[1][2])[0] == (3, 0, rz.E_INVALID_NAMESPACE)
     assert unreg is None and counters.get("dropped.rendezvous.invalid-namespace") == 2
+
+
+def test_a_ttl_of_zero_means_unset_as_go_libp2p_rendezvous_reads_it():
+    from statuscli.net.stats import Counters
+
+    priv, pub = _key()
+    pid = _peer_id_bytes(pub)
+    from libp2p.peer.id import ID
+
+    point = rdv.RendezvousService(rz.Registry(), Counters(), clock=lambda: 0.0)
+    envelope = _envelope(priv, pub, _record(pid, 1))
+    answer = trio.run(point.handle, ID(pid), vi(1, 0) + ld(2, ld(1, NS) + ld(2, envelope) + vi(3, 0)))
+    assert fields(fields(answer)[1][2]) == [(1, 0, rz.OK), (2, 2, b"OK"), (3, 0, rz.DEFAULT_TTL)]
