@@ -30,11 +30,11 @@ def test_a_relay_node_registers_on_a_bootstrap_node(tmp_path):
         deadline = time.monotonic() + 30
         while True:
             held = _status(tmp_path / "point")["rendezvous"]["point"]
-            if held["registrations"] == 2 or time.monotonic() > deadline:
+            client = _status(tmp_path / "relay")["rendezvous"]["client"]
+            if (held["registrations"] == 2 and len(client["points"][0]["registered"]) == 2) or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
         assert held == {"registrations": 2, "namespaces": 2, "peers": 1}
-        client = _status(tmp_path / "relay")["rendezvous"]["client"]
         assert client["points"] == [{"multiaddr": listening["multiaddrs"][0], "registered": {"rs/16/32": 60, "rs/16/64": 60}, "error": None}]
     finally:
         if node is not None:

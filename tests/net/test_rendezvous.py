@@ -52,8 +52,10 @@ async def test_three_nodes_find_each_other_through_a_rendezvous_point_and_relay(
         for n in nodes:
             await stack.enter_async_context(n)
         ids = {n.peer_id for n in nodes}
-        await wait_until(lambda: all(ids - {n.peer_id} <= set(n.rendezvous.found) for n in nodes), timeout=30, interval=0.1)
-        assert svc.stats()["registrations"] == 6 and svc.stats()["namespaces"] == 2  # 3 nodes x shards 32, 64
+        # each node registers and asks namespace by namespace (rs/16/32, then rs/16/64)
+        await wait_until(lambda: all(ids - {n.peer_id} <= set(n.rendezvous.found) for n in nodes) and svc.stats()["registrations"] == 6,
+                         timeout=30, interval=0.1)  # fmt: skip
+        assert svc.stats()["namespaces"] == 2  # 3 nodes x shards 32, 64
         for n in nodes:
             assert {f.namespace for f in n.rendezvous.found.values()} <= {"rs/16/32", "rs/16/64"}
             info = n.info()["rendezvous"]["client"]

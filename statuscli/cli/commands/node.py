@@ -224,7 +224,7 @@ def _peers_text(res: dict) -> str:
 @pass_app
 def peers(app: AppContext, data_dir) -> None:
     """List the running node's connected and known peers: where each came from (static, inbound,
-    bootstrap, discv5, enrtree, peer-exchange) and its score (+1 a successful dial, -1 a failed one).
+    bootstrap, discv5, enrtree, peer-exchange, rendezvous) and its score (+1 a successful dial, -1 a failed one).
 
     \b
     Examples:
