@@ -10,6 +10,11 @@ topology.
 
     .venv/bin/python benchmarks/relay.py                     # 2,3,5,8 nodes, 2000 messages
     .venv/bin/python benchmarks/relay.py --sizes 2,5 --messages 500 --no-write
+    .venv/bin/python benchmarks/relay.py --topologies mesh --sizes 5 --profile 2 --no-write
+
+``--profile N`` samples node N of every run with py-spy (the ``dev`` extra) and prints where its
+CPU went: the functions with the most samples on the stack and on top of it (collapsed stacks are
+kept in ``--profile-dir``).
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -81,12 +88,13 @@ def dropped(node) -> dict:
     return {k: v for k, v in node.counters.snapshot().items() if k.startswith("dropped.")}
 
 
-def run(topology: str, size: int, n_messages: int, idle: float) -> dict:
+def run(topology: str, size: int, n_messages: int, idle: float, profile: int | None = None, profile_dir: str = "") -> dict:
     procs = [
         subprocess.Popen([sys.executable, __file__, "_node", str(i), str(n_messages), str(idle)],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
         for i in range(size)
     ]
+    spy, spy_out = None, ""
     try:
         addrs = [json.loads(p.stdout.readline())["addr"] for p in procs]
         for i, p in enumerate(procs):
@@ -99,16 +107,24 @@ def run(topology: str, size: int, n_messages: int, idle: float) -> dict:
         for p in procs:
             assert json.loads(p.stdout.readline())["ready"]
         time.sleep(1.0)  # heartbeats settle the mesh
+        if profile is not None and profile < size:
+            spy_out = os.path.join(profile_dir, f"relay-{topology}-{size}-node{profile}.txt")
+            spy = start_profiler(procs[profile].pid, spy_out)
         for p in procs:
             p.stdin.write("go\n")
             p.stdin.flush()
         results = [json.loads(p.stdout.readline()) for p in procs]
+        if spy is not None:
+            stop_profiler(spy)
+            spy = None
         for p in procs:
             p.stdin.write("stop\n")
             p.stdin.flush()
         for p, r in zip(procs, results):
             r.update(json.loads(p.stdout.readline()))
     finally:
+        if spy is not None:
+            stop_profiler(spy)
         for p in procs:
             try:
                 p.wait(timeout=30)
@@ -118,6 +134,8 @@ def run(topology: str, size: int, n_messages: int, idle: float) -> dict:
     t0 = sender["t0"]
     rates = [r["received"] / (r["last"] - t0) if r["last"] else 0.0 for r in receivers]
     drops = sum(sum(r["counters"].values()) for r in results)
+    if spy_out and os.path.exists(spy_out):
+        print(profile_summary(spy_out), flush=True)
     return {
         "topology": topology,
         "nodes": size,
@@ -127,6 +145,52 @@ def run(topology: str, size: int, n_messages: int, idle: float) -> dict:
         "counted_drops": drops,
         "drop_kinds": sorted({k for r in results for k in r["counters"]}),
     }
+
+
+def start_profiler(pid: int, out: str) -> subprocess.Popen:
+    """py-spy sampling ``pid`` (100 Hz, without pausing it) into collapsed stacks at ``out``."""
+    spy_bin = os.path.join(os.path.dirname(sys.executable), "py-spy")
+    cmd = [spy_bin, "record", "--pid", str(pid), "--rate", "100", "--nonblocking", "--format", "raw", "--output", out]
+    spy = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)  # attached before the first publish
+    return spy
+
+
+def stop_profiler(spy: subprocess.Popen) -> None:
+    spy.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+    try:
+        spy.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        spy.kill()
+
+
+def frame_name(frame: str) -> str:
+    """``func (path/to/file.py:123)`` -> ``func (file.py)``: samples summed per function."""
+    func, _, where = frame.partition(" (")
+    return f"{func} ({where.rsplit('/', 1)[-1].split(':')[0].rstrip(')')})" if where else func
+
+
+def profile_summary(path: str, top: int = 30) -> str:
+    """Functions by share of samples: inclusive (anywhere on the stack) and self (on top)."""
+    inclusive, own, total = Counter(), Counter(), 0
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            stack, _, n = line.rstrip("\n").rpartition(" ")
+            if not stack:
+                continue
+            count = int(n)
+            frames = [frame_name(fr) for fr in stack.split(";")]
+            total += count
+            own[frames[-1]] += count
+            for fr in set(frames):
+                inclusive[fr] += count
+    if not total:
+        return f"{path}: no samples"
+    out = [f"{path}: {total} samples", "inclusive:"]
+    out += [f"  {100 * c / total:5.1f}%  {fr}" for fr, c in inclusive.most_common(top)]
+    out.append("self:")
+    out += [f"  {100 * c / total:5.1f}%  {fr}" for fr, c in own.most_common(top)]
+    return "\n".join(out)
 
 
 def table(rows: list[dict], n_messages: int) -> str:
@@ -158,14 +222,17 @@ def main() -> int:
         return 0
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="2,3,5,8")
+    ap.add_argument("--topologies", default="chain,mesh")
+    ap.add_argument("--profile", type=int, default=None, metavar="NODE", help="sample node NODE of each run with py-spy")
+    ap.add_argument("--profile-dir", default=".", help="where the collapsed stacks of --profile go")
     ap.add_argument("--messages", type=int, default=2000)
     ap.add_argument("--idle", type=float, default=10.0, help="seconds without a message before a receiver stops")
     ap.add_argument("--no-write", action="store_true", help="print the table, leave BENCHMARKS.md alone")
     args = ap.parse_args()
     rows = []
-    for topology in ("chain", "mesh"):
+    for topology in args.topologies.split(","):
         for size in (int(s) for s in args.sizes.split(",")):
-            r = run(topology, size, args.messages, args.idle)
+            r = run(topology, size, args.messages, args.idle, args.profile, args.profile_dir)
             print(json.dumps(r), flush=True)
             rows.append(r)
     text = table(rows, args.messages)
