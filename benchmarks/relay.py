@@ -55,6 +55,7 @@ def node_process(index: int, n_messages: int, idle: float) -> None:
             sub = node.subscribe(TOPIC, buffer=n_messages + 10)
             print(json.dumps({"ready": True}), flush=True)
             await trio.to_thread.run_sync(sys.stdin.readline)  # "go"
+            cpu0 = time.process_time()
             if index == 0:
                 pad = b"x" * 1000
                 t0 = time.time()
@@ -66,7 +67,7 @@ def node_process(index: int, n_messages: int, idle: float) -> None:
                         await trio.sleep(0.05)
                 print(json.dumps({"t0": t0, "t1": t1}), flush=True)
                 await trio.to_thread.run_sync(sys.stdin.readline)  # "stop": every receiver is done
-                print(json.dumps({"counters": dropped(node)}), flush=True)
+                print(json.dumps({"counters": dropped(node), "cpu": time.process_time() - cpu0}), flush=True)
                 return
             got, last = set(), None
             while len(got) < n_messages:
@@ -79,7 +80,7 @@ def node_process(index: int, n_messages: int, idle: float) -> None:
             print(json.dumps({"received": len(got), "last": last}), flush=True)
             # stay up (and keep forwarding to the nodes behind us) until every receiver is done
             await trio.to_thread.run_sync(sys.stdin.readline)
-            print(json.dumps({"counters": dropped(node)}), flush=True)
+            print(json.dumps({"counters": dropped(node), "cpu": time.process_time() - cpu0}), flush=True)
 
     trio.run(main)
 
@@ -144,6 +145,9 @@ def run(topology: str, size: int, n_messages: int, idle: float, profile: int | N
         "lost": sum(n_messages - r["received"] for r in receivers),
         "counted_drops": drops,
         "drop_kinds": sorted({k for r in results for k in r["counters"]}),
+        "cpu_max": max(r["cpu"] for r in results),  # CPU seconds of the busiest node
+        "cpu_total": sum(r["cpu"] for r in results),
+        "load": os.getloadavg()[0],
     }
 
 
@@ -193,26 +197,57 @@ def profile_summary(path: str, top: int = 30) -> str:
     return "\n".join(out)
 
 
+def median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+
+
+def summarize(runs: list[dict], n_messages: int) -> dict:
+    """One row per topology and size from repeated runs: medians, losses and drops summed."""
+    rates = [r["rate"] for r in runs]
+    cpu_ms = median([1000 * r["cpu_max"] / n_messages for r in runs])
+    return {
+        "topology": runs[0]["topology"],
+        "nodes": runs[0]["nodes"],
+        "runs": len(runs),
+        "publish_rate": median([r["publish_rate"] for r in runs]),
+        "rate": median(rates),
+        "rate_min": min(rates),
+        "rate_max": max(rates),
+        "lost": sum(r["lost"] for r in runs),
+        "counted_drops": sum(r["counted_drops"] for r in runs),
+        "cpu_ms": cpu_ms,
+        "core_bound": 1000 / cpu_ms if cpu_ms else 0.0,
+        "load": median([r["load"] for r in runs]),
+    }
+
+
 def table(rows: list[dict], n_messages: int) -> str:
     out = [
         f"Relay throughput and loss (`benchmarks/relay.py`, {n_messages} messages of 1 KB published by node 0, every node "
-        "its own process on 127.0.0.1, 2-core machine). Rate = messages per second at the slowest receiver; lost = sent "
-        "and not received, summed over receivers; counted = drops the nodes reported (`dropped.*`).",
+        "its own process on 127.0.0.1, all of them sharing the machine's 2 cores). Delivered = messages per second at "
+        "the slowest receiver (median of the runs, with the range); lost = sent and not received, summed over receivers "
+        "and runs; counted = drops the nodes reported (`dropped.*`); busiest node CPU = CPU time of the node that used "
+        "the most, per message; a core per node = the rate that CPU time allows when each node has a core of its own "
+        "(1 ÷ busiest node CPU per message); load = 1-minute load average at the end of the runs (median).",
         "",
-        f"Load average at the end: {os.getloadavg()[0]:.1f} (compare runs only at a similar load).",
-        "",
-        "| topology | nodes | publish msg/s | delivered msg/s (slowest receiver) | lost | counted drops |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| topology | nodes | runs | publish msg/s | delivered msg/s (range) | lost | counted drops "
+        "| busiest node CPU ms/msg | a core per node msg/s | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        out.append(f"| {r['topology']} | {r['nodes']} | {r['publish_rate']:.0f} | {r['rate']:.0f} | {r['lost']} | {r['counted_drops']} |")
+        out.append(
+            f"| {r['topology']} | {r['nodes']} | {r['runs']} | {r['publish_rate']:.0f} | {r['rate']:.0f} "
+            f"({r['rate_min']:.0f}–{r['rate_max']:.0f}) | {r['lost']} | {r['counted_drops']} | {r['cpu_ms']:.2f} "
+            f"| {r['core_bound']:.0f} | {r['load']:.1f} |"
+        )
     out.append("")
     for topo in ("chain", "mesh"):
-        rs = [r["rate"] for r in rows if r["topology"] == topo]
-        if len(rs) >= 2 and min(rs) > 0:
-            first, last = rows[[r["topology"] for r in rows].index(topo)], [r for r in rows if r["topology"] == topo][-1]
-            out.append(f"{topo}: largest ÷ smallest delivered rate = {max(rs) / min(rs):.2f} "
-                       f"({first['nodes']} nodes {first['rate']:.0f}/s, {last['nodes']} nodes {last['rate']:.0f}/s)")  # fmt: skip
+        rs = [r for r in rows if r["topology"] == topo]
+        if len(rs) >= 2 and min(r["rate"] for r in rs) > 0:
+            lo, hi = min(r["rate"] for r in rs), max(r["rate"] for r in rs)
+            out.append(f"{topo}: largest ÷ smallest delivered rate = {hi / lo:.2f} "
+                       f"({rs[0]['nodes']} nodes {rs[0]['rate']:.0f}/s, {rs[-1]['nodes']} nodes {rs[-1]['rate']:.0f}/s)  ")  # fmt: skip
     return "\n".join(out)
 
 
@@ -227,14 +262,18 @@ def main() -> int:
     ap.add_argument("--profile-dir", default=".", help="where the collapsed stacks of --profile go")
     ap.add_argument("--messages", type=int, default=2000)
     ap.add_argument("--idle", type=float, default=10.0, help="seconds without a message before a receiver stops")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per topology and size (medians reported)")
     ap.add_argument("--no-write", action="store_true", help="print the table, leave BENCHMARKS.md alone")
     args = ap.parse_args()
     rows = []
     for topology in args.topologies.split(","):
         for size in (int(s) for s in args.sizes.split(",")):
-            r = run(topology, size, args.messages, args.idle, args.profile, args.profile_dir)
-            print(json.dumps(r), flush=True)
-            rows.append(r)
+            runs = []
+            for _ in range(args.repeat):
+                r = run(topology, size, args.messages, args.idle, args.profile, args.profile_dir)
+                print(json.dumps(r), flush=True)
+                runs.append(r)
+            rows.append(summarize(runs, args.messages))
     text = table(rows, args.messages)
     print(text)
     if not args.no_write:
