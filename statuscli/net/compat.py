@@ -79,6 +79,23 @@ P19 Duplicates. ``Pubsub`` spawns a task (``push_msg``) for every incoming publi
 P20 Pending-message queue. ``GossipSub`` queues messages for connected peers whose subscription
     it has not seen yet (100 per peer, 30 s) and drops the oldest / the expired with a log line
     only: :meth:`WakuGossipSub._prune_pending_messages` reports each drop through ``on_drop``.
+P22 Write batching. ``Pubsub.handle_sending_messages`` writes each queued RPC on its own: one
+    yamux frame, one Noise message and one socket send per message and peer, and the receiver
+    parses each separately. :meth:`WakuPubsub.handle_sending_messages` writes everything queued
+    for the peer at that moment in one write (≤ 60 KB), runs of publish-only RPCs merged into one
+    RPC; control and subscription RPCs keep their own frame and their place in the order.
+P23 Read buffering. ``Pubsub.continuously_read_stream`` reads each RPC's length one byte at a time
+    (three or four net-stream reads per RPC, each taking two trio locks and formatting yamux debug
+    strings); :class:`_BufferedStream` serves those reads from one buffer filled per muxer read.
+P24 One task per message. ``continuously_read_stream`` spawns a service task (``push_msg``) for
+    every new message it reads (task bookkeeping in the service manager, unbounded under a flood);
+    :meth:`WakuPubsub.continuously_read_stream` keeps upstream's loop (signed record, publish,
+    subscriptions with their limit, control, the same errors) but awaits ``push_msg`` in place:
+    nothing in it waits on the network (sends are queued), and a peer's messages stay in order.
+P25 Per-message copies. ``GossipSub.send_rpc`` copies every RPC for every peer and runs the
+    splitter on it; :meth:`WakuGossipSub.send_rpc` queues a publish-only RPC that fits as it is
+    (upstream's path for everything else). The message id, sha256 of the data, is asked for five
+    or six times per message: :func:`waku_message_id` remembers the last message's.
 P18 SO_REUSEPORT. The TCP transport opens every listening socket with SO_REUSEPORT (for hole
     punching, which we never do), so a second node on the same port binds "successfully" and the
     kernel splits incoming connections between the two. :func:`no_reuseport_listeners` leaves
@@ -105,7 +122,10 @@ from libp2p.crypto.keys import KeyPair
 from libp2p.crypto.x25519 import create_new_key_pair as _new_x25519
 from libp2p.custom_types import TProtocol
 from libp2p.identity.identify import identify as _identify
+from libp2p.io.exceptions import IOException, MessageTooLarge
 from libp2p.network import swarm as _swarm
+from libp2p.network.connection.exceptions import RawConnError
+from libp2p.network.stream.exceptions import StreamClosed, StreamReset
 from libp2p.peer.id import ID
 from libp2p.pubsub import gossipsub as _gossipsub_mod
 from libp2p.pubsub import mcache as _mcache
@@ -113,6 +133,7 @@ from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.pb import rpc_pb2
 from libp2p.pubsub.pubsub import Pubsub
 from libp2p.pubsub.rpc_queue import RpcQueue
+from libp2p.pubsub.utils import maybe_consume_signed_record
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
 from libp2p.stream_muxer.mplex.mplex import MPLEX_PROTOCOL_ID, Mplex
@@ -120,6 +141,7 @@ from libp2p.stream_muxer.yamux import yamux as _yamux_mod
 from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_PROTOCOL_ID
 from libp2p.stream_muxer.yamux.yamux import Yamux
 from libp2p.transport.tcp import tcp as _tcp_mod
+from libp2p.utils.varint import encode_uvarint, read_varint_prefixed_bytes_limited
 
 log = logging.getLogger("statuscli.net.compat")
 
@@ -129,6 +151,11 @@ RELAY_CODEC = TProtocol("/vac/waku/relay/2.0.0")
 OUTBOUND_QUEUE_SIZE = 8192
 #: Head start given to the first dial before the next address is tried (upstream: 0.250 s).
 DIAL_HEAD_START = 0.01
+#: Bytes of queued RPCs one peer's writer sends in a single stream write (P22): one yamux frame and
+#: one Noise message (both cap a frame near 64 KiB). A single larger RPC still goes out whole.
+WRITE_BATCH_BYTES = 60_000
+#: Bytes asked of the muxer per read of an inbound pubsub stream (P23).
+READ_CHUNK_BYTES = 65_536
 #: Entries in Pubsub's validation cache (P13; upstream 1000, O(n) per insert).
 VALIDATION_CACHE_SIZE = 128
 #: Upstream values we replace, recorded for the drift tests and for :func:`patch_dial_delay`.
@@ -136,9 +163,26 @@ UPSTREAM_DIAL_DELAY = _swarm._HAPPY_EYEBALLS_DELAY
 UPSTREAM_SET_REUSE_FLAGS = _tcp_mod._set_reuse_flags
 
 
+_last_id: list = [None, b""]  # the message object last asked about, and its id (P25)
+
+
 def waku_message_id(msg: rpc_pb2.Message) -> bytes:
-    """The relay message id of 11/WAKU2-RELAY: sha256 of the pubsub message data (P4)."""
-    return hashlib.sha256(msg.data).digest()
+    """The relay message id of 11/WAKU2-RELAY: sha256 of the pubsub message data (P4).
+
+    Pubsub asks for the id of the same message object five or six times on its way through (seen
+    cache, validation cache, mark seen, message cache, router); the last answer is remembered for
+    that object (held here, so its identity cannot be reused; a message's data is never changed)."""
+    last = _last_id
+    if last[0] is msg:
+        return last[1]
+    mid = hashlib.sha256(msg.data).digest()
+    last[0], last[1] = msg, mid
+    return mid
+
+
+def unsigned_message(topic: str, data: bytes) -> rpc_pb2.Message:
+    """A pubsub message without from/seqno/signature/key (StrictNoSign, P4)."""
+    return rpc_pb2.Message(data=data, topicIDs=[topic])
 
 
 # --- P3 -------------------------------------------------------------------------------------
@@ -181,6 +225,17 @@ class WakuGossipSub(GossipSub):
         lost = before - len(self._pending_messages.get(peer_id, ()))
         if lost > 0 and self._on_drop is not None:
             self._on_drop(peer_id, lost, "pending-queue (subscription not yet known: expired or over the cap)")
+
+    def send_rpc(self, peer_id: ID, rpc: rpc_pb2.RPC, priority: bool = False) -> None:  # P25
+        """A publish-only RPC that fits is queued as it is (one object shared by every peer's queue,
+        the writer only reads it); upstream copies and re-splits it for each peer. Anything else,
+        or a peer with deferred GRAFT/PRUNE to piggyback, takes upstream's path."""
+        queue = self.pubsub.peer_queues.get(peer_id) if self.pubsub is not None else None
+        if (queue is None or priority or rpc.subscriptions or rpc.senderRecord or rpc.HasField("control")
+                or peer_id in self._pending_control or rpc.ByteSize() > queue.max_message_size):  # fmt: skip
+            super().send_rpc(peer_id, rpc, priority)
+        elif not queue.push(rpc):
+            self._handle_dropped_rpc(peer_id, rpc, "queue_full")
 
     def _handle_dropped_rpc(self, peer_id: ID, rpc: rpc_pb2.RPC, reason: str) -> None:
         n = len(rpc.publish)
@@ -278,6 +333,63 @@ class WakuPubsub(Pubsub):
             return False
         return True
 
+    async def continuously_read_stream(self, stream) -> None:  # P19, P23, P24
+        """Upstream's read loop, reading through one buffer (P23) and handling each new message
+        here instead of in a task of its own (P24): one peer's messages are validated in order,
+        and a slow validation holds back that peer's stream (flow control) instead of piling up
+        tasks. Duplicates are refused by :meth:`_is_subscribed_to_msg` (P19)."""
+        peer_id = stream.muxed_conn.peer_id
+        reader = _BufferedStream(stream)
+        try:
+            while self.manager.is_running:
+                rpc = rpc_pb2.RPC.FromString(await read_varint_prefixed_bytes_limited(reader, self.max_inbound_rpc_size))
+                if not maybe_consume_signed_record(rpc, self.host, peer_id):
+                    log.debug("relay RPC from %s with an invalid signed peer record: ignored", peer_id)
+                    continue
+                for msg in rpc.publish:
+                    if self._is_subscribed_to_msg(msg):
+                        await self.push_msg(peer_id, msg)
+                if rpc.subscriptions:
+                    if len(rpc.subscriptions) > self.max_subscriptions_per_rpc:
+                        log.warning("relay: %s sent %d subscriptions in one RPC (limit %d): ignored", peer_id,
+                                    len(rpc.subscriptions), self.max_subscriptions_per_rpc)  # fmt: skip
+                    else:
+                        for sub in rpc.subscriptions:
+                            self.handle_subscription(peer_id, sub)
+                if rpc.HasField("control"):
+                    await self.router.handle_rpc(rpc, peer_id)
+        except MessageTooLarge as e:
+            log.warning("relay RPC from %s over the size limit (%s): closing its stream", peer_id, e)
+            try:
+                await stream.reset()
+            except Exception:
+                pass
+            self._handle_dead_peer(peer_id)
+        except (IOException, RawConnError) as e:  # the stream or connection ended
+            log.debug("relay stream from %s ended: %r", peer_id, e)
+
+    async def handle_sending_messages(self, peer_id: ID, stream, queue: RpcQueue) -> None:  # P22
+        """Per-peer writer: whatever is queued goes out in one stream write (up to
+        :data:`WRITE_BATCH_BYTES`), consecutive publish-only RPCs merged into one RPC."""
+        try:
+            while True:
+                rpc = await queue.pop()
+                if rpc is None:
+                    return  # the queue was closed: the peer is gone
+                if not await self._write_bytes(stream, _batch(rpc, queue._queue)):
+                    return
+        except Exception as e:
+            log.debug("relay writer for %s stopped: %r", peer_id, e)
+            self._handle_dead_peer(peer_id)
+
+    async def _write_bytes(self, stream, data: bytes) -> bool:
+        try:
+            await stream.write(data)
+            return True
+        except (StreamClosed, StreamReset):
+            self._handle_dead_peer(stream.muxed_conn.peer_id)
+            return False
+
     def notify_subscriptions(self, publish_message: rpc_pb2.Message) -> None:
         for topic in publish_message.topicIDs:
             if topic in self.subscribed_topics_receive:
@@ -303,11 +415,76 @@ class WakuPubsub(Pubsub):
 
     async def publish_unsigned(self, topic: str, data: bytes) -> None:
         """Publish ``data`` on ``topic`` without from/seqno/signature/key (StrictNoSign)."""
-        await self.push_msg(self.my_id, rpc_pb2.Message(data=data, topicIDs=[topic]))
+        await self.push_msg(self.my_id, unsigned_message(topic, data))
+
+    async def publish_message(self, msg: rpc_pb2.Message) -> None:
+        """Publish a message made by :func:`unsigned_message`."""
+        await self.push_msg(self.my_id, msg)
 
     def outbound_backlog(self) -> int:
         """The longest outbound queue, in RPCs (used for publish back-pressure)."""
         return max((len(q) for q in self.peer_queues.values()), default=0)
+
+
+def _batch(rpc: rpc_pb2.RPC, pending) -> bytes:
+    """``rpc`` and the RPCs queued behind it (``pending.pop()``, priority first as upstream pops),
+    length-prefixed, until :data:`WRITE_BATCH_BYTES`. Back-to-back serialized RPCs that carry only
+    ``publish`` form one valid RPC (protobuf concatenates repeated fields), so runs of them are
+    merged: the receiver parses one RPC per batch instead of one per message (P22)."""
+    out = bytearray()
+    run = bytearray()  # the publish-only RPCs being merged
+    while True:
+        if rpc.HasField("senderRecord"):  # set, even empty, it makes the receiver parse a record
+            rpc.ClearField("senderRecord")  # P12
+        body = rpc.SerializeToString()
+        publish_only = not rpc.subscriptions and not rpc.HasField("control")
+        if run and (not publish_only or len(run) + len(body) > WRITE_BATCH_BYTES):
+            out += encode_uvarint(len(run))
+            out += run
+            run = bytearray()
+        if publish_only:
+            run += body
+        else:
+            out += encode_uvarint(len(body))
+            out += body
+        if len(out) + len(run) >= WRITE_BATCH_BYTES:
+            break
+        rpc = pending.pop()
+        if rpc is None:
+            break
+    if run:
+        out += encode_uvarint(len(run))
+        out += run
+    return bytes(out)
+
+
+class _BufferedStream:
+    """An inbound pubsub stream read through one buffer (P23). Upstream reads each RPC's length
+    varint a byte at a time, and every read of a net stream takes two trio locks (a scheduler
+    round trip each) and formats several debug strings in yamux; here each read of the muxer takes
+    everything it holds (up to :data:`READ_CHUNK_BYTES`) and the small reads are served from it."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self._buf = bytearray()
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+    async def read(self, n: int | None = None) -> bytes:
+        buf = self._buf
+        if not buf:
+            data = await self._stream.read(READ_CHUNK_BYTES)
+            if not data or n is None or n < 0 or len(data) <= n:
+                return data
+            buf += data
+        if n is None or n < 0 or n >= len(buf):
+            out = bytes(buf)
+            buf.clear()
+        else:
+            out = bytes(buf[:n])
+            del buf[:n]
+        return out
 
 
 # --- P8 -------------------------------------------------------------------------------------

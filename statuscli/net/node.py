@@ -243,8 +243,7 @@ class WakuNode(NodeClientMixin):
             raise InvalidInput(f"a {self.config.mode} node does not relay", hint="use lightpush_publish towards a full node")
         topic = pubsub_topic or self.config.pubsub_topics[0]
         data = message if isinstance(message, bytes) else encode(message)
-        msg = self.relay.check(data)
-        n = await self.relay.publish(topic, data)
+        n, msg = await self.relay.publish_checked(topic, data)
         return PublishResult(msg.hash(topic), topic, n)
 
     def subscribe(self, pubsub_topic: str | None = None, content_topics=None, *, buffer: int = 10_000) -> Subscription:

@@ -4,7 +4,8 @@ Rules (spec/waku-protocol.md §3):
 * StrictNoSign: published messages carry no from/seqno/signature/key; message id = sha256(data).
 * ``topicIDs`` = the pubsub topic (``/waku/2/rs/<cluster>/<shard>``); ``data`` = the WakuMessage
   bytes, relayed byte for byte.
-* Validation (:func:`validate`, run for every message, ours included), each failure counted under
+* Validation (:func:`validate`, run once for every message: ours in :meth:`WakuRelay.publish_checked`,
+  the rest in the pubsub validator), each failure counted under
   ``dropped.relay.invalid.<reason>`` and logged:
   ``too-large`` (> 150 KiB), ``undecodable`` (not a WakuMessage, or fields 1/2 absent),
   ``empty-content-topic``, ``empty-payload`` (js-waku rejects those), ``no-timestamp`` and
@@ -100,6 +101,7 @@ class WakuRelay:
         self.pubsub = compat.WakuPubsub(host.host, self.router, deliver=self._deliver, on_bad_rpc=self._on_bad_rpc,
                                         on_duplicate=self._on_duplicate)  # fmt: skip
         self._decoded: dict[int, tuple[object, WakuMessage]] = {}  # validated, waiting for delivery
+        self._own: dict[int, tuple[object, WakuMessage]] = {}  # our publishes, validated by publish_checked
         self.topics: set[str] = set()
         self._listeners: list[Callable[[RelayMessage], None]] = []
 
@@ -129,13 +131,23 @@ class WakuRelay:
 
     async def publish(self, topic: str, data: bytes) -> int:
         """Validate and publish; returns how many relay peers the topic has (0: only local)."""
+        return (await self.publish_checked(topic, data))[0]
+
+    async def publish_checked(self, topic: str, data: bytes) -> tuple[int, WakuMessage]:
+        """:meth:`publish`, also returning the decoded message. ``data`` is decoded and validated
+        once: the relay validator trusts the message object handed to it here (nothing else)."""
         if topic not in self.topics:
             raise InvalidInput(f"this node does not relay {topic}", hint=f"it relays {', '.join(sorted(self.topics)) or 'no topic'}")
-        self.check(data)
         await self._wait_for_backlog()
-        await self.pubsub.publish_unsigned(topic, data)
+        wm = self.check(data)
+        msg = compat.unsigned_message(topic, data)
+        self._own[id(msg)] = (msg, wm)
+        try:
+            await self.pubsub.publish_message(msg)
+        finally:
+            self._own.pop(id(msg), None)
         self.counters.inc("relay.published")
-        return self.peer_count(topic)
+        return self.peer_count(topic), wm
 
     async def _wait_for_backlog(self) -> None:
         if self.pubsub.outbound_backlog() <= BACKLOG_HIGH_WATER:
@@ -165,6 +177,10 @@ class WakuRelay:
 
     # -- hooks called by py-libp2p ---------------------------------------------------------
     def _validator(self, forwarder, msg) -> bool:
+        own = self._own.get(id(msg))
+        if own is not None and own[0] is msg:  # the very object publish_checked validated
+            self._decoded[id(msg)] = own
+            return True
         guard = self.guard if forwarder != self.host.peer_id else None
         if guard is not None and not guard.allow(forwarder, "relay"):
             return False  # counted as dropped.ratelimit.relay

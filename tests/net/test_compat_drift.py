@@ -446,3 +446,147 @@ def test_p21_upstream_consume_envelope_does_not_tie_the_record_to_its_signer():
     assert opened.peer_id == ID.from_pubkey(named.public_key)
     with pytest.raises(ValueError, match="another peer"):
         compat.open_peer_record(raw)
+
+
+# --- P22: write batching ------------------------------------------------------------------------------
+def publish_rpc(data: bytes) -> rpc_pb2.RPC:
+    return rpc_pb2.RPC(publish=[unsigned(data)])
+
+
+def read_rpcs(data: bytes) -> list[rpc_pb2.RPC]:
+    """Split varint-prefixed RPCs as a receiver does."""
+    from libp2p.utils.varint import decode_varint_with_size
+
+    out = []
+    while data:
+        n, k = decode_varint_with_size(data)
+        out.append(rpc_pb2.RPC.FromString(data[k : k + n]))
+        data = data[k + n :]
+    return out
+
+
+def test_p22_upstream_writes_one_rpc_per_write():
+    assert list(params(Pubsub.handle_sending_messages)) == ["self", "peer_id", "stream", "queue"]
+    assert "ok = await self.write_msg(stream, rpc)" in source(Pubsub.handle_sending_messages)
+    assert "self.manager.run_task(self.handle_sending_messages, peer_id, stream, queue)" in source(Pubsub._handle_new_peer)
+    q = rpc_queue_mod.RpcQueue()
+    assert isinstance(q._queue, rpc_queue_mod.PriorityQueue)
+    q.push(publish_rpc(b"late"))
+    q.push(rpc_pb2.RPC(control=rpc_pb2.ControlMessage(graft=[rpc_pb2.ControlGraft(topicID="t")])), priority=True)
+    assert q._queue.pop().HasField("control") and q._queue.pop().publish[0].data == b"late"
+    assert q._queue.pop() is None  # the non-blocking pop the batch drains with
+
+
+def test_p22_batch_merges_publish_runs_and_keeps_control_in_order():
+    q = rpc_queue_mod.RpcQueue(max_size=100)
+    for d in (b"b", b"c"):
+        q.push(publish_rpc(d))
+    q.push(rpc_pb2.RPC(subscriptions=[rpc_pb2.RPC.SubOpts(subscribe=True, topicid="t")], senderRecord=b"rec"))
+    q.push(rpc_pb2.RPC(publish=[unsigned(b"d")], senderRecord=b""))  # gossipsub sets an empty record (P12)
+    first = publish_rpc(b"a")
+    rpcs = read_rpcs(compat._batch(first, q._queue))
+    assert [[m.data for m in r.publish] for r in rpcs] == [[b"a", b"b", b"c"], [], [b"d"]]
+    assert rpcs[1].subscriptions[0].topicid == "t"
+    assert not any(r.HasField("senderRecord") for r in rpcs)  # P12: not even an empty one
+    assert len(q) == 0
+
+
+def test_p22_batch_stops_at_the_byte_budget():
+    q = rpc_queue_mod.RpcQueue(max_size=1000)
+    big = b"x" * 1000
+    for i in range(200):
+        q.push(publish_rpc(big + b"%d" % i))
+    rpcs = read_rpcs(compat._batch(publish_rpc(big), q._queue))
+    n = sum(len(r.publish) for r in rpcs)
+    assert 50 <= n < 80 and all(r.ByteSize() <= compat.WRITE_BATCH_BYTES for r in rpcs)
+    assert len(q) == 200 - (n - 1)  # the rest stays queued for the next write
+
+
+# --- P23: read buffering --------------------------------------------------------------------------------
+class ChunkReader:
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks, self.reads = list(chunks), 0
+        self.muxed_conn = "conn"
+
+    async def read(self, n=None) -> bytes:
+        self.reads += 1
+        return self.chunks.pop(0) if self.chunks else b""
+
+
+def test_p23_upstream_reads_the_length_a_byte_at_a_time():
+    from libp2p.utils import varint
+
+    assert "await reader.read(1)" in source(varint.read_varint_prefixed_bytes_limited)
+    src = source(Pubsub.continuously_read_stream)
+    assert "read_varint_prefixed_bytes_limited(\n                    stream, self.max_inbound_rpc_size" in src
+    assert "stream.muxed_conn.peer_id" in src
+
+
+@trio_test(10)
+async def test_p23_buffered_stream_serves_rpcs_from_few_reads():
+    from libp2p.utils.varint import encode_varint_prefixed, read_varint_prefixed_bytes_limited
+
+    data = [(b"m%d" % i).ljust(100, b".") for i in range(50)]
+    wire = b"".join(encode_varint_prefixed(publish_rpc(d).SerializeToString()) for d in data)
+    reader = ChunkReader([wire[:7], wire[7:3000], wire[3000:]])  # RPCs split across reads
+    s = compat._BufferedStream(reader)
+    got = [rpc_pb2.RPC.FromString(await read_varint_prefixed_bytes_limited(s, 1 << 20)).publish[0].data for _ in range(50)]
+    assert got == data
+    assert reader.reads == 3 and s.muxed_conn == "conn"
+    assert await s.read(5) == b""  # end of stream passes through
+
+
+# --- P24: new messages handled in the read loop, not one task each ------------------------------------
+def test_p24_upstream_read_loop_is_the_one_we_replaced():
+    # WakuPubsub.continuously_read_stream re-implements this loop: any upstream change to it must be
+    # read again (and our copy adjusted) before the pin is updated.
+    src = source(Pubsub.continuously_read_stream)
+    assert hashlib.sha256(src.encode()).hexdigest().startswith("ac0c4ad87ca39288")
+    assert "self.manager.run_task(self.push_msg, peer_id, msg)" in src
+    assert hashlib.sha256(source(Pubsub.handle_sending_messages).encode()).hexdigest().startswith("4eb0b978f9c4b142")  # P22
+    from libp2p.pubsub import utils as pubsub_utils
+
+    assert list(params(pubsub_utils.maybe_consume_signed_record)) == ["msg", "host", "peer_id"]
+    assert list(params(Pubsub.handle_subscription)) == ["self", "origin_id", "sub_message"]
+    assert list(params(GossipSub.handle_rpc)) == ["self", "rpc", "sender_peer_id"]
+    assert params(Pubsub.__init__)["max_subscriptions_per_rpc"].default == rpc_queue_mod.DefaultMaxSubscriptionsPerRPC
+    assert "max_inbound_rpc_size" in params(Pubsub.__init__)
+
+
+# --- P25: per-message copies and message ids --------------------------------------------------------
+def test_p25_upstream_copies_and_splits_every_rpc_per_peer():
+    src = source(GossipSub.send_rpc)
+    assert "outbound.CopyFrom(rpc)" in src and "queue.split_rpc(outbound)" in src
+    assert "self._piggyback_control_retry(peer_id, outbound)" in src
+    assert "self.mcache.put(pubsub_msg)" in source(GossipSub.publish)
+    assert "msg_id = self._msg_id_constructor(msg)" in source(Pubsub._is_msg_seen)
+    assert "msg_id = self._msg_id_constructor(msg)" in source(Pubsub._mark_msg_seen)
+    assert "msg_id = self._msg_id_constructor(msg)" in source(Pubsub.validate_msg)
+
+
+class _Pubsub:
+    def __init__(self, peers) -> None:
+        self.peer_queues = {p: rpc_queue_mod.RpcQueue() for p in peers}
+
+
+def test_p25_publish_rpcs_are_queued_as_they_are_control_takes_upstreams_path():
+    r = compat.make_relay_router()
+    p1, p2 = ID(b"\x00\x01a"), ID(b"\x00\x01b")
+    r.pubsub = _Pubsub([p1, p2])
+    rpc = rpc_pb2.RPC(publish=[unsigned(b"m")], senderRecord=b"")
+    r.send_rpc(p1, rpc)
+    r.send_rpc(p2, rpc)
+    assert r.pubsub.peer_queues[p1]._queue.pop() is rpc and r.pubsub.peer_queues[p2]._queue.pop() is rpc
+    r._pending_control[p1].graft.append(rpc_pb2.ControlGraft(topicID="/waku/2/rs/16/32"))
+    r.mesh["/waku/2/rs/16/32"] = {p1}
+    r.send_rpc(p1, rpc)  # a deferred GRAFT rides on the next RPC, as upstream does
+    q = r.pubsub.peer_queues[p1]._queue
+    parts = [q.pop() for _ in range(len(q))]
+    assert all(p is not rpc for p in parts) and [g.topicID for p in parts for g in p.control.graft] == ["/waku/2/rs/16/32"]
+
+
+def test_p25_message_id_is_remembered_for_the_same_object_only():
+    a, b = unsigned(b"a"), unsigned(b"b")
+    assert compat.waku_message_id(a) == compat.waku_message_id(a) == hashlib.sha256(b"a").digest()
+    assert compat.waku_message_id(b) == hashlib.sha256(b"b").digest()
+    assert compat.waku_message_id(unsigned(b"a")) == hashlib.sha256(b"a").digest()
