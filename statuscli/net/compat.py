@@ -96,6 +96,20 @@ P25 Per-message copies. ``GossipSub.send_rpc`` copies every RPC for every peer a
     splitter on it; :meth:`WakuGossipSub.send_rpc` queues a publish-only RPC that fits as it is
     (upstream's path for everything else). The message id, sha256 of the data, is asked for five
     or six times per message: :func:`waku_message_id` remembers the last message's.
+P26 Gates that cannot close. ``GossipSub`` asks the peer scorer three or four times per message
+    and peer (publish, gossip, graylist gates), each summing the peer's counters, though with
+    upstream's default thresholds (-inf) and finite weights every answer is fixed:
+    :class:`OpenGateScorer` answers those without the arithmetic (any other threshold is computed
+    as upstream does). ``_emit_idontwant_for_message`` scans the mesh for /meshsub/1.2+ peers for
+    every message; relay peers are all /meshsub/1.1.0 (P1), so :class:`WakuGossipSub` skips it.
+P27 Forwarding. ``GossipSub.publish`` builds an ``ID`` and a tuple for every connected peer of every
+    message (the checks for peers awaiting identification or subscription), and appends each
+    message's time to ``recent_message_deliveries``, a list trimmed only by adaptive gossip's
+    health check: with adaptive gossip off (P5) it grows by one float per message for as long as
+    the node runs. :meth:`WakuGossipSub.publish` does upstream's steps for an unsigned message
+    (message cache, mesh/fanout/direct peers with the score gate, the pending queue for
+    unidentified or unsubscribed peers, last-publish time) without those; signed messages or
+    spam protection/adaptive gossip switched on take upstream's path.
 P18 SO_REUSEPORT. The TCP transport opens every listening socket with SO_REUSEPORT (for hole
     punching, which we never do), so a second node on the same port binds "successfully" and the
     kernel splits incoming connections between the two. :func:`no_reuseport_listeners` leaves
@@ -115,6 +129,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
+import time
 from collections.abc import Callable
 
 from google.protobuf.message import DecodeError as ProtobufDecodeError
@@ -133,6 +149,7 @@ from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.pb import rpc_pb2
 from libp2p.pubsub.pubsub import Pubsub
 from libp2p.pubsub.rpc_queue import RpcQueue
+from libp2p.pubsub.score import PeerScorer
 from libp2p.pubsub.utils import maybe_consume_signed_record
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
@@ -163,6 +180,7 @@ UPSTREAM_DIAL_DELAY = _swarm._HAPPY_EYEBALLS_DELAY
 UPSTREAM_SET_REUSE_FLAGS = _tcp_mod._set_reuse_flags
 
 
+_NO_ORIGIN = ID(b"")  # the originator of an unsigned message (no from field)
 _last_id: list = [None, b""]  # the message object last asked about, and its id (P25)
 
 
@@ -197,6 +215,33 @@ class Sha256MessageCache(_mcache.MessageCache):
         self.history[0].append(_mcache.CacheEntry(mid, msg.topicIDs))
 
 
+# --- P26 ------------------------------------------------------------------------------------
+class OpenGateScorer(PeerScorer):
+    """The peer scorer, minus the arithmetic for a gate whose threshold is -inf (P26).
+
+    With finite weights and no application callback every score is a finite float, so
+    ``score >= -inf`` always holds and ``score < -inf`` never does: the answer is known without
+    summing a peer's counters. Any other threshold or callback goes to upstream's computation."""
+
+    def _open(self, threshold: float) -> bool:
+        return threshold == -math.inf and self.params.app_specific_score_fn is None
+
+    def allow_publish(self, peer: ID, topics: list[str]) -> bool:
+        if topics and self._open(self.params.publish_threshold):
+            return True
+        return super().allow_publish(peer, topics)
+
+    def allow_gossip(self, peer: ID, topics: list[str]) -> bool:
+        if topics and self._open(self.params.gossip_threshold):
+            return True
+        return super().allow_gossip(peer, topics)
+
+    def is_graylisted(self, peer: ID, topics: list[str]) -> bool:
+        if topics and self._open(self.params.graylist_threshold):
+            return False
+        return super().is_graylisted(peer, topics)
+
+
 # --- P1, P2, P3, P5, P6 -----------------------------------------------------------------------
 class WakuGossipSub(GossipSub):
     """GossipSub speaking ``/vac/waku/relay/2.0.0`` with StrictNoSign messages.
@@ -207,7 +252,10 @@ class WakuGossipSub(GossipSub):
     def __init__(self, *, on_drop: Callable[[ID, int, str], None] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.mcache = Sha256MessageCache(self.mcache.window_size, self.mcache.history_size)
+        if self.scorer is not None:
+            self.scorer = OpenGateScorer(self.scorer.params)  # P26
         self._on_drop = on_drop
+        self._plain_rpc: tuple[object, int] = (None, 0)  # P25: the last RPC found publish-only, its size
 
     def add_peer(self, peer_id: ID, protocol_id: TProtocol | None) -> None:
         if protocol_id == RELAY_CODEC:
@@ -230,12 +278,52 @@ class WakuGossipSub(GossipSub):
         """A publish-only RPC that fits is queued as it is (one object shared by every peer's queue,
         the writer only reads it); upstream copies and re-splits it for each peer. Anything else,
         or a peer with deferred GRAFT/PRUNE to piggyback, takes upstream's path."""
+        plain, size = self._plain_rpc
+        if plain is not rpc:  # examined once per RPC, not once per peer
+            plain = rpc if not (rpc.subscriptions or rpc.senderRecord or rpc.HasField("control")) else None
+            size = rpc.ByteSize()
+            self._plain_rpc = (plain, size)
         queue = self.pubsub.peer_queues.get(peer_id) if self.pubsub is not None else None
-        if (queue is None or priority or rpc.subscriptions or rpc.senderRecord or rpc.HasField("control")
-                or peer_id in self._pending_control or rpc.ByteSize() > queue.max_message_size):  # fmt: skip
+        if plain is None or priority or queue is None or size > queue.max_message_size or peer_id in self._pending_control:
             super().send_rpc(peer_id, rpc, priority)
         elif not queue.push(rpc):
             self._handle_dropped_rpc(peer_id, rpc, "queue_full")
+
+    async def publish(self, msg_forwarder: ID, pubsub_msg: rpc_pb2.Message) -> None:  # P27
+        """Forward a validated unsigned message: upstream's steps for it, without the per-peer
+        allocations, and without the delivery-time list that only adaptive gossip reads and trims
+        (with adaptive gossip off, upstream appends to it for every message, forever)."""
+        pubsub = self.pubsub
+        if pubsub_msg.from_id or pubsub_msg.seqno or pubsub is None or self.spam_protection_enabled or self.adaptive_gossip_enabled:
+            await super().publish(msg_forwarder, pubsub_msg)
+            return
+        self.mcache.put(pubsub_msg)  # (equivocation: nothing to compare without from/seqno, P2)
+        msg_id = pubsub.get_message_id(pubsub_msg)
+        topics = list(pubsub_msg.topicIDs)
+        rpc = rpc_pb2.RPC(publish=[pubsub_msg])  # no senderRecord (P12)
+        await self._notify_observers(topics, msg_id)  # (IDONTWANT: none to send, P26)
+        peers, scorer = pubsub.peers, self.scorer
+        for peer_id in self._get_peers_to_send(topics, msg_forwarder=msg_forwarder, origin=_NO_ORIGIN, msg_id=msg_id):
+            if peer_id in peers and (scorer is None or scorer.allow_publish(peer_id, topics)):
+                self.send_rpc(peer_id, rpc)
+        # held for peers not yet identified, or whose subscription we have not seen, as upstream
+        skip, queued, now = (msg_forwarder, _NO_ORIGIN), set(), time.time()
+        for topic in topics:
+            subscribed = pubsub.peer_topics.get(topic, ())
+            waiting = [p for p in subscribed if p not in self.peer_protocol]
+            waiting += [p for p in peers if p not in subscribed]
+            for peer_id in waiting:
+                if peer_id in skip or peer_id in self.direct_peers or peer_id in queued:
+                    continue
+                self._prune_pending_messages(peer_id)
+                self._pending_messages[peer_id].append((now, rpc))
+                queued.add(peer_id)
+            self.time_since_last_publish[topic] = int(now)
+
+    async def _emit_idontwant_for_message(self, msg_id: bytes, topic_ids) -> None:  # P26
+        """IDONTWANT goes to /meshsub/1.2+ peers only, and every relay peer is recorded as
+        /meshsub/1.1.0 (P1): nothing to send, so the per-message peer scan is skipped."""
+        return None
 
     def _handle_dropped_rpc(self, peer_id: ID, rpc: rpc_pb2.RPC, reason: str) -> None:
         n = len(rpc.publish)
@@ -325,7 +413,8 @@ class WakuPubsub(Pubsub):
         self._on_duplicate = on_duplicate
 
     def _is_subscribed_to_msg(self, msg: rpc_pb2.Message) -> bool:  # P19: no task for a duplicate
-        if not super()._is_subscribed_to_msg(msg):
+        topics, ours = msg.topicIDs, self.subscribed_topics_receive  # upstream: any topic we receive
+        if not (topics[0] in ours if len(topics) == 1 else any(t in ours for t in topics)):
             return False
         if self.seen_messages.has(waku_message_id(msg)):
             if self._on_duplicate is not None:

@@ -402,6 +402,8 @@ def test_p19_handle_rpc_filters_with_is_subscribed_before_spawning_push_msg():
     assert i < src.index("self.manager.run_task(self.push_msg, peer_id, msg)", i)
     assert "self._is_msg_seen(msg)" in source(Pubsub.push_msg)  # upstream's own (later) check
     assert "self.seen_messages.has(msg_id)" in source(Pubsub._is_msg_seen)
+    assert "any(topic in self.topic_ids for topic in msg.topicIDs)" in source(Pubsub._is_subscribed_to_msg)
+    assert "return self.subscribed_topics_receive.keys()" in source(Pubsub.topic_ids.fget)
 
 
 # --- P20: pending-message queue drops ---------------------------------------------------------------
@@ -590,3 +592,82 @@ def test_p25_message_id_is_remembered_for_the_same_object_only():
     assert compat.waku_message_id(a) == compat.waku_message_id(a) == hashlib.sha256(b"a").digest()
     assert compat.waku_message_id(b) == hashlib.sha256(b"b").digest()
     assert compat.waku_message_id(unsigned(b"a")) == hashlib.sha256(b"a").digest()
+
+
+# --- P26: gates that cannot close, IDONTWANT to nobody ----------------------------------------------
+def test_p26_upstream_scores_every_gate_and_scans_for_idontwant_peers():
+    from libp2p.pubsub import score as score_mod
+
+    p = score_mod.ScoreParams()
+    assert (p.publish_threshold, p.gossip_threshold, p.graylist_threshold) == (-float("inf"),) * 3
+    assert p.app_specific_score_fn is None
+    assert "self.scorer = PeerScorer(score_params or ScoreParams())" in source(GossipSub.__init__)
+    assert "scorer.allow_gossip(p, [topic])" in source(GossipSub._get_peers_to_send)
+    assert "self.topic_score(peer, topic)" in source(score_mod.PeerScorer.allow_publish)
+    src = source(GossipSub._emit_idontwant_for_message)
+    assert "in (PROTOCOL_ID_V12, PROTOCOL_ID_V13, PROTOCOL_ID_V14, PROTOCOL_ID_V20)" in src
+    assert compat.make_relay_router().get_protocols() == [compat.RELAY_CODEC]  # every peer is V11 (P1)
+
+
+def test_p26_open_gates_answer_as_upstream_would():
+    from libp2p.pubsub import score as score_mod
+
+    peer, topic = ID(b"\x00\x01p"), "/waku/2/rs/16/32"
+    open_, stock = compat.OpenGateScorer(score_mod.ScoreParams()), score_mod.PeerScorer(score_mod.ScoreParams())
+    for s in (open_, stock):
+        s.penalize_behavior(peer, 1e6)
+        s.on_invalid_message(peer, topic)
+    for gate in ("allow_publish", "allow_gossip", "is_graylisted"):
+        for topics in ([topic], [], [topic, "/other"]):
+            assert getattr(open_, gate)(peer, topics) == getattr(stock, gate)(peer, topics), (gate, topics)
+    strict = score_mod.ScoreParams(publish_threshold=0.0, p5_behavior_penalty_weight=1.0)
+    closed = compat.OpenGateScorer(strict)
+    closed.penalize_behavior(peer, 5.0)
+    assert closed.allow_publish(peer, [topic]) is False  # a real threshold is computed
+    assert isinstance(compat.make_relay_router().scorer, compat.OpenGateScorer)
+
+
+# --- P27: forwarding ------------------------------------------------------------------------------------
+class _FakePubsub:
+    """What GossipSub.publish reads of its pubsub: connected peers, their queues and topics."""
+
+    def __init__(self, connected, subscribed) -> None:
+        self.peers = {p: None for p in connected}
+        self.peer_queues = {p: rpc_queue_mod.RpcQueue() for p in connected}
+        self.peer_topics = {"/waku/2/rs/16/32": set(subscribed)}
+
+    def get_message_id(self, msg) -> bytes:
+        return compat.waku_message_id(msg)
+
+
+def _forwarding_setup():
+    a, b, c, d = (ID(b"\x00\x01" + x.encode()) for x in "abcd")
+    r = compat.make_relay_router()
+    # a forwards to us; b is meshed; c subscribed but not identified; d connected, not subscribed
+    r.pubsub = _FakePubsub(connected=[a, b, d], subscribed=[a, b, c])
+    r.mesh["/waku/2/rs/16/32"] = {a, b}
+    r.peer_protocol.update({a: PROTOCOL_ID_V11, b: PROTOCOL_ID_V11, d: PROTOCOL_ID_V11})
+    return r, (a, b, c, d)
+
+
+def _outcome(r, peers) -> tuple:
+    sent = {p: len(q) for p, q in r.pubsub.peer_queues.items()}
+    pending = {p: len(r._pending_messages.get(p, ())) for p in peers}
+    return sent, pending, len(r.mcache.msgs), dict(r.time_since_last_publish).keys()
+
+
+@trio_test(10)
+async def test_p27_forwarding_does_what_upstream_does_without_the_endless_list():
+    assert hashlib.sha256(source(GossipSub.publish).encode()).hexdigest().startswith("b978282af46297f7")
+    assert "self.recent_message_deliveries[topic].append(time.time())" in source(GossipSub.publish)
+    assert "self._update_network_health()" in source(GossipSub.heartbeat)  # the only trim, under adaptive gossip
+    stock, peers = _forwarding_setup()
+    ours, _ = _forwarding_setup()
+    for i in range(3):
+        await GossipSub.publish(stock, peers[0], unsigned(b"m%d" % i))
+        await ours.publish(peers[0], unsigned(b"m%d" % i))
+    assert _outcome(ours, peers) == _outcome(stock, peers)
+    sent, pending, _, _ = _outcome(ours, peers)
+    assert (sent[peers[1]], sent[peers[0]], pending[peers[2]], pending[peers[3]]) == (3, 0, 3, 3)
+    assert len(stock.recent_message_deliveries["/waku/2/rs/16/32"]) == 3  # upstream: one entry per message, never trimmed
+    assert not ours.recent_message_deliveries
