@@ -1,6 +1,6 @@
 """`node run --rendezvous` in separate processes: a bootstrap node is the point, a relay node
 registers on it (its `node status` shows the namespaces granted), and `node status` of the point
-counts the registrations."""
+counts the registrations (JSON and text)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,13 @@ def test_a_relay_node_registers_on_a_bootstrap_node(tmp_path):
             time.sleep(0.5)
         assert held == {"registrations": 2, "namespaces": 2, "peers": 1}
         assert client["points"] == [{"multiaddr": listening["multiaddrs"][0], "registered": {"rs/16/32": 60, "rs/16/64": 60}, "error": None}]
+        text = {}
+        for who in ("point", "relay"):
+            r = subprocess.run([PY, "-m", "statuscli", "--home", str(tmp_path / who), "node", "status"], env=base_env(), capture_output=True,
+                               text=True, timeout=60)  # fmt: skip
+            text[who] = r.stdout
+        assert "rendezvous: point holding 2 registration(s) of 1 peer(s) in 2 namespace(s)" in text["point"]
+        assert "rendezvous: registered on 1 of 1 point(s) under rs/16/32, rs/16/64; 0 peer(s) found" in text["relay"]
     finally:
         if node is not None:
             stop_process(node)

@@ -185,6 +185,14 @@ def _status_text(info: dict) -> str:
         lines.append(f"filter client: {counters.get('filter-client.pings', 0)} ping(s), "
                      f"{counters.get('filter-client.resubscribed', 0)} re-subscription(s), "
                      f"{counters.get('filter-client.ping-failed', 0)} failed ping(s)")  # fmt: skip
+    rdv = info.get("rendezvous") or {}
+    if rdv.get("point"):
+        p = rdv["point"]
+        lines.append(f"rendezvous: point holding {p['registrations']} registration(s) of {p['peers']} peer(s) in {p['namespaces']} namespace(s)")
+    if rdv.get("client"):
+        c = rdv["client"]
+        ok = sum(1 for p in c["points"] if p["registered"] and not p["error"])
+        lines.append(f"rendezvous: registered on {ok} of {len(c['points'])} point(s) under {', '.join(c['namespaces'])}; {c['found']} peer(s) found")
     dropped = {k: v for k, v in counters.items() if k.startswith("dropped.")}
     if dropped:
         lines.append("dropped:    " + ", ".join(f"{k[8:]}={v}" for k, v in dropped.items()))
