@@ -21,7 +21,7 @@ import time
 
 import trio
 
-from statuscli.core.errors import StatusCliError
+from statuscli.core.errors import InvalidInput, StatusCliError
 from statuscli.core.rendezvous import shard_namespace
 from statuscli.net import rendezvous as rdv
 from statuscli.net.discv5.bounded import BoundedMap
@@ -51,8 +51,6 @@ class NodeRendezvous:
         cfg = node.config
         for addr in cfg.rendezvous:
             if "/p2p/" not in addr:
-                from statuscli.core.errors import InvalidInput
-
                 raise InvalidInput(f"rendezvous point {addr} has no /p2p/<peer id>", hint="give the point's full multiaddr")
         self.points = [_Point(a) for a in cfg.rendezvous]
         self.namespaces = [shard_namespace(cfg.cluster_id, s) for s in cfg.shards]
