@@ -8,7 +8,8 @@ Modules (one concern each)::
     mvds_link   MVDS per 1:1 peer (batch mode, persisted as rows): append, due payloads, receive
     sending     the ``send`` use case: build in one transaction, write the result, commit, publish
     messenger   the outgoing side: 1:1, public channels, private groups, MVDS ticks → envelopes
-    incoming    the incoming side: the receive peel's trace applied in one transaction → events
+    incoming    the incoming side: one envelope peeled and handled in one transaction → events
+    trace_apply the inner layers of that trace (ratchet, MVDS, application) applied → state, events
     groups      private groups: create, add members, merge received membership events
     events      the typed events ``listen``/``mailserver fetch`` print (to_json, text)
     history     store queries (``mailserver fetch``, catch-up after a pause), the checkpoint
@@ -24,7 +25,10 @@ The receive path, one peel and two consumers::
     core/receive/peel.py        bytes → trace, sans-IO; ports for the ratchet step and segments;
                                 attribution (sender-mismatch) decided here
     app/secure_receive.py       the ratchet step (prepare → pending writes → apply) and its port
-    app/messaging/incoming.py   listen / mailserver fetch: peel + apply in ONE transaction → events
+    app/messaging/incoming.py   listen / mailserver fetch: one envelope — de-dup, outer layers, peel,
+                                ONE transaction, failures → events
+    app/messaging/trace_apply.py  what the inner layers (ratchet, MVDS, application) change and the
+                                events they become, inside that transaction
     app/messaging/events.py     the closed set of event classes, their JSON and text
     app/inspect.py              envelope inspect: the same peel, read-only (or --commit), and what
                                 this account already received
