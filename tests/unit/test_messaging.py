@@ -11,8 +11,9 @@ import os
 
 import pytest
 
-from statuscli.app.messaging import topics
+from statuscli.app.messaging import history, topics
 from statuscli.app.messaging.content import Content
+from statuscli.app.messaging.events import Expired, text_line
 from statuscli.app.messaging.incoming import Receiver
 from statuscli.app.messaging.messenger import Messenger
 from statuscli.core.errors import InvalidInput, UsageError
@@ -175,8 +176,14 @@ def test_a_record_expires_after_sixteen_transmissions(parties, clock):
         expired += exp
         if expired:
             break
-    assert sends == 16 and len(expired) == 1 and expired[0]["type"] == "expired"
-    assert expired[0]["to"] == "0x" + bob.key.hex() and alice.tick() == ([], [])
+    assert sends == 16 and len(expired) == 1 and isinstance(expired[0], Expired)  # a typed event like the others
+    assert alice.tick() == ([], [])
+    (logged,) = history._log(alice.m, expired)  # stored in the event log, printed as it always was (keys in this order)
+    mvds_id = "0x" + expired[0].mvds_id.hex()
+    assert list(logged.items()) == [("type", "expired"), ("mvds_id", mvds_id), ("to", "0x" + bob.key.hex()),
+                                    ("reason", "no acknowledgement after 16 transmissions"), ("cursor", logged["cursor"])]  # fmt: skip
+    assert msg_store.events_after(alice.account.db, logged["cursor"] - 1, 10) == [(logged["cursor"], {k: v for k, v in logged.items() if k != "cursor"})]
+    assert text_line(logged).startswith(f"gave up on {mvds_id[:10]}… to ")
 
 
 # --- public channels and groups ----------------------------------------------------------------

@@ -211,12 +211,16 @@ def _publish(messenger, transport, envelopes) -> None:
     messenger.published(envelopes)
 
 
-def _log(messenger, events: list[dict]) -> list[dict]:
-    """Store events that did not come with an envelope (expired records) and give them cursors."""
+def _log(messenger, events: list) -> list[dict]:
+    """Store events that did not come with an envelope (expired records) and give them cursors
+    (their JSON form, as printed)."""
     if not events:
         return []
     conn, now = messenger.account.db, messenger.now_ms()
+    out = []
     with transaction(conn):
         for e in events:
-            e["cursor"] = msg_store.append_event(conn, e, now)
-    return events
+            d = e.to_json()
+            d["cursor"] = msg_store.append_event(conn, d, now)
+            out.append(d)
+    return out

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 
 from statuscli.app.messaging import mvds_link, topics
 from statuscli.app.messaging.content import Content, chat_message, wrap
+from statuscli.app.messaging.events import Expired
 from statuscli.app.messaging.waku_layer import Envelope, seal_all
 from statuscli.core.crypto import secp256k1
 from statuscli.core.errors import InvalidInput
@@ -272,7 +273,7 @@ class Messenger:
                                    message_types.MEMBERSHIP_UPDATE_MESSAGE, "")  # fmt: skip
 
     # --- MVDS ----------------------------------------------------------------------------------
-    def tick(self) -> tuple[list[Envelope], list[dict]]:
+    def tick(self) -> tuple[list[Envelope], list[Expired]]:
         """Envelopes for MVDS records and acks due now, and ``expired`` events."""
         due, expired = mvds_link.due(self.account, self.now_ms(), self.rng, produce=self._ratchet)  # tick + ratchet: one commit
         out: list[Envelope] = []

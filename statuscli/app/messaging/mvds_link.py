@@ -19,6 +19,7 @@ between only delays a record until its next retransmission, which is what MVDS i
 
 from __future__ import annotations
 
+from statuscli.app.messaging.events import Expired
 from statuscli.core.crypto import secp256k1
 from statuscli.core.mvds import codec
 from statuscli.core.mvds.node import EPOCH_MS, Acked, MessageReceived  # noqa: F401
@@ -56,21 +57,19 @@ def append(conn, account, peer: bytes, body: bytes, message_id: bytes, now_ms: i
     return mid, payloads
 
 
-def due(account, now_ms: int, rng, produce=None) -> tuple[list[tuple[bytes, object]], list[dict]]:
+def due(account, now_ms: int, rng, produce=None) -> tuple[list[tuple[bytes, object]], list[Expired]]:
     """Payloads due now ``[(peer, payload)]`` — or ``[(peer, produce(conn, peer, payload))]``, run
     in the group's transaction — and events for records that expired."""
     conn = account.db
     epoch = now_ms // EPOCH_MS
     out: list[tuple[bytes, object]] = []
-    expired: list[dict] = []
+    expired: list[Expired] = []
     for gid, peer in mvds_state.due(conn, epoch):
         with transaction(conn):
             st = mvds_state.load(conn, gid, account.chat_public_key, peer, now_ms=now_ms)
             node = st.node
             payloads = node.tick(now_ms, rand_below(rng))
-            for rec in node.expired:
-                expired.append({"type": "expired", "mvds_id": "0x" + rec.message_id.hex(), "to": "0x" + rec.peer.hex(),
-                                "reason": "no acknowledgement after 16 transmissions"})  # fmt: skip
+            expired.extend(Expired(rec.message_id, rec.peer) for rec in node.expired)
             mvds_state.save(conn, st, now_ms)
             out.extend((p, produce(conn, p, data) if produce is not None else data) for p, data in payloads)
     return out, expired
