@@ -210,3 +210,64 @@ def test_a_transient_failure_is_retried_and_the_message_arrives_once(pair, monke
     (msg,) = messages(handled.events)
     assert msg["id"] == "0x" + sent.message_id.hex()
     assert bob.r.handle_safely(env.data, env.pubsub_topic).duplicate
+
+
+# --- output before commit (mailserver fetch): a receiver with ``deliver`` ---------------------------
+class _Output:
+    """A stand-in for stdout: fails while ``broken``, else keeps what was written."""
+
+    def __init__(self) -> None:
+        self.broken, self.lines, self.calls = False, [], 0
+
+    def __call__(self, events: list[dict]) -> None:
+        self.calls += 1
+        if self.broken:
+            raise OSError(28, "No space left on device")
+        self.lines.extend(events)
+
+
+def test_an_envelope_whose_output_fails_is_not_committed_and_is_printed_on_retry(pair):
+    """Each ratchet path (DH, X3DH, Double Ratchet): the events reach ``deliver`` inside the
+    transaction; when it fails nothing is stored (every table as before), the failure reaches the
+    caller unchanged (not an ``internal`` undecryptable event), and the retry prints the message."""
+    from statuscli.app.messaging.incoming import Receiver
+
+    alice, bob, _ = pair
+    for party, sent, path in _conversation(alice, bob):
+        out = _Output()
+        receiver = Receiver(party.m, deliver=out)
+        conn, env = party.account.db, sent.envelopes[0]
+        before = dump(conn)
+        out.broken = True
+        with pytest.raises(OSError, match="No space left"):
+            receiver.handle_safely(env.data, env.pubsub_topic)
+        assert out.calls == 1 and not conn.in_transaction
+        assert dump(conn) == before  # no ratchet step, no message, no MVDS state, not marked seen
+        out.broken = False
+        handled = receiver.handle_safely(env.data, env.pubsub_topic)
+        assert handled.delivered and out.lines == handled.events
+        (msg,) = messages(out.lines)
+        assert msg["id"] == "0x" + sent.message_id.hex() and msg["layers"][1] == f"protocol-message/{path}"
+        assert msg_store.events_after(conn, msg["cursor"] - 1, 1)[0][0] == msg["cursor"]  # committed with the cursor printed
+        assert receiver.handle_safely(env.data, env.pubsub_topic).duplicate  # once
+
+
+def test_output_failing_on_an_internal_failure_event_records_no_attempt(pair, monkeypatch):
+    """The ``internal`` undecryptable event of a failing envelope goes through ``deliver`` too: when
+    it cannot be written, not even the attempt is counted."""
+    from statuscli.app.messaging.incoming import Receiver
+
+    alice, bob, _ = pair
+    env = alice.m.send_direct(bob.key, Content(text="poison?")).envelopes[0]
+    out = _Output()
+    receiver = Receiver(bob.m, deliver=out)
+    before = dump(bob.account.db)
+    with monkeypatch.context() as mp:
+        _fail_at(mp, msg_store, "add_message")
+        out.broken = True
+        with pytest.raises(OSError):
+            receiver.handle_safely(env.data, env.pubsub_topic)
+        assert dump(bob.account.db) == before
+        out.broken = False
+        (ev,) = receiver.handle_safely(env.data, env.pubsub_topic).events
+        assert (ev["layer"], ev["attempt"], ev["final"]) == ("internal", 1, False) and out.lines == [ev]

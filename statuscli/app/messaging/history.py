@@ -158,7 +158,8 @@ def covered(account, since_ns: int | None, until_ns: int) -> None:
 def fetch(messenger, receiver, transport, *, content_topics: list[str], since_ns: int | None, until_ns: int | None,
           page_size: int = 100, peer: str | None = None, emit: Callable[[dict], None] = lambda e: None,
           progress: Callable[[FetchStats], None] = lambda s: None, send_acks: bool = True) -> FetchStats:  # fmt: skip
-    """Page through the store for ``content_topics``; each new event goes to ``emit``."""
+    """Page through the store for ``content_topics``; each new event goes to ``emit`` (after its
+    envelope committed), unless the receiver has a ``deliver`` of its own (before the commit)."""
     stats = FetchStats()
     topics = sorted(set(content_topics))
     for i in range(0, len(topics), TOPICS_PER_QUERY):
@@ -177,7 +178,8 @@ def fetch(messenger, receiver, transport, *, content_topics: list[str], since_ns
                 for e in handled.events:
                     stats.new_events += 1
                     stats.undecryptable += e["type"] == "undecryptable"
-                    emit(e)
+                    if not handled.delivered:  # else the receiver's ``deliver`` wrote it before the commit
+                        emit(e)
                 _publish(messenger, transport, handled.replies)
             progress(stats)
             if cursor is None or not items:

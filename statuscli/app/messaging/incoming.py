@@ -2,6 +2,7 @@
 
     r = Receiver(messenger)                       # the account's key ring (refresh() when peers change)
     result = r.handle(data, pubsub_topic)         # -> Handled(events, replies)
+    r = Receiver(messenger, deliver=write_events)  # output before commit (mailserver fetch)
 
 What happens here: the envelope (every failure an ``undecryptable`` event naming the layer and the
 reason — never silent):
@@ -18,11 +19,20 @@ advertisement we owe, MVDS state, messages, clocks, groups, the envelope marked 
 with their cursors — commits in ONE ``transaction(conn)``. Only the outer layers (WakuMessage,
 payload v1: no state) run before it. A crash leaves the account as before the envelope or with all
 of it. Replies are published after the commit.
+
+Output before commit: a receiver made with ``deliver`` hands each envelope's events (with their
+cursors) to ``deliver(events)`` inside that transaction, just before the commit — the same rule as
+``decrypt``'s and ``send``'s ``deliver``. When it raises (the output could not be written), nothing
+of the envelope is committed — not its ratchet step, its messages, its MVDS state, nor the envelope
+marked seen — and the error reaches the caller unchanged (``handle_safely`` does not turn it into an
+``internal`` failure), so a plain retry handles and prints the envelope again. Without ``deliver``
+(``listen``), events are printed after the commit, from the event log through the listener's cursor.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from statuscli.app.messaging import events as ev
@@ -43,6 +53,15 @@ class Handled:
     replies: list[Envelope] = field(default_factory=list)  # to publish (bundle advertisements)
     ours: bool = True  # False: a content topic we do not listen to
     duplicate: bool = False
+    delivered: bool = False  # the events went to the receiver's ``deliver`` before the commit
+
+
+class _Undelivered(Exception):
+    """``deliver`` failed (the transaction rolled back); carries its error to the caller unchanged."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 log = logging.getLogger("statuscli.messaging")
@@ -63,8 +82,10 @@ class StoredSegments:
 
 
 class Receiver:
-    def __init__(self, messenger, topic_set=None, *, extra_channels=()) -> None:
+    def __init__(self, messenger, topic_set=None, *, extra_channels=(), deliver: Callable[[list[dict]], None] | None = None) -> None:
         self.m = messenger
+        #: output before commit: called with each envelope's events inside its transaction (module docstring)
+        self.deliver = deliver
         self.account = messenger.account
         self.extra_channels = tuple(extra_channels)
         self.topics = topic_set or topics.listen_set(self.account, extra_channels=self.extra_channels)
@@ -82,6 +103,12 @@ class Receiver:
 
     # --- one envelope ------------------------------------------------------------------------
     def handle(self, data: bytes, pubsub_topic: str = topics.PUBSUB_TOPIC, *, known_hash: bytes | None = None) -> Handled:
+        try:
+            return self._handle(data, pubsub_topic, known_hash)
+        except _Undelivered as e:
+            raise e.error from None
+
+    def _handle(self, data: bytes, pubsub_topic: str, known_hash: bytes | None) -> Handled:
         conn = self.account.db
         waku = peel.decode_message(data, pubsub_topic=pubsub_topic)
         if isinstance(waku, L.Failed):
@@ -137,9 +164,14 @@ class Receiver:
         neither stop a listener nor be retried forever.
         """
         try:
-            return self.handle(data, pubsub_topic)
-        except Exception as e:  # noqa: BLE001 — the point: nothing here may stop the caller
-            return self._failed(data, pubsub_topic, e)
+            try:
+                return self._handle(data, pubsub_topic, None)
+            except _Undelivered:
+                raise
+            except Exception as e:  # noqa: BLE001 — the point: nothing here may stop the caller
+                return self._failed(data, pubsub_topic, e)
+        except _Undelivered as e:  # the output failed: nothing committed; the caller stops (a retry prints it)
+            raise e.error from None
 
     def _failed(self, data: bytes, pubsub_topic: str, err: Exception) -> Handled:
         waku = peel.decode_message(data, pubsub_topic=pubsub_topic)
@@ -164,6 +196,7 @@ class Receiver:
                 d = event.to_json()
                 d["cursor"] = msg_store.append_event(conn, d, self.m.now_ms())
                 out.events.append(d)
+                self._deliver(out)
         return out
 
     def _commit(self, h: bytes, ts: int, events: list) -> Handled:
@@ -182,6 +215,17 @@ class Receiver:
             d = e.to_json()
             d["cursor"] = msg_store.append_event(conn, d, now)
             out.events.append(d)
+        self._deliver(out)
+
+    def _deliver(self, out: Handled) -> None:
+        """Inside the envelope's transaction, last: its events to ``deliver`` (output before commit)."""
+        if self.deliver is None or not out.events:
+            return
+        try:
+            self.deliver(out.events)
+        except Exception as e:  # noqa: BLE001 — any failure to write means: do not commit
+            raise _Undelivered(e) from e
+        out.delivered = True
 
     def advertise(self, peer: bytes) -> list[Envelope]:
         """Our bundle for a peer who wrote to a session we do not have (recorded in the envelope's transaction)."""

@@ -25,9 +25,12 @@ FETCH_EPILOG = """\b
 Output: the same events as 'listen' (NDJSON with --json), then one {"type": "summary", pages,
 envelopes, new_events, duplicates, not_ours, undecryptable, acks_sent}. Progress goes to stderr.
 Envelopes already handled (by listen or an earlier fetch) are skipped; new messages are stored
-and acknowledged, so their senders stop retransmitting. Without --since/--until/--all/--topic or a
-chat, the gaps a listen could not fetch earlier are fetched first (a 'gap' event for each one
-this store cannot answer either), then everything since the account was last in sync.
+and acknowledged, so their senders stop retransmitting. An envelope is stored only after its
+events were written out: when writing fails (exit 3) or the command is killed, what was not
+printed was not stored, and running the same command again prints it. Without --since/--until/
+--all/--topic or a chat, the gaps a listen could not fetch earlier are fetched first (a 'gap'
+event for each one this store cannot answer either), then everything since the account was last
+in sync.
 """
 
 
@@ -69,7 +72,7 @@ def fetch(app: AppContext, since, until, everything, chat, channel, group, topic
     acct = account(app)
     flt, channels = chat_filter(acct, chat, channel, group)
     m = messenger(app, acct)
-    receiver = Receiver(m, extra_channels=channels)
+    receiver = Receiver(m, extra_channels=channels, deliver=lambda evs: _deliver(app, evs, flt, text_line))
     content_topics = _topics(acct, receiver, flt, topic_text, topics)
     until_ns = parse_time(until, now_s) if until else None
     if everything:
@@ -80,13 +83,12 @@ def fetch(app: AppContext, since, until, everything, chat, channel, group, topic
         cp = history.checkpoint(acct)
         since_ns = cp - history.CATCH_UP_MARGIN_NS if cp else int((now_s - 86400) * 1e9)
     transport = open_transport(app, node, relay)
-    shown = {"n": 0}
 
-    def out(ev: dict) -> None:
+    def out(ev: dict) -> None:  # events stored without an envelope (gap, expired)
         if flt is None or flt.matches(ev):
-            shown["n"] += 1
             _written(app, ev, text_line)
 
+    from statuscli.cli.output import result_written
     from statuscli.cli.progress import progress
 
     try:
@@ -98,21 +100,38 @@ def fetch(app: AppContext, since, until, everything, chat, channel, group, topic
                                   progress=lambda s: update(completed=s.envelopes, description=f"page {s.pages}"))  # fmt: skip
     finally:
         transport.close()
-    if until_ns is None and not topic_text and flt is None:
-        history.covered(acct, since_ns, int(now_s * 1e9))
     summary = stats.to_json()
-    emit_event(app, summary, text=lambda s: (f"{s['pages']} page(s), {s['envelopes']} envelope(s): {s['new_events']} new event(s), "
-                                             f"{s['duplicates']} already seen, {s['undecryptable']} undecryptable"))  # fmt: skip
+    with result_written(reader_may_leave=True):
+        emit_event(app, summary, text=lambda s: (f"{s['pages']} page(s), {s['envelopes']} envelope(s): {s['new_events']} new event(s), "
+                                                 f"{s['duplicates']} already seen, {s['undecryptable']} undecryptable"))  # fmt: skip
+    if until_ns is None and not topic_text and flt is None:  # the range counts as fetched once its result is out
+        history.covered(acct, since_ns, int(now_s * 1e9))
     if app.json:
         info(app, f"{stats.pages} page(s), {stats.envelopes} envelope(s), {stats.new_events} new event(s)")
 
 
-def _written(app, ev: dict, text) -> None:
-    """One event out, or OutputFailed (exit 3) saying where the stored events can be replayed from.
+def _deliver(app, events: list[dict], flt, text) -> None:
+    """An envelope's events out (written and flushed) inside its transaction, before the commit —
+    or OutputFailed (exit 3): then nothing of that envelope is stored, and running the same fetch
+    again prints it. A reader that leaves early (``| head``) saw what it wanted: exit 0, and the
+    envelope it did not read is not stored either."""
+    from statuscli.cli.output import result_written
+    from statuscli.core.errors import OutputFailed
 
-    Each envelope's events are committed (with their cursors) before they are printed, as for
-    ``listen``; when printing fails they are not lost, and the history checkpoint is not advanced.
-    A reader that leaves early (``| head``) saw what it wanted: exit 0, as for ``listen``."""
+    try:
+        with result_written(reader_may_leave=True):
+            for ev in events:
+                if flt is None or flt.matches(ev):
+                    emit_event(app, ev, text=text)
+    except OutputFailed as e:
+        raise OutputFailed(e.message, hint="nothing of the envelope whose events could not be written was stored: "
+                                           "run the same command again to get them") from None  # fmt: skip
+
+
+def _written(app, ev: dict, text) -> None:
+    """One event stored without an envelope (a ``gap``, an ``expired`` record) out, or OutputFailed
+    (exit 3) saying from which cursor ``listen --since`` replays it; the history checkpoint is not
+    advanced. A reader that leaves early (``| head``) saw what it wanted: exit 0."""
     from statuscli.cli.output import result_written
     from statuscli.core.errors import OutputFailed
 
