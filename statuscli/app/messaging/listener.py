@@ -27,6 +27,14 @@ Order of work (each step's events are already stored, with their cursors, when p
    service forgot us; the node dropped messages we did not read in time, e.g. while catching up),
    fetch that window from the store; advance the checkpoint every second.
 
+**The checkpoint never passes a message received but not committed.** Neither a filter push nor a
+control-socket notification is acknowledged on the wire (filter v2 has no answer to a push), so a
+message received and not yet committed when the process dies exists only in the node's store. The
+checkpoint therefore moves to (2 s before) the moment of the last ``receive`` whose whole batch was
+handled and committed — not to "now": a listener killed (or stopped at ``count``) with pushes still
+queued or in hand leaves them after the checkpoint, and the next catch-up (checkpoint minus the
+margin) fetches them from the store.
+
 Stops after ``count`` messages (``message``/``contact_request``/``contact_request_accepted`` events
 that pass the filter), after ``timeout`` seconds (a :class:`TimeoutExpired` when ``count`` was not
 reached), or when :meth:`Listener.stop` is called (SIGTERM/SIGINT: the envelope in hand is finished
@@ -49,6 +57,8 @@ from statuscli.store import mvds_state
 
 CHECKPOINT_EVERY_S = 1.0
 POLL_S = 0.25
+#: at most this many received messages are taken per ``receive``; a full batch may have left more queued
+RECEIVE_BATCH = 1000
 
 
 @dataclass
@@ -95,6 +105,8 @@ class Listener:
         self.cursor = opts.since if opts.since is not None else msg_store.last_cursor(messenger.account.db)
         self.resubscribed = 0  # filter re-subscriptions after the service forgot us (light client)
         self._stopping = False
+        #: wall-clock ns before which everything received live was handled and committed (the checkpoint's bound)
+        self._live_until: int | None = None
 
     def stop(self) -> None:
         self._stopping = True
@@ -150,7 +162,7 @@ class Listener:
         start = time.monotonic()
         deadline = start + self.opts.timeout if self.opts.timeout is not None else None
         self.t.subscribe(self._subscription_topics())
-        heard_live_from = self.m.now_ns()
+        heard_live_from = self._live_until = self.m.now_ns()
         reached = False
         caught_up = False  # the checkpoint moves only once the catch-up ran (covered, or its gap recorded)
         try:
@@ -165,7 +177,7 @@ class Listener:
             try:
                 self._tick(final=True)  # acks owed for what we just handled go out before we leave
                 if caught_up:
-                    history.advance_checkpoint(self.m.account, self.m.now_ns() - 2_000_000_000)
+                    self._checkpoint()
             except StatusCliError as e:
                 self.note(f"while stopping: {e.message}")
         if self.opts.count is not None and not reached and not self._stopping:
@@ -179,13 +191,18 @@ class Listener:
             if deadline is not None and now >= deadline:
                 return False
             wait = POLL_S if deadline is None else max(0.0, min(POLL_S, deadline - now))
-            for r in self.t.receive(min(wait, self._until_due())):
+            asked_at = self.m.now_ns()
+            batch = self.t.receive(min(wait, self._until_due()), RECEIVE_BATCH)
+            for r in batch:
                 handled = self.receiver.handle_safely(r.data, r.pubsub_topic)
                 self._publish(handled.replies)
                 if self._drain():  # handled here or, when a duplicate, by another listener of this account
                     return True
                 if self._stopping:
                     break
+            else:
+                if len(batch) < RECEIVE_BATCH:  # all that had arrived when we asked is committed now
+                    self._live_until = asked_at
             if self._drain() or self._tick():
                 return True
             if self._heal():
@@ -195,10 +212,14 @@ class Listener:
                 if self._catch_up(self.m.now_ns()):
                     return True
             if time.monotonic() - last_checkpoint >= CHECKPOINT_EVERY_S:
-                history.advance_checkpoint(self.m.account, self.m.now_ns() - 2_000_000_000)
+                self._checkpoint()
                 last_checkpoint = time.monotonic()
             self._maybe_publish_bundle()
         return False
+
+    def _checkpoint(self) -> None:
+        """Caught up until 2 s before the last fully handled ``receive`` (module docstring)."""
+        history.advance_checkpoint(self.m.account, min(self.m.now_ns(), self._live_until or 0) - 2_000_000_000)
 
     def _heal(self) -> bool:
         """Live delivery was interrupted (the filter service forgot us and we re-subscribed, or the node
