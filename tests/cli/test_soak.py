@@ -1,7 +1,7 @@
-"""CI-sized samples of the kill -9 soak (scripts/soak): `decrypt` and `send` killed at random moments lose
-nothing and repeat nothing. Bounded: about 10 (decrypt) and 5 (send) kills, or 150/90 s of new
-messages, whichever is first; `scripts/soak decrypt|send --kills 200` is the full run (figures in
-docs/reliability.md)."""
+"""CI-sized samples of the kill -9 soak (scripts/soak): `decrypt`, `send` and `listen` killed at random
+moments lose nothing and repeat nothing. Bounded: about 10 (decrypt), 5 (send) and 8 (listen) kills,
+or 150/90/35 s of new messages, whichever is first; `scripts/soak decrypt|send|listen --kills 200` is
+the full run (figures in docs/reliability.md)."""
 
 from __future__ import annotations
 
@@ -31,3 +31,15 @@ def test_send_killed_at_random_moments_loses_no_acknowledged_message():
     assert p.returncode == 0 and stats["ok"], (stats, p.stderr[-2000:])
     assert stats["kills"] >= 2 and stats["acknowledged"] >= 1
     assert stats["acknowledged_lost"] == stats["received_twice"] == 0
+
+
+def test_listen_killed_at_random_moments_prints_every_message_once():
+    """A node on 127.0.0.1; Alice sends 1:1 messages without pause while Bob's `listen --since CURSOR`
+    is SIGKILLed at random moments and restarted from the last cursor it printed: every message
+    Alice's send acknowledged is printed, none twice (by id), none undecryptable."""
+    p = subprocess.run([sys.executable, str(ROOT / "scripts" / "soak"), "listen", "--kills", "8", "--max-seconds", "35", "--json"],
+                       capture_output=True, text=True, timeout=300, cwd=ROOT)  # fmt: skip
+    stats = json.loads(p.stdout)
+    assert p.returncode == 0 and stats["ok"], (stats, p.stderr[-2000:])
+    assert stats["kills"] >= 3 and stats["acknowledged"] >= 2
+    assert stats["acknowledged_not_printed"] == stats["printed_twice"] == stats["undecryptable"] == 0
