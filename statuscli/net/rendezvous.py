@@ -7,7 +7,7 @@ sends one request per stream (as go-waku and nwaku do), the point reads up to
 REGISTER carries the registering peer's signed peer record (an RFC 0002 envelope in the
 ``libp2p-peer-record`` domain, payload type 0x0301, sealed and checked with py-libp2p's
 ``libp2p.peer.envelope``); UNREGISTER gets no answer. py-libp2p's own ``libp2p.discovery.rendezvous``
-speaks an older draft and is not used (compat.py P21).
+speaks an older draft and is not used (statuscli.net.compat P21).
 
 Rules of :class:`RendezvousService` (the point):
 * A request is at most :data:`MAX_REQUEST` bytes (nwaku reads at most 4096); bigger frames are
