@@ -72,6 +72,11 @@ def _peer_or_ens(account, peer: str, ens_source):
     return resolve_peer(account, peer), None
 
 
+def resolve_contact(account, peer: str, ens_source=None):
+    """``(key, EnsRecord or None)`` for a PEER argument (an ENS name through ``ens_source``)."""
+    return _peer_or_ens(account, peer, ens_source)
+
+
 def add(account, peer: str, name: str | None, now_ms: int, ens_source=None) -> dict:
     key, record = _peer_or_ens(account, peer, ens_source)
     if key == account.chat_public_key:

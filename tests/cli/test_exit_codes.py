@@ -143,10 +143,17 @@ CASES: dict[tuple[str, int], tuple[tuple[str, ...], str | None]] = {
     ("contacts add", 3): ((*A, "contacts", "add", "{bob}", "--name", "9 starts with a digit"), None),
     ("contacts add", 5): ((*NOBODY, "contacts", "add", "{bob}"), None),
     ("contacts add", 6): ((*A, "contacts", "add", "someone.eth", "--eth-rpc", "http://127.0.0.1:9"), None),
+    ("contacts accept", 3): ((*A, "contacts", "accept", "{bob}", "0x1234", "--dry-run"), None),
+    ("contacts accept", 5): ((*NOBODY, "contacts", "accept", "{bob}", "--dry-run"), None),
+    ("contacts accept", 6): ((*A, "contacts", "accept", "{bob}", "0x" + "5f" * 32, "--node", NOSOCK), None),
+    ("contacts accept", 7): ((*A, "contacts", "accept", "{bob}", "--dry-run"), None),
+    ("contacts decline", 5): ((*NOBODY, "contacts", "decline", "{bob}"), None),
+    ("contacts decline", 7): ((*A, "contacts", "decline", "{bob}"), None),
     ("contacts rename", 3): ((*A, "contacts", "rename", "bobby", "9bad"), None),
     ("contacts rename", 5): ((*NOBODY, "contacts", "rename", "bobby", "rob"), None),
     ("contacts rename", 7): ((*A, "contacts", "rename", "nobody-we-know", "rob"), None),
     ("contacts remove", 5): ((*NOBODY, "contacts", "remove", "{bob}"), None),
+    ("contacts remove", 6): ((*A, "contacts", "remove", "{bob}", "--node", NOSOCK), None),
     ("contacts remove", 7): ((*A, "contacts", "remove", "nobody-we-know"), None),
     ("contacts block", 3): ((*A, "contacts", "block", "{alice}"), None),
     ("contacts block", 5): ((*NOBODY, "contacts", "block", "{bob}"), None),
@@ -177,6 +184,7 @@ ELSEWHERE = {
     ("discover", 4): "tests/cli/test_discover_cli.py::test_enrtree_through_dnsmasq",
     ("keys inspect", 7): "tests/chain/test_ens_resolution.py::test_names_without_a_chat_key_are_nothing_found",
     ("contacts add", 7): "tests/chain/test_ens_resolution.py::test_contacts_add_of_a_name_without_key_adds_nothing",
+    ("contacts decline", 6): "tests/cli/test_contacts_sending.py::test_decline_unreachable_dry_run_silent",
 }
 
 

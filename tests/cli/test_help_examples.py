@@ -53,6 +53,8 @@ NETWORK = (
     # a group exists only once created through a node (a dry run stores nothing)
     "statuscli group add", "statuscli group remove", "statuscli --json group remove", "statuscli group leave",
     "statuscli group rename", "statuscli group admins", "statuscli group show", "--group friends",
+    # a contact request to accept or decline arrives only through a node (tests/e2e/test_contacts.py runs them)
+    "statuscli contacts accept", "statuscli contacts decline",
     # ENS names need an Ethereum node (tests/chain runs them against ganache)
     "--eth-rpc",
 )

@@ -217,6 +217,8 @@ def offline(tmp_path_factory) -> dict:
     out["contacts verify"] = cli.json("alice", "contacts", "verify", "another")
     out["contacts list"] = cli.json("alice", "contacts", "list")
     out["contacts remove"] = cli.json("alice", "contacts", "remove", "another")
+    out["contacts add --dry-run"] = cli.json("alice", "contacts", "add", OTHER_KEY, "--dry-run", "--now", NOW, "--seed", "09")
+    out["contacts accept --dry-run"] = cli.json("alice", "contacts", "accept", OTHER_KEY, "0x" + "5f" * 32, "--dry-run", "--seed", "0a")
     from statuscli.store.archive_sqlite import SqliteArchive
 
     src = SqliteArchive(folder / "store.sqlite")
@@ -234,7 +236,7 @@ OFFLINE = [
     "decrypt", "mvds group-id", "mvds inspect", "envelope encode", "envelope encode --v1", "envelope hash", "envelope inspect",
     "send --dry-run", "send --dry-run --each-line", "react --dry-run", "edit --dry-run", "delete --dry-run", "pin --dry-run", "enr encode", "enr decode", "vectors list", "vectors generate",
     "vectors generate --out", "vectors verify", "group create --dry-run", "contacts add", "contacts rename", "contacts block", "contacts unblock", "contacts show",
-    "contacts verify", "contacts list", "contacts remove",
+    "contacts verify", "contacts list", "contacts remove", "contacts add --dry-run", "contacts accept --dry-run",
     "archive migrate", "archive stats",
 ]  # fmt: skip
 
@@ -299,6 +301,18 @@ def network(tmp_path_factory) -> dict:
         out["group list"] = json.loads(_sub(alice, sock, "group", "list"))
         out["group show"] = json.loads(_sub(alice, sock, "group", "show", "pals"))
         out["group leave"] = json.loads(_sub(alice, sock, "group", "leave", "pals"))
+        # contacts: carol asks alice, alice declines; bob asks alice, alice accepts, then removes him
+        carol_home, alice_key = folder / "carol", json.loads(_sub(alice, None, "keys", "show", "alice"))["compressed_key"]
+        out["contacts add (sent)"] = json.loads(_sub(carol_home, sock, "contacts", "add", alice_key))
+        contact_events = [json.loads(line) for line in _sub(alice, sock, "mailserver", "fetch").splitlines()]
+        out["contacts decline"] = json.loads(_sub(alice, sock, "contacts", "decline", carol))
+        _sub(bob, sock, "contacts", "add", alice_key)
+        contact_events += [json.loads(line) for line in _sub(alice, sock, "mailserver", "fetch").splitlines()]
+        out["contacts accept"] = json.loads(_sub(alice, sock, "contacts", "accept", bob_keys["compressed_key"]))
+        out["contacts remove (sent)"] = json.loads(_sub(alice, sock, "contacts", "remove", bob_keys["compressed_key"]))
+        for who in (carol_home, bob):
+            contact_events += [json.loads(line) for line in _sub(who, sock, "mailserver", "fetch").splitlines()]
+        out["contact events"] = contact_events
         out["demo"] = json.loads(_sub(folder / "demo", None, "demo"))
         out["node stop"] = json.loads(_sub(folder / "node", None, "node", "stop"))
     finally:
@@ -308,8 +322,9 @@ def network(tmp_path_factory) -> dict:
 
 NETWORK = ["node run", "node status", "node probe", "node peers", "discover", "bundle publish", "bundle fetch", "send", "mailserver fetch", "listen", "demo",
            "node stop", "group create", "group add --dry-run", "group add", "group admins --dry-run", "group remove", "group rename",
-           "group list", "group show", "group leave"]  # fmt: skip
-STREAMS = {"discover": ("node",), "mailserver fetch": ("message", "contact_request", "summary"), "listen": ("message", "contact_request")}
+           "group list", "group show", "group leave", "contacts add (sent)", "contacts decline", "contacts accept", "contacts remove (sent)",
+           "contact events"]  # fmt: skip
+STREAMS = {"contact events": ("contact_update", "contact_request_declined", "contact_request_accepted", "contact_removed"), "discover": ("node",), "mailserver fetch": ("message", "contact_request", "summary"), "listen": ("message", "contact_request")}
 
 
 def _timing_free(case: str, data):

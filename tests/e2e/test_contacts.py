@@ -1,5 +1,7 @@
-"""Contacts through a local node: request → accepted → mutual on both sides, and blocking (a
-blocked person's messages are dropped — nothing stored or printed — and counted)."""
+"""Contacts through a local node, each person a separate process: request → accepted → mutual on
+both sides (ContactUpdate + CONTACT_REQUEST, AcceptContactRequest), a declined request both sides
+see, a removal the other side sees (RetractContactRequest), and blocking (a blocked person's
+messages are dropped — nothing stored or printed — and counted)."""
 
 from __future__ import annotations
 
@@ -16,23 +18,24 @@ def state(p, peer) -> dict:
     return p.json("contacts", "show", peer)
 
 
-def test_request_accepted_mutual_and_blocked(people):
+def test_request_accepted_mutual_removed_and_blocked(people):
     alice, bob, mallory = people("alice", "bob", "mallory")
-    alice.ok("contacts", "add", bob.zq3, "--name", "bob")
-    assert state(alice, "bob")["added_by_us"] and not state(alice, "bob")["mutual"]
+    added = alice.json("contacts", "add", bob.zq3, "--name", "bob", "--message", "Hi Bob, add me?")
+    assert [m["chat"]["id"] for m in added["sent"]] == ["0x" + bob.key.removeprefix("0x")] * 2  # ContactUpdate, request
+    assert added["request"] == "pending-out" and added["added_by_us"] and not added["added_us"] and "offline" not in added
 
-    alice.ok("send", "bob", "Hi Bob, add me?", "--contact-request")
-    a = state(alice, "bob")
-    assert a["request"] == "pending-out" and a["added_by_us"] and not a["added_us"]
-
-    assert [e["type"] for e in fetch(bob) if e["type"] == "contact_request"] == ["contact_request"]
+    evs = fetch(bob)
+    (upd,) = [e for e in evs if e["type"] == "contact_update"]
+    assert upd["from_compressed"] == alice.zq3 and upd["propagated_state"]["local_state"] == "sent"
+    (req,) = [e for e in evs if e["type"] == "contact_request"]
+    assert req["text"] == "Hi Bob, add me?" and req["from_compressed"] == alice.zq3
     b = state(bob, alice.key)
-    assert b["added_us"] and not b["added_by_us"] and b["request"] == "pending-in"
+    assert b["added_us"] and not b["added_by_us"] and b["request"] == "pending-in" and b["request_id"] == req["id"]
 
-    bob.ok("send", alice.zq3, "--accept-contact-request")
-    b = state(bob, alice.key)
-    assert b["mutual"] and b["request"] == "accepted"
-    assert any(e["type"] == "contact_request_accepted" for e in fetch(alice))
+    accepted = bob.json("contacts", "accept", alice.zq3)
+    assert accepted["mutual"] and accepted["request"] == "accepted" and accepted["sent"][0]["accepts"] == req["id"]
+    (acc,) = [e for e in fetch(alice) if e["type"] == "contact_request_accepted"]
+    assert acc["request_id"] == req["id"] and acc["our_request"] and acc["from_compressed"] == bob.zq3
     a = state(alice, "bob")
     assert a["mutual"] and a["request"] == "accepted"
     listed = {c["name"]: c for c in alice.json("contacts", "list")["contacts"]}
@@ -57,3 +60,26 @@ def test_request_accepted_mutual_and_blocked(people):
     assert alice.json("contacts", "verify", "bob", "--alias", alias)["checks"] == {"alias": True}
     r = alice.run("contacts", "verify", "bob", "--alias", state(alice, mallory.zq3)["alias"])
     assert r.returncode == 4 and b"does not belong" in r.stderr
+
+    # alice removes bob and tells him: neither is added any more, on both sides
+    removed = alice.json("contacts", "remove", "bob")
+    assert not removed["added_by_us"] and not removed["added_us"] and removed["request"] == "removed" and len(removed["sent"]) == 1
+    (gone,) = [e for e in fetch(bob) if e["type"] == "contact_removed"]
+    assert gone["from_compressed"] == alice.zq3 and gone["contact"]["request"] == "removed" and not gone["contact"]["mutual"]
+    b = state(bob, alice.key)
+    assert not b["added_us"] and not b["added_by_us"] and b["request"] == "removed"
+
+
+def test_a_declined_request_both_sides_see_declined(people):
+    carol, dave = people("carol", "dave")
+    carol.ok("contacts", "add", dave.zq3)
+    assert [e["type"] for e in fetch(dave) if e["type"].startswith("contact")] == ["contact_update", "contact_request"]
+    declined = dave.json("contacts", "decline", carol.zq3)
+    assert declined["request"] == "declined" and not declined["added_by_us"] and len(declined["sent"]) == 1
+    (d,) = [e for e in fetch(carol) if e["type"] == "contact_request_declined"]
+    assert d["from_compressed"] == dave.zq3 and d["propagated_state"]["local_state"] == "dismissed"
+    c = state(carol, dave.zq3)
+    assert c["request"] == "declined" and c["added_by_us"] and not c["added_us"]
+    # nothing waits any more: a second decline finds nothing (exit 7)
+    r = dave.run("contacts", "decline", carol.zq3)
+    assert r.returncode == 7 and b"no contact request" in r.stderr

@@ -75,6 +75,18 @@ def retract(m, peer: bytes):
     return _send(m, peer, RETRACT, payload)
 
 
+def plan_add(account, key: bytes, text: str) -> list:
+    """What adding ``key`` sends, as status-go: accepting their waiting request (AcceptContactRequest),
+    else a ContactUpdate and a CONTACT_REQUEST ChatMessage with ``text``."""
+    from statuscli.app.messaging.content import Content
+    from statuscli.app.messaging.sending import Outgoing
+
+    st = contacts.state_store.get(account.db, key)
+    if st.request == "pending-in" and st.request_id:
+        return [Outgoing.accept(key, st.request_id)]
+    return [Outgoing.contact(key, "update"), Outgoing.direct(key, Content(text=text, contact_request=True))]
+
+
 # --- receiving ------------------------------------------------------------------------------------
 def apply_received(handler, layer, app, layers: list[str]) -> list:
     """Inside the envelope's transaction: one received ContactUpdate / RetractContactRequest."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from statuscli.cli.commands.contact_requests import SENDING_EPILOG, accept, add, decline
+from statuscli.cli.contact_sending import sending_options
 from statuscli.cli.context import AppContext, pass_app
 from statuscli.cli.ens_options import ens_options, ens_source
 from statuscli.cli.output import emit
@@ -50,6 +52,7 @@ def cli() -> None:
     \b
     Examples:
       statuscli contacts add zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh --name bob
+      statuscli contacts accept alice
       statuscli contacts list
       statuscli contacts verify bob --alias "Darkgreen Alive Jabiru"
       statuscli contacts block bob
@@ -93,30 +96,6 @@ def show(app: AppContext, peer: str) -> None:
 
 
 @cli.command()
-@click.argument("peer", metavar="PEER|NAME.eth")
-@click.option("--name", help="A local name for PEER (usable wherever a peer is named); an ENS name's own by default.")
-@ens_options
-@pass_app
-def add(app: AppContext, peer: str, name: str | None, eth_rpc: str | None, ens_registry: str | None) -> None:
-    """Add PEER as a contact (and accept their pending contact request, if any).
-
-    PEER may be an ENS name (NAME.eth, not already a contact name): it is resolved to its chat key
-    through --eth-rpc (the registry's resolver, then its pubkey record) and becomes the contact's name.
-
-    \b
-    Examples:
-      statuscli contacts add zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh --name bob
-      statuscli contacts add "https://status.app/u#zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh" --name bob
-      statuscli contacts add alice.eth --eth-rpc http://127.0.0.1:8545
-    """
-    from statuscli.app import contacts
-    from statuscli.cli.secure_common import account
-
-    c = contacts.add(account(app, unlock=False), peer, name, _now(), ens_source(eth_rpc, ens_registry))
-    emit(app, c, text=_card(c) + (f"\nens name:    {c['ens']['name']} (resolver {c['ens']['resolver']})" if c["ens"] else ""))
-
-
-@cli.command()
 @click.argument("old")
 @click.argument("new")
 @pass_app
@@ -134,21 +113,25 @@ def rename(app: AppContext, old: str, new: str) -> None:
     emit(app, c, text=_card(c))
 
 
-@cli.command()
+@cli.command(epilog=SENDING_EPILOG)
 @click.argument("peer", metavar="PEER")
+@click.option("--silent", is_flag=True, help="Tell PEER nothing (status-go's RemoveContact); the removal is kept here only.")
+@sending_options
 @pass_app
-def remove(app: AppContext, peer: str) -> None:
-    """Remove PEER from contacts: their names go, and we no longer count them as added (a block stays).
+def remove(app: AppContext, peer: str, silent: bool, dry_run, node, relay, now_ms, seed) -> None:
+    """Remove PEER from contacts and tell them: RetractContactRequest (status-go's "remove contact").
+
+    Their names go, neither side counts as added (request: removed), a block stays. Nothing is
+    sent with --silent, or when there was nothing between us.
 
     \b
     Examples:
       statuscli contacts remove bob
+      statuscli contacts remove zQ3shdsKbXgWwHcg4DMMg7aeASNir7sqEkLZDvH1SFgwMp4Mh --silent
     """
-    from statuscli.app import contacts
-    from statuscli.cli.secure_common import account
+    from statuscli.cli.commands.contact_requests import remove_and_retract
 
-    c = contacts.remove(account(app, unlock=False), peer, _now())
-    emit(app, c, text=_card(c))
+    remove_and_retract(app, peer, silent, dry_run, node, relay, now_ms, seed)
 
 
 @cli.command()
@@ -212,3 +195,7 @@ def verify(app: AppContext, peer: str, alias: str | None, emoji_hash: str | None
         text += f"\nens name:    {c['claimed_ens_name']} (claimed, not checked: no --eth-rpc)"
     text += "".join(f"\n{k}:{' ' * (11 - len(k))} matches" for k, ok in c["checks"].items() if ok)
     emit(app, c, text=text)
+
+
+for _command in (add, accept, decline):  # the commands that send a contact request's answer (contact_requests.py)
+    cli.add_command(_command)
