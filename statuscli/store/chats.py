@@ -51,13 +51,10 @@ CREATE TABLE chat_topic_keys (
 
 
 # --- 1:1 peers -------------------------------------------------------------------------------
-def touch_peer(conn: sqlite3.Connection, peer: bytes, now_ms: int) -> bool:
-    """Remember a 1:1 peer; True when it is new."""
-    cur = conn.execute("INSERT OR IGNORE INTO chat_peers (peer, first_seen_ms, last_seen_ms) VALUES (?, ?, ?)", (peer, now_ms, now_ms))
-    if cur.rowcount == 1:
-        return True
-    conn.execute("UPDATE chat_peers SET last_seen_ms = ? WHERE peer = ?", (now_ms, peer))
-    return False
+def touch_peer(conn: sqlite3.Connection, peer: bytes, now_ms: int) -> None:
+    """Remember a 1:1 peer (first and last seen): one statement, run for every message."""
+    conn.execute("INSERT INTO chat_peers (peer, first_seen_ms, last_seen_ms) VALUES (?, ?, ?)"
+                 " ON CONFLICT (peer) DO UPDATE SET last_seen_ms = excluded.last_seen_ms", (peer, now_ms, now_ms))  # fmt: skip
 
 
 def peers(conn: sqlite3.Connection) -> list[bytes]:

@@ -85,6 +85,8 @@ class Loaded:
     records: dict[tuple[bytes, bytes], tuple] = field(default_factory=dict)
     messages: set[bytes] = field(default_factory=set)
     acks: list[tuple[bytes, bytes]] = field(default_factory=list)
+    #: False: the owed acks were not loaded (a receive only appends to them): save inserts the new ones
+    acks_loaded: bool = True
 
 
 def _record_row(r: Record) -> tuple:
@@ -97,11 +99,13 @@ def _chunks(ids: list[bytes]) -> Iterable[list[bytes]]:
 
 
 def load(conn: sqlite3.Connection, group_id: bytes, our_id: bytes, peer: bytes, *, now_ms: int | None = None,
-         ids: Iterable[bytes] = (), bodies_of_ids: bool = True) -> Loaded:  # fmt: skip
+         ids: Iterable[bytes] = (), bodies_of_ids: bool = True, acks: bool = True) -> Loaded:  # fmt: skip
     """The node of ``group_id`` with the records due at ``now_ms`` (when given) and those naming ``ids``.
 
     ``bodies_of_ids`` also loads the stored bodies of ``ids`` (whether we hold them: offers and
-    duplicates); an append only needs the record of its own id, whose body it brings."""
+    duplicates); an append only needs the record of its own id, whose body it brings. ``acks=False``
+    leaves the owed acks in the table (a receive only adds to them; a tick sends them all): a
+    catch-up that owes thousands of acks does not read and rewrite them for every message."""
     row = conn.execute("SELECT state, epoch FROM mvds_groups WHERE group_id = ?", (group_id,)).fetchone()
     epoch = 0
     if row is not None:
@@ -132,9 +136,11 @@ def load(conn: sqlite3.Connection, group_id: bytes, our_id: bytes, peer: bytes, 
             node.messages[bytes(mid)] = Message(bytes(gid), int(ts), bytes(body))
             out.messages.add(bytes(mid))
     node.known = set(node.messages) | {k[0] for k in node.records}
-    for p, mid in conn.execute("SELECT peer, message_id FROM mvds_acks WHERE node = ? ORDER BY rowid", (group_id,)):
-        node.owed_acks.setdefault(bytes(p), []).append(bytes(mid))
-        out.acks.append((bytes(p), bytes(mid)))
+    out.acks_loaded = acks
+    if acks:
+        for p, mid in conn.execute("SELECT peer, message_id FROM mvds_acks WHERE node = ? ORDER BY rowid", (group_id,)):
+            node.owed_acks.setdefault(bytes(p), []).append(bytes(mid))
+            out.acks.append((bytes(p), bytes(mid)))
     return out
 
 
@@ -167,10 +173,15 @@ def save(conn: sqlite3.Connection, loaded: Loaded, now_ms: int) -> None:
         conn.execute("DELETE FROM mvds_messages WHERE message_id = ? AND NOT EXISTS"
                      " (SELECT 1 FROM mvds_records WHERE message_id = ? AND type != ?)", (mid, mid, REQUEST))  # fmt: skip
     acks = [(p, mid) for p, mids in node.owed_acks.items() for mid in mids]
-    if acks != loaded.acks:
+    old = loaded.acks
+    if acks[: len(old)] == old:  # only appended to (a receive; nothing loaded counts as appending)
+        if len(acks) > len(old):
+            conn.executemany("INSERT INTO mvds_acks (node, peer, message_id) VALUES (?, ?, ?)", [(gid, p, m) for p, m in acks[len(old) :]])
+    else:  # sent (a tick): what is left, if anything, written again
         conn.execute("DELETE FROM mvds_acks WHERE node = ?", (gid,))
         conn.executemany("INSERT INTO mvds_acks (node, peer, message_id) VALUES (?, ?, ?)", [(gid, p, m) for p, m in acks])
-    if acks:
+    owed = bool(acks) or (not loaded.acks_loaded and conn.execute("SELECT 1 FROM mvds_acks WHERE node = ? LIMIT 1", (gid,)).fetchone() is not None)
+    if owed:
         next_due = node.epoch
     else:
         next_due = conn.execute("SELECT min(send_epoch) FROM mvds_records WHERE node = ?", (gid,)).fetchone()[0]

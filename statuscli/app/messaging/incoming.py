@@ -128,14 +128,14 @@ class Receiver:
             return self._commit(h, waku.timestamp or 0, stop)
         out, after_commit = Handled(), []
         with transaction(conn):  # the whole envelope: ratchet, MVDS, messages, events — one commit
-            if msg_store.envelope_seen(conn, h):
+            if not msg_store.mark_envelope(conn, h, waku.timestamp or 0, self.m.now_ms()):  # seen: rolled back with the rest
                 return Handled(duplicate=True)  # another process handled it meanwhile
             from statuscli.app.secure_receive import RatchetPort
 
             ports = {"ratchet": RatchetPort(self.account, now_ms=self.m.now_ms(), rng=self.m.rng), "segments": StoredSegments(conn)}
             inner = peel.peel_data(pv1.data, peel.context((waku, pv1), self.topics, **ports))
             events = TraceApply(self, conn, pv1, env, out, after_commit).trace(inner)
-            self._record(conn, h, waku.timestamp or 0, events, out)
+            self._record(conn, h, waku.timestamp or 0, events, out, marked=True)
         for done in after_commit:
             done()
         return out
@@ -207,10 +207,11 @@ class Receiver:
             self._record(conn, h, ts, events, out)
         return out
 
-    def _record(self, conn, h: bytes, ts: int, events: list, out: Handled) -> None:
-        """Inside the envelope's transaction: the envelope is seen, its events get their cursors."""
+    def _record(self, conn, h: bytes, ts: int, events: list, out: Handled, *, marked: bool = False) -> None:
+        """Inside the envelope's transaction: the envelope is seen (``marked``: already), its events get their cursors."""
         now = self.m.now_ms()
-        msg_store.mark_envelope(conn, h, ts, now)
+        if not marked:
+            msg_store.mark_envelope(conn, h, ts, now)
         for e in events:
             d = e.to_json()
             d["cursor"] = msg_store.append_event(conn, d, now)

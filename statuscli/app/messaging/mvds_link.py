@@ -83,7 +83,7 @@ def receive(conn, account, sender: bytes, payload: codec.Payload, now_ms: int) -
     sender = secp256k1.decompress(sender)
     gid = group_id(account, sender)
     ids = [*payload.acks, *payload.requests, *payload.offers, *(m.id for m in payload.messages)]
-    st = mvds_state.load(conn, gid, account.chat_public_key, sender, ids=ids)
+    st = mvds_state.load(conn, gid, account.chat_public_key, sender, ids=ids, acks=False)  # a receive only adds acks
     events = st.node.receive_payload(payload, sender, now_ms)
     bodies, ids, delivered = [], [], []
     for ev in events:
