@@ -180,9 +180,13 @@ class EmbeddedTransport:
             self._sync(setattr, self.node.filter_client, "ping_interval", seconds)
 
     def interruptions(self) -> list[tuple[int, int, str]]:
-        """Windows (wall-clock ns) in which the filter service had forgotten us, since the last call."""
-        if self.config.mode != "light" or self.node is None:
+        """Windows (Waku timestamps, ns) of live messages we may have missed since the last call: the
+        filter service had forgotten us (light client), or our relay subscription's buffer dropped some."""
+        if self.node is None:
             return []
+        if self.config.mode != "light":
+            lost = [x for x in (self._sync(sub.take_lost) for sub in list(self._subs) if hasattr(sub, "take_lost")) if x is not None]
+            return [(a, b, f"{n} live message(s) dropped: our subscription buffer was full") for n, a, b in lost]
         why = "the filter service had forgotten our subscription (re-subscribed)"
         return [(a, b, why) for _, a, b in self._sync(self.node.filter_client.take_interruptions)]
 
