@@ -39,10 +39,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from messaging import account, env_for, start_node  # noqa: E402
 
 
+SENDERS: int | None = None  # --senders: a fixed number (the review's shape: 10)
+
+
 def senders_for(n: int) -> int:
     """At least 10 senders, at most 200 messages each (a sender's unacknowledged outbox grows with
-    every send; that cost is the outbox's benchmark, not this one)."""
-    return max(10, n // 200)
+    every send; that cost is the outbox's benchmark, not this one) — unless ``--senders`` fixes it."""
+    return SENDERS or max(10, n // 200)
 
 
 def backlog(work: Path, sock: str, bob_key: bytes, n: int) -> None:
@@ -74,6 +77,7 @@ def run_size(work: Path, sock: str, n: int) -> dict:
     backlog(work, sock, bob.chat_public_key, n)
     gen_s = time.perf_counter() - t0
     time.sleep(1.0)
+    load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     p = subprocess.run([sys.executable, "-m", "statuscli", "--json", "listen", "--count", str(n), "--timeout", str(max(120, n // 100))],
                        env=env, capture_output=True, cwd=ROOT)  # fmt: skip
@@ -81,7 +85,7 @@ def run_size(work: Path, sock: str, n: int) -> dict:
     events = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
     ids = [e["id"] for e in events if e["type"] == "message"]
     return {"n": n, "received": len(set(ids)), "printed": len(ids), "exit": p.returncode, "wall": wall, "gen": gen_s,
-            "stderr": p.stderr.decode()[-400:]}  # fmt: skip
+            "load": (load_before, os.getloadavg()[0]), "stderr": p.stderr.decode()[-400:]}  # fmt: skip
 
 
 def report(rows: list[dict]) -> str:
@@ -89,12 +93,13 @@ def report(rows: list[dict]) -> str:
         f"{platform.python_implementation()} {platform.python_version()} on {os.cpu_count()} CPU(s), {time.strftime('%Y-%m-%d')}, "
         "a `statuscli node run` process on 127.0.0.1 (control socket, SQLite store).",
         "",
-        "| 1:1 backlog | senders | received | printed twice | `listen` exit | catch-up wall time | per message | rate |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| 1:1 backlog | senders | received | printed twice | `listen` exit | catch-up wall time | per message | rate | load average before → after |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(f"| {r['n']:,} | {senders_for(r['n'])} | {r['received']:,} / {r['n']:,} | {r['printed'] - r['received']} | {r['exit']} "
-                     f"| {r['wall']:.1f} s | {r['wall'] / r['n'] * 1000:.2f} ms | {r['n'] / r['wall']:.0f} msg/s |")  # fmt: skip
+                     f"| {r['wall']:.1f} s | {r['wall'] / r['n'] * 1000:.2f} ms | {r['n'] / r['wall']:.0f} msg/s "
+                     f"| {r['load'][0]:.1f} → {r['load'][1]:.1f} |")  # fmt: skip
     if len(rows) > 1:
         lo, hi = rows[0], rows[-1]
         ratio = (hi["wall"] / hi["n"]) / (lo["wall"] / lo["n"])
@@ -108,8 +113,11 @@ def report(rows: list[dict]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1000,10000,50000", help="backlog sizes, comma-separated")
+    ap.add_argument("--senders", type=int, default=None, help="senders per backlog (default: max(10, N/200))")
     ap.add_argument("--write", action="store_true", help="replace the catch-up section of BENCHMARKS.md")
     args = ap.parse_args()
+    global SENDERS
+    SENDERS = args.senders
     work = Path(tempfile.mkdtemp(prefix="statuscli-bench-catchup-"))
     node, info = start_node(work / "node")
     rows = []
