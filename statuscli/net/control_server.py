@@ -7,7 +7,8 @@ Methods (documented for users in ``docs/control-socket.md``):
   connect     {peer}         → {"peer_id"}
   publish     {message|data, pubsub_topic?, peer?}
                              → {"hash", "pubsub_topic", "relay_peer_count"} (relay), or the
-                               lightpush result when ``peer`` names a service node
+                               lightpush result when ``peer`` names a service node (a light
+                               node always pushes through one, and names it: ``service_peer``)
   subscribe   {pubsub_topic?, content_topics?, peer?}
                              → {"subscription": id}, then notifications
                                {"method": "message", "params": {"subscription", …message}}
@@ -15,9 +16,12 @@ Methods (documented for users in ``docs/control-socket.md``):
                                messages dropped because it did not read fast enough are told
                                {"method": "dropped", "params": {"subscription", "count",
                                "from", "to"}} (their timestamps' span: fetch it from a store)
+                               (a light node: filter subscriptions with one service node, so
+                               ``content_topics`` is required; on every pubsub topic of ours
+                               when none is named)
   store_query {peer?, pubsub_topic?, content_topics?, time_start?, time_end?, hashes?, cursor?,
                forward?, limit?, include_data?}
-                             → {"messages": [...], "cursor"}
+                             → {"messages": [...], "cursor"} (a light node asks a store service)
   peer_exchange {peer, num_peers?} → {"enrs": [...]}
   probe       {peer}         → the ``node probe`` report
   stop                       → {"stopping": true}; the node shuts down
@@ -195,6 +199,12 @@ class ControlServer:
             out["hash"] = "0x" + message_hash(topic, decode(data)).hex()
             out["pubsub_topic"] = topic
             return out
+        light = getattr(self.node, "service_peers", None)
+        if light is not None:  # a light node: through a lightpush service
+            data = msg if isinstance(msg, bytes) else encode(msg)
+            topic = topic or self.node.config.pubsub_topics[0]
+            res, pid = await light.publish(topic, data)
+            return {**res.to_json(), "hash": "0x" + message_hash(topic, decode(data)).hex(), "pubsub_topic": topic, "service_peer": str(pid)}
         return (await self.node.publish(topic, msg)).to_json()
 
     async def m_subscribe(self, conn, p) -> dict:
@@ -209,6 +219,12 @@ class ControlServer:
                 raise InvalidInput("a filter subscription needs pubsub_topic and content_topics")
             sub = await self.node.filter_subscribe(p["peer"], topic, cts)
             closer = sub
+        elif getattr(self.node, "service_peers", None) is not None:  # a light node: through a filter service
+            closer = await self.node.service_peers.subscribe(topic, cts)
+            conn.subs[sid] = closer
+            for part in closer.parts:
+                conn.nursery.start_soon(self._forward, conn, sid, part)
+            return {"subscription": sid, "service_peer": str(closer.peer_id)}
         else:
             sub = self.node.subscribe(topic, cts, buffer=SUBSCRIPTION_BUFFER)
             closer = sub
@@ -246,6 +262,9 @@ class ControlServer:
 
     async def m_store_query(self, conn, p) -> dict:
         criteria = parse_criteria(p)
+        light = getattr(self.node, "service_peers", None)
+        if light is not None and not p.get("peer"):  # a light node: through a store service
+            return (await light.store_query(**criteria)).to_json()
         page = await self.node.store_query(p.get("peer") or None, **criteria)
         return page.to_json()
 

@@ -36,7 +36,9 @@ def _msg_bytes(m: dict) -> bytes:
 
 class ControlSocketTransport:
     kind = "control-socket"
-    filters_topics = False  # subscribes to everything and filters locally
+    # names our content topics: a light node (``--role light``) needs them for its filter service,
+    # and a relaying node then sends only what we asked for
+    filters_topics = True
 
     def __init__(self, path: str, *, timeout: float = 30.0) -> None:
         self.path = str(path)

@@ -180,12 +180,16 @@ class WakuNode(NodeClientMixin):
             stack.callback(nursery.cancel_scope.cancel)
             self._nursery = nursery
             self._enr_raw = build_enr_for(self)
-            self.discovery = self.peer_manager = self.rendezvous = None
-            if self.config.discv5 or self.config.enrtree or self.config.rendezvous:
+            self.discovery = self.peer_manager = self.rendezvous = self.service_peers = None
+            cfg = self.config
+            if cfg.mode == "light":  # sends and receives through service nodes (net/service_peers.py)
+                from statuscli.net.service_peers import ServicePeers
+
+                self.service_peers = ServicePeers(self)
+            if cfg.relays and (cfg.discv5 or cfg.enrtree or cfg.rendezvous) or cfg.finds_services:
                 from statuscli.net.peer_manager import PeerManager
 
-                if self.config.relays:
-                    self.peer_manager = PeerManager(self, target=self.config.target_relay_peers)
+                self.peer_manager = PeerManager(self, target=cfg.target_service_peers if cfg.finds_services else cfg.target_relay_peers)
             if self.config.discv5 or self.config.enrtree:
                 from statuscli.net.node_discovery import NodeDiscovery
 
@@ -334,7 +338,7 @@ class WakuNode(NodeClientMixin):
                 self.counters.drop("metadata.cluster-mismatch", "disconnecting %s: %s", peer, why)
                 await self.host.disconnect(peer)
                 return
-        if self.config.discovers and await self._speaks(peer, codecs.PEER_EXCHANGE):
+        if (self.config.discovers or self.config.finds_services) and await self._speaks(peer, codecs.PEER_EXCHANGE):
             try:
                 for enr in await peer_exchange(self.host.host, peer, 20, self.counters, timeout=5.0):
                     if enr.peer_id != self.peer_id:

@@ -6,7 +6,8 @@ Modes and what they mount (besides identify, ping, metadata and the filter-push 
 full       relay, lightpush v3+v2, filter v2, store v3 (with an archive), peer exchange
 relay      relay, peer exchange (so that others can discover it)
 bootstrap  peer exchange and discovery (asks every new peer for ENRs and passes them on)
-light      nothing served: a client of other nodes (lightpush, filter, store, peer exchange)
+light      nothing served: a client of service nodes it finds (lightpush, filter, store, peer
+           exchange client; see ``service_peers``); advertises no capability in its ENR
 =========  ======================================================================
 
 Cheap to import (no libp2p).
@@ -54,6 +55,8 @@ class NodeConfig:
     libp2p_log_level: int = 30  # logging.WARNING
     #: Relay peers a full/relay node tries to keep by dialing ENRs it learned.
     target_relay_peers: int = 6
+    #: Service nodes (lightpush, filter, store) a light node keeps connected (status-go keeps a few).
+    target_service_peers: int = 2
     #: How often static peers are re-dialed and discovery runs (seconds).
     maintenance_interval: float = 10.0
     #: How often the archive retention runs (seconds).
@@ -107,6 +110,13 @@ class NodeConfig:
     @property
     def serves(self) -> bool:
         return self.mode == "full"
+
+    @property
+    def finds_services(self) -> bool:
+        """A light node told where to look (``node run --role light``: --peer, discovery, rendezvous): it asks peers for ENRs and
+        keeps ``target_service_peers`` service nodes connected. A light client of one given node
+        (``send --node``, ``node probe``) does neither."""
+        return self.mode == "light" and bool(self.peers or self.discv5 or self.enrtree or self.bootstrap or self.rendezvous)
 
     @property
     def discovers(self) -> bool:

@@ -7,7 +7,7 @@ Rules:
   under (``rs/<cluster>/<shard>``, one of ours) already says it matches.
 * Each round (:meth:`tick`): when fewer than ``target`` peers are connected, dial candidates —
   records whose ENR matches our cluster, shards and needed capability (``relay`` for relaying
-  nodes), not connected, not backing off — best score first. A failed dial costs one point and
+  nodes, one of ``store``/``filter``/``lightpush`` for a light node), not connected, not backing off — best score first. A failed dial costs one point and
   backs off ``BACKOFF_BASE · 2^(failures-1)`` seconds (at most ``BACKOFF_MAX``); a success earns
   one point (score in [-10, 10]) and clears the failures.
 * When more than ``target + slack`` peers are connected, the lowest-scored ones that are not
@@ -27,6 +27,7 @@ from statuscli.core.errors import StatusCliError
 from statuscli.core.waku.enr import Enr
 from statuscli.net.discv5.bounded import BoundedMap
 from statuscli.net.peer_exchange import enr_multiaddrs
+from statuscli.net.service_peers import SERVICE_BITS
 
 log = logging.getLogger("statuscli.net.peers")
 
@@ -77,6 +78,8 @@ class PeerManager:
     def wants(self, enr: Enr) -> bool:
         cfg = self.node.config
         if cfg.relays and not (enr.waku2 or 0) & 1:
+            return False
+        if cfg.mode == "light" and not (enr.waku2 or 0) & SERVICE_BITS:
             return False
         shards = enr.shards
         return shards is None or (shards[0] == cfg.cluster_id and bool(set(shards[1]) & set(cfg.shards)))

@@ -23,8 +23,12 @@ Ctrl-C (SIGINT) stops it just as cleanly and exits 130.
 
 \b
 Modes: full = relay + lightpush + filter + store + peer exchange; relay = relay + peer exchange;
-       bootstrap = peer exchange and discovery only. Each of them is also a rendezvous point
-       (/rendezvous/1.0.0, as go-waku and nwaku serve it); 'node status' shows what it holds.
+       bootstrap = peer exchange and discovery only; light (--role light) = serves nothing: it
+       finds service nodes (--peer, --bootstrap/--enrtree, peer exchange) whose ENR offers
+       lightpush/filter/store on our cluster and shards, keeps 2 connected, and the control
+       socket's publish/subscribe/store_query go through them (subscribe needs content topics).
+       Each mode but light is also a rendezvous point (/rendezvous/1.0.0, as go-waku and nwaku
+       serve it); 'node status' shows what it holds.
 """
 
 
@@ -74,8 +78,10 @@ def cli() -> None:
 @click.option("--discovery-period", type=click.FloatRange(0), metavar="S", help="Walk the network only for the first S seconds (mobile style). [default: always]")
 @click.option("--rendezvous", "rendezvous", multiple=True, metavar="MULTIADDR",
               help="Rendezvous point (/…/p2p/ID, repeatable): register under rs/CLUSTER/SHARD for each shard every 10 s and dial the peers found there.")  # fmt: skip
-@click.option("--role", type=click.Choice(["full", "bootstrap"]), default=None,
-              help="Seed role: full (relay, store, filter, lightpush, discovery) or bootstrap (discovery and peer exchange only, relays nothing); sets --mode.")  # fmt: skip
+@click.option("--role", type=click.Choice(["light", "full", "bootstrap"]), default=None,
+              help="Seed role: light (serves nothing; send/listen/mailserver fetch through it go to service nodes it finds), "
+                   "full (relay, store, filter, lightpush, discovery) or bootstrap (discovery and peer exchange only, relays nothing); "
+                   "sets --mode.")  # fmt: skip
 @pass_app
 def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_db, store_url, store_retention, retention, max_messages, data_dir, log_file,
         rate_limits, detach, discv5, bootstrap, enrtree, discv5_port, dns_server, discovery_period, role, rendezvous) -> None:  # fmt: skip
@@ -90,6 +96,7 @@ def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_
       statuscli node run --mode relay --cluster 16 --shard 32 --shard 64
       statuscli node run --detach --retention 7d --max-messages 1000000
       statuscli node run --role bootstrap --discv5 --discv5-port 9000
+      statuscli node run --role light --peer /ip4/10.0.0.2/tcp/60000/p2p/16Uiu2HAm…
       statuscli node run --discv5 --discv5-port 9000 --bootstrap enr:-QESuED0qW1BCmF-oH_ARGPr97Nv767bl_43uoy70vrbah3EaCAdK3Q0iRQ6wkSTTpdrg_dU_NC2ydO8leSlRpBX4pxiAYJpZIJ2NIJpcIRA4VDAim11bHRpYWRkcnO4XAArNiZub2RlLTAxLmRvLWFtczMud2FrdS5zYW5kYm94LnN0YXR1cy5pbQZ2XwAtNiZub2RlLTAxLmRvLWFtczMud2FrdS5zYW5kYm94LnN0YXR1cy5pbQYfQN4DgnJzkwABCAAAAAEAAgADAAQABQAGAAeJc2VjcDI1NmsxoQOTd-h5owwj-cx7xrmbvQKU8CV3Fomfdvcv1MBc-67T5oN0Y3CCdl-DdWRwgiMohXdha3UyDw
       statuscli node run --store-url postgresql://waku@db.internal/archive --store-retention time:604800
       statuscli node run --store-retention capacity:5000000 --store-retention size:20000
@@ -126,7 +133,7 @@ def run(app: AppContext, mode, listen, public, peers, cluster_id, shards, store_
     if detach:
         child = [sys.executable, "-m", "statuscli", "--home", str(app.home)]
         child += ["-v"] * app.verbose + (["--quiet"] if app.quiet else [])
-        child += ["node", "run", "--mode", mode, "--cluster", str(cluster_id)]
+        child += ["node", "run", *(["--role", "light"] if mode == "light" else ["--mode", mode]), "--cluster", str(cluster_id)]
         if retention:
             child += ["--retention", retention]
         for policy in store_retention:
