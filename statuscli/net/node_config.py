@@ -76,7 +76,7 @@ class NodeConfig:
     enrtree: list[str] = field(default_factory=list)
     dns_server: str | None = None
     discv5_interval: float = 10.0
-    #: Walk only for this many seconds after start (None: always), as a mobile client would.
+    #: Run discovery only for this many seconds after start, then stop it (None: always), as a mobile client would.
     discovery_period: float | None = None
     #: Rendezvous points (multiaddrs ending in /p2p/<id>): every ``rendezvous_interval`` seconds
     #: register under ``rs/<cluster>/<shard>`` for each of our shards (``rendezvous_ttl`` s) and

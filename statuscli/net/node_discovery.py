@@ -8,8 +8,11 @@ Rules:
   they match us: a non-zero ``waku2``, and ``rs``/``rsv`` on our cluster sharing one of our
   shards (records without shard keys pass). The node's maintenance loop dials them up to its
   target. Where each peer came from is recorded (``sources``, bounded).
-* A random walk runs every ``discv5_interval`` seconds while discovery is on; ``discover_for``
-  switches it on for a while only (mobile-style). DNS trees are resolved at start and on every
+* A random walk runs every ``discv5_interval`` seconds while discovery is on. With
+  ``discovery_period`` (mobile-style, as status-go's peer pool stops discovery once it has
+  peers or after a timeout) everything stops when the period ends: the UDP socket closes, walks
+  and DNS refreshes end, our record drops ``udp`` (seq + 1), and ``info()`` says
+  ``active: false`` with ``stopped_after_s``; peers learned so far stay with the peer manager. DNS trees are resolved at start and on every
   ``dns_interval``; a tree that fails to verify is logged and counted, never used.
 """
 
@@ -49,6 +52,8 @@ class NodeDiscovery:
         self.service = Discv5Service(node._secret, self.record, host=host, port=cfg.discv5_port, on_discovered=self._found_discv5)
         self.sources: BoundedMap[str, str] = BoundedMap(10_000)
         self.active_until: float | None = None  # None: always on
+        self.stopped_at: float | None = None
+        self.started_at = trio.current_time()
         self.counters = node.counters
 
     # --- what we accept -------------------------------------------------------------------
@@ -85,10 +90,20 @@ class NodeDiscovery:
 
     @property
     def active(self) -> bool:
-        return self.active_until is None or trio.current_time() < self.active_until
+        return self.stopped_at is None and (self.active_until is None or trio.current_time() < self.active_until)
 
     async def run(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
         cfg = self.node.config
+        with trio.CancelScope() as self._scope:
+            await self._run(cfg, task_status)
+        # the period is over: no socket, no walks, no DNS; our record stops advertising udp
+        self.stopped_at = trio.current_time()
+        self.record.update(udp=None)
+        self.node._enr_raw = self.record.raw
+        self.counters.inc("discovery.stopped")
+        log.info("discovery stopped after its period of %g s (peers learned so far are kept)", cfg.discovery_period or 0)
+
+    async def _run(self, cfg, task_status) -> None:
         async with trio.open_nursery() as nursery:
             await nursery.start(self.service.serve)
             self.node._enr_raw = self.record.raw
@@ -104,6 +119,7 @@ class NodeDiscovery:
                 nursery.start_soon(self._dns_loop, url)
             if cfg.discovery_period is not None:
                 self.discover_for(cfg.discovery_period)
+                self._scope.deadline = self.active_until
             task_status.started(self.service.port)
             while True:
                 if self.active:
@@ -128,8 +144,10 @@ class NodeDiscovery:
     def info(self) -> dict:
         return {
             "node_id": "0x" + self.record.node_id.hex(),
-            "udp_port": self.service.port,
+            "udp_port": None if self.stopped_at is not None else self.service.port,
             "seq": self.record.seq,
             "active": self.active,
+            "period_s": self.node.config.discovery_period,
+            "stopped_after_s": None if self.stopped_at is None else round(self.stopped_at - self.started_at, 1),
             **self.service.stats(),
         }

@@ -155,3 +155,21 @@ def test_help_has_examples(run_cli):
     for sub in ("run", "status", "stop", "probe"):
         r = run_cli("node", sub, "--help")
         assert r.exit_code == 0 and "Examples:" in r.stdout
+
+
+def test_discovery_period_shows_in_node_status(tmp_path):
+    home = tmp_path / "h"
+    proc, rec = start_node(home, "--mode", "relay", "--discv5", "--discv5-port", "0", "--discovery-period", "1")
+    try:
+        st = cli(home, "node", "status")
+        assert "discovery:  discv5 on (udp/" in st.stdout, st.stdout
+        deadline = time.monotonic() + 20
+        while "stopped after" not in st.stdout and time.monotonic() < deadline:
+            time.sleep(0.3)
+            st = cli(home, "node", "status")
+        assert "discovery:  discv5 stopped after 1" in st.stdout, st.stdout
+        info = json.loads(cli(home, "--json", "node", "status").stdout)
+        assert info["discovery"]["active"] is False and info["discovery"]["udp_port"] is None
+        assert info["enr"] != rec["enr"]  # re-signed without udp
+    finally:
+        stop_proc(proc)

@@ -75,7 +75,9 @@ def cli() -> None:
 @click.option("--enrtree", "enrtree", multiple=True, metavar="URL", help="enrtree://KEY@DOMAIN DNS node list to seed discovery (repeatable).")
 @click.option("--discv5-port", type=click.IntRange(0, 65535), default=9000, show_default=True, help="UDP port for Discovery v5 (0: any).")
 @click.option("--dns-server", metavar="HOST[:PORT]", help="DNS server for --enrtree. [default: the system resolver]")
-@click.option("--discovery-period", type=click.FloatRange(0), metavar="S", help="Walk the network only for the first S seconds (mobile style). [default: always]")
+@click.option("--discovery-period", type=click.FloatRange(0), metavar="S",
+              help="Run Discovery v5 only for the first S seconds, then stop it (socket closed, udp dropped from our ENR; mobile style). "
+                   "[default: always]")  # fmt: skip
 @click.option("--rendezvous", "rendezvous", multiple=True, metavar="MULTIADDR",
               help="Rendezvous point (/…/p2p/ID, repeatable): register under rs/CLUSTER/SHARD for each shard every 10 s and dial the peers found there.")  # fmt: skip
 @click.option("--role", type=click.Choice(["light", "full", "bootstrap"]), default=None,
@@ -186,6 +188,12 @@ def _status_text(info: dict) -> str:
         if st.get("error"):
             line += f": {st['error']}; retrying in {st.get('retry_in_s')} s, lightpush refused meanwhile"
         lines.append(line)
+    disc = info.get("discovery")
+    if disc:
+        stopped = disc.get("stopped_after_s")
+        state = "on" if disc.get("active") else f"stopped after {stopped} s (--discovery-period)" if stopped is not None else "walks paused"
+        port = f"udp/{disc['udp_port']}, " if disc.get("udp_port") else ""
+        lines.append(f"discovery:  discv5 {state} ({port}{disc.get('table', 0)} in table, {disc.get('known', 0)} known)")
     lines.append("protocols:  " + "\n            ".join(info.get("protocols") or []))
     counters = info.get("counters") or {}
     if any(k.startswith("filter-client.") for k in counters):
