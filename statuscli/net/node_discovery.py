@@ -8,7 +8,8 @@ Rules:
   they match us: a non-zero ``waku2``, and ``rs``/``rsv`` on our cluster sharing one of our
   shards (records without shard keys pass). The node's maintenance loop dials them up to its
   target. Where each peer came from is recorded (``sources``, bounded).
-* A random walk runs every ``discv5_interval`` seconds while discovery is on. With
+* A self-lookup (our own id: Kademlia's join) runs first, then a random walk every
+  ``discv5_interval`` seconds while discovery is on. With
   ``discovery_period`` (mobile-style, as status-go's peer pool stops discovery once it has
   peers or after a timeout) everything stops when the period ends: the UDP socket closes, walks
   and DNS refreshes end, our record drops ``udp`` (seq + 1), and ``info()`` says
@@ -26,7 +27,7 @@ from statuscli.core.discv5.local_record import LocalRecord
 from statuscli.core.errors import StatusCliError
 from statuscli.core.waku.enr import Enr, decode_enr
 from statuscli.net.discv5.bounded import BoundedMap
-from statuscli.net.discv5.lookup import random_walk
+from statuscli.net.discv5.lookup import random_walk, self_lookup
 from statuscli.net.discv5.service import Discv5Service
 
 log = logging.getLogger("statuscli.net.discovery")
@@ -121,9 +122,11 @@ class NodeDiscovery:
                 self.discover_for(cfg.discovery_period)
                 self._scope.deadline = self.active_until
             task_status.started(self.service.port)
+            walk = self_lookup  # join first, then random walks
             while True:
                 if self.active:
-                    await random_walk(self.service)
+                    await walk(self.service)
+                    walk = random_walk
                 await trio.sleep(cfg.discv5_interval)
 
     async def _dns_loop(self, url: str) -> None:

@@ -114,3 +114,14 @@ def test_message_for_a_wrong_key_does_not_authenticate():
     with pytest.raises(StatusCliError) as err:
         handshake.open_message(pkt, b"x" * 16)
     assert err.value.code == "decryption-failed"
+
+
+@pytest.mark.parametrize("iv", [bytes(16), b"\xff" * 16, b"\xff" * 15 + b"\xfe", bytes(range(16))])
+@pytest.mark.parametrize("size", [0, 1, 15, 16, 17, 23, 57, 311, 1264])
+def test_masking_is_aes_ctr_with_the_counter_wrapping(iv, size):
+    from statuscli.core.crypto.symmetric import aes_ctr
+    from statuscli.core.discv5.packet import _mask
+
+    dest = bytes(range(32, 64))
+    data = bytes((7 * i + 3) % 256 for i in range(size))
+    assert _mask(dest, iv, data) == (aes_ctr(dest[:16], iv, data) if size else b"")

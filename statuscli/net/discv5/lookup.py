@@ -4,7 +4,8 @@ A lookup for ``target`` keeps the ``k`` closest records seen so far and asks, ``
 each not-yet-asked one of them for the three log distances around the target
 (``d``, ``d+1``, ``d-1`` with ``d = logdist(target, node)``); it ends when the k closest have
 all been asked (or failed), or after ``max_rounds``. Every record learned is returned.
-A random walk is a lookup for a random id: it is how the table fills and stays fresh.
+A random walk is a lookup for a random id: it is how the table fills and stays fresh; a
+self-lookup (our own id) first is how a node joins.
 """
 
 from __future__ import annotations
@@ -58,3 +59,10 @@ async def lookup(svc: Discv5Service, target: bytes, *, k: int = BUCKET_SIZE, alp
 
 async def random_walk(svc: Discv5Service, **kw) -> list[Enr]:
     return await lookup(svc, os.urandom(32), **kw)
+
+
+async def self_lookup(svc: Discv5Service, **kw) -> list[Enr]:
+    """A lookup for our own id: Kademlia's join (geth's table refresh starts with one). It asks the
+    nodes nearest us, which fills our near buckets and puts us in theirs; random walks alone
+    rarely reach the few nodes at small distances."""
+    return await lookup(svc, svc.node_id, **kw)

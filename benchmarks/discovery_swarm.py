@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""How long N Discovery v5 services on 127.0.0.1 take to find each other, in one or several processes.
+
+    .venv/bin/python benchmarks/discovery_swarm.py                      # 50, 100, 200 services; 1 and 4 processes
+    .venv/bin/python benchmarks/discovery_swarm.py --services 200 --procs 4
+    .venv/bin/python benchmarks/discovery_swarm.py --write              # also replace its section of BENCHMARKS.md
+
+Set-up: N services split over P processes (each one trio loop), every service given only service
+0's ENR; they join over 10 s. Each service first looks up its own id (Kademlia's join, as geth's
+table refresh does: it fills the near buckets and tells the neighbours about us), then walks to a
+random id every ``--walk`` seconds. All share one IP, so the per-IP WHOAREYOU limit for strangers
+is lifted for the measurement.
+
+What "find each other" means, three ways (each time = until EVERY service meets it):
+* **table**: the service's routing table holds every other service Kademlia lets it hold —
+  ``min(16, population)`` entries in each log-distance bucket (a bucket keeps 16 at most, so no
+  service can hold all 199 others: about 70 of 199 for N = 200). With full tables every id is
+  reachable by lookup; this is the criterion.
+* **known**: the service has seen every other's record (stronger than Kademlia promises; random
+  walks get there eventually, the old criterion, kept for comparison).
+* **resolve** (checked once at the end): each service looks up the ids of 3 random others over
+  the network; the share of lookups that return the target's record.
+The parent samples every 0.5 s; load average (1 min) is read at the start and the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from markdown_section import replace_section  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+JOIN_SPREAD = 10.0
+SAMPLE = 0.5
+RESOLVE_PER_SERVICE = 3
+
+
+# --- the child: some services in one trio loop ------------------------------------------------
+def child(count: int, walk: float, offset: int, total: int) -> None:
+    import trio
+
+    from statuscli.core.crypto import secp256k1
+    from statuscli.core.discv5.local_record import LocalRecord
+    from statuscli.core.discv5.table import BUCKET_SIZE, log_distance
+    from statuscli.core.waku.enr import decode_enr
+    from statuscli.net.discv5.lookup import lookup, random_walk, self_lookup
+    from statuscli.net.discv5.service import Discv5Service, Limits
+
+    def make():
+        key = secp256k1.generate_private_key(os.urandom)
+        return Discv5Service(key, LocalRecord(key, 1, tcp=60000, waku2_flags=["relay"], rs=(16, [32])), limits=Limits(whoareyou_per_ip=1_000_000))
+
+    def say(obj) -> None:
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
+
+    async def walker(svc, delay: float) -> None:
+        await trio.sleep(delay)
+        try:
+            await self_lookup(svc)
+        except Exception:  # noqa: BLE001  (a benchmark keeps walking)
+            pass
+        while True:
+            await trio.sleep(walk)
+            try:
+                await random_walk(svc)
+            except Exception:  # noqa: BLE001
+                pass
+
+    def coverage(svc, ids: list[bytes]) -> float:
+        population: dict[int, int] = {}
+        for other in ids:
+            if other != svc.node_id:
+                d = log_distance(svc.node_id, other)
+                population[d] = population.get(d, 0) + 1
+        want = sum(min(BUCKET_SIZE, n) for n in population.values())
+        have = sum(min(len(svc.table.buckets[d]), min(BUCKET_SIZE, n)) for d, n in population.items())
+        return have / want
+
+    async def main() -> None:
+        svcs = [make() for _ in range(count)]
+        async with trio.open_nursery() as nursery:
+            for s in svcs:
+                await nursery.start(s.serve)
+            say({"enrs": [s.enr.text for s in svcs]})
+            cmd = json.loads(await trio.to_thread.run_sync(sys.stdin.readline))
+            boot = decode_enr(cmd["boot"])
+            ids = [bytes.fromhex(x) for x in cmd["ids"]]
+            for i, s in enumerate(svcs):
+                if s.node_id != boot.node_id:
+                    s.add_bootstrap(boot)
+                    nursery.start_soon(walker, s, (offset + i) * JOIN_SPREAD / total)
+
+            async def report() -> None:
+                while True:
+                    await trio.sleep(SAMPLE)
+                    others = set(ids)
+                    say({"known": [len(others.intersection(s.known.keys())) for s in svcs], "table": [coverage(s, ids) for s in svcs],
+                         "timeouts": sum(s.counters["requests.timeout"] for s in svcs),
+                         "packets": sum(s.counters["packets.in"] for s in svcs),
+                         "handshakes": sum(s.counters["handshakes.accepted"] for s in svcs)})  # fmt: skip
+
+            nursery.start_soon(report)
+            line = await trio.to_thread.run_sync(sys.stdin.readline)  # "resolve" (or EOF: stop)
+            if line.strip() == "resolve":
+                ok = tried = 0
+                rng = random.Random(offset)
+                for s in svcs:
+                    for target in rng.sample([x for x in ids if x != s.node_id], RESOLVE_PER_SERVICE):
+                        tried += 1
+                        try:
+                            found = await lookup(s, target)
+                        except Exception:  # noqa: BLE001
+                            found = []
+                        ok += any(e.node_id == target for e in found)
+                say({"resolved": ok, "tried": tried})
+                await trio.to_thread.run_sync(sys.stdin.readline)
+            nursery.cancel_scope.cancel()
+
+    trio.run(main)
+
+
+# --- the parent -------------------------------------------------------------------------------
+def swarm(n: int, procs: int, walk: float, cap: float) -> dict:
+    sizes = [n // procs + (1 if i < n % procs else 0) for i in range(procs)]
+    offsets = [sum(sizes[:i]) for i in range(procs)]
+    kids = [subprocess.Popen([sys.executable, __file__, "--child", str(c), str(walk), str(o), str(n)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, bufsize=1) for c, o in zip(sizes, offsets)]  # fmt: skip
+    out: dict = {"n": n, "procs": procs, "walk": walk, "load_start": os.getloadavg()[0]}
+    try:
+        enrs = [json.loads(k.stdout.readline())["enrs"] for k in kids]
+        from statuscli.core.waku.enr import decode_enr
+
+        ids = [decode_enr(e).node_id.hex() for group in enrs for e in group]
+        cmd = json.dumps({"boot": enrs[0][0], "ids": ids}) + "\n"
+        for k in kids:
+            k.stdin.write(cmd)
+            k.stdin.flush()
+        t0 = time.monotonic()
+        latest: dict[int, dict] = {}
+        marks = {f"{what}{frac}": None for what in ("table", "known") for frac in (50, 95, 100)}
+        others = n - 1
+        while time.monotonic() - t0 < cap and (marks["table100"] is None or marks["known100"] is None):
+            ready, _, _ = select.select([k.stdout for k in kids], [], [], 1.0)
+            for f in ready:
+                i = next(j for j, k in enumerate(kids) if k.stdout is f)
+                line = f.readline()
+                if not line:
+                    raise RuntimeError(f"child {i} exited")
+                latest[i] = json.loads(line)
+            if len(latest) < procs:
+                continue
+            tables = [x for r in latest.values() for x in r["table"]]
+            known = [x / others for r in latest.values() for x in r["known"]]
+            now = time.monotonic() - t0
+            for frac in (50, 95, 100):
+                if marks[f"table{frac}"] is None and min(tables) >= frac / 100:
+                    marks[f"table{frac}"] = now
+                if marks[f"known{frac}"] is None and min(known) >= frac / 100:
+                    marks[f"known{frac}"] = now
+        out["elapsed"] = time.monotonic() - t0
+        out["load_end"] = os.getloadavg()[0]
+        out["marks"] = marks
+        out["worst_table"], out["median_table"] = min(tables), sorted(tables)[len(tables) // 2]
+        out["worst_known"], out["median_known"] = min(known), sorted(known)[len(known) // 2]
+        out["timeouts"] = sum(r["timeouts"] for r in latest.values())
+        out["packets"] = sum(r["packets"] for r in latest.values())
+        out["handshakes"] = sum(r["handshakes"] for r in latest.values())
+        for k in kids:
+            k.stdin.write("resolve\n")
+            k.stdin.flush()
+        resolved = tried = 0
+        for k in kids:
+            while True:
+                r = json.loads(k.stdout.readline())
+                if "resolved" in r:
+                    resolved, tried = resolved + r["resolved"], tried + r["tried"]
+                    break
+        out["resolved"], out["tried"] = resolved, tried
+    finally:
+        for k in kids:
+            try:
+                k.stdin.close()
+            except OSError:
+                pass
+        for k in kids:
+            try:
+                k.wait(10)
+            except subprocess.TimeoutExpired:
+                k.kill()
+                k.wait()
+    return out
+
+
+def row(r: dict) -> str:
+    def t(key):
+        x = r["marks"][key]
+        return "—" if x is None else f"{x:.1f}"
+
+    return (f"| {r['n']} | {r['procs']} | {t('table50')} / {t('table95')} / {t('table100')} | {t('known50')} / {t('known95')} / {t('known100')} | "
+            f"{100 * r['resolved'] / max(1, r['tried']):.1f} % of {r['tried']} | {100 * r['worst_table']:.0f} % / {100 * r['worst_known']:.0f} % after {r['elapsed']:.0f} s | "
+            f"{r['packets']:,} / {r['handshakes']:,} / {r['timeouts']:,} | {r['load_start']:.1f} → {r['load_end']:.1f} |")  # fmt: skip
+
+
+HEAD = [
+    "| services | processes | table full (Kademlia's share) 50 / 95 / 100 %, s | all records known 50 / 95 / 100 %, s | lookups resolved at the end |"
+    " worst service then: table / known | packets / handshakes / request timeouts | load avg (1 min) start → end |",
+    "|---:|---:|---|---|---|---|---|---|",
+]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--services", type=int, nargs="*", default=[50, 100, 200])
+    ap.add_argument("--procs", type=int, nargs="*", default=[1, 4])
+    ap.add_argument("--walk", type=float, default=2.0, help="seconds between random walks (after the self-lookup)")
+    ap.add_argument("--cap", type=float, default=240.0, help="give up after this many seconds per run")
+    ap.add_argument("--write", action="store_true")
+    ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(int(args.child[0]), float(args.child[1]), int(args.child[2]), int(args.child[3]))
+        return 0
+    rows = []
+    for n in args.services:
+        for p in args.procs:
+            r = swarm(n, p, args.walk, args.cap)
+            print(json.dumps(r), file=sys.stderr, flush=True)
+            rows.append(row(r))
+    text = "\n".join([f"{os.cpu_count()} cores shared with other work; walk every {args.walk:g} s after a self-lookup; '—' = not reached within {args.cap:.0f} s.", "", *HEAD, *rows])
+    print(text)
+    if args.write:
+        replace_section("discovery-swarm", f"## Discovery v5 services finding each other (`benchmarks/discovery_swarm.py`)\n\n{text}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
