@@ -339,9 +339,11 @@ def _discv5_packets() -> list[bytes]:
 
 def _discv5_messages() -> list[bytes]:
     from statuscli.core.discv5 import messages as m
+    from statuscli.core.waku.enr import build_enr
 
+    record = build_enr(bytes(range(1, 33)), 1, ip="127.0.0.1", tcp=None, udp=9000)
     return [m.encode(x) for x in (m.Ping(b"\x01", 1), m.Pong(b"\x01", 2, "127.0.0.1", 9000), m.FindNode(b"\x02", (0, 255, 256)),
-                                  m.TalkReq(b"\x03", b"proto", b"req"), m.TalkResp(b"\x03", b"resp"))]  # fmt: skip
+                                  m.TalkReq(b"\x03", b"proto", b"req"), m.TalkResp(b"\x03", b"resp"), m.Nodes(b"\x04", 1, (record, record)))]  # fmt: skip
 
 
 @target("discv5-packet", _discv5_packets)

@@ -46,6 +46,11 @@ def test_message_garbage_is_a_typed_error(data):
         ("02c6808002820001", "pong ip length"),
         ("03c480c28201", "bad distance encoding"),
         ("03c580c3820201", "distance above 256"),
+        ("04c28080", "NODES with two fields"),
+        ("04c5800 1c281ff".replace(" ", ""), "NODES record that is a string"),
+        ("04c380 01c0 00".replace(" ", ""), "NODES with trailing bytes"),
+        ("04c480 01c1".replace(" ", ""), "NODES records list longer than the input"),
+        ("04c3 8100 01c0".replace(" ", ""), "NODES request id with a needless string header"),
     ],
 )
 def test_message_rejects(hexed, why):
@@ -125,3 +130,10 @@ def test_masking_is_aes_ctr_with_the_counter_wrapping(iv, size):
     dest = bytes(range(32, 64))
     data = bytes((7 * i + 3) % 256 for i in range(size))
     assert _mask(dest, iv, data) == (aes_ctr(dest[:16], iv, data) if size else b"")
+
+
+def test_nodes_carry_records_byte_for_byte():
+    msg = messages.Nodes(b"\x01\x02", 1, (RECORD, RECORD))
+    data = messages.encode(msg)
+    assert data.count(RECORD) == 2  # embedded as signed, not re-encoded
+    assert messages.decode(data).enrs == (RECORD, RECORD)

@@ -80,7 +80,10 @@ def encode(msg: Message) -> bytes:
             raise InvalidInput("FINDNODE distances are 0..256")
         return bytes([FINDNODE]) + rlp.encode([rid, list(msg.distances)])
     if isinstance(msg, Nodes):
-        return bytes([NODES]) + rlp.encode([rid, msg.total, [rlp.decode(e) for e in msg.enrs]])
+        # the records are signed RLP lists already: embedded as they are, not decoded and re-encoded
+        head = rlp.encode(rid) + rlp.encode(msg.total)
+        records = rlp.encode_list_of_encoded(msg.enrs)
+        return bytes([NODES]) + rlp.encode_list_of_encoded([head, records])
     if isinstance(msg, TalkReq):
         return bytes([TALKREQ]) + rlp.encode([rid, msg.protocol, msg.request])
     if isinstance(msg, TalkResp):
@@ -99,7 +102,16 @@ def decode(data: bytes) -> Message:
     """Decode a decrypted message plaintext; any malformation raises :class:`DecodeError`."""
     if not data:
         raise DecodeError("empty discv5 message")
-    kind, body = data[0], rlp.decode(data[1:])
+    kind = data[0]
+    if kind == NODES:  # records stay encoded: each is decoded (and its signature checked) once, by its user
+        f = rlp.split_list(data[1:], "NODES")
+        if len(f) != 3:
+            raise DecodeError(f"NODES: expected 3 items, got {len(f)}")
+        records = rlp.split_list(f[2], "NODES records")
+        if any(r[0] < 0xC0 for r in records):
+            raise DecodeError("ENR: expected an RLP list, got a string")
+        return Nodes(_rid(rlp.decode(f[0])), rlp.decode_uint(rlp.decode(f[1]), "total", bits=8), tuple(records))
+    body = rlp.decode(data[1:])
     if kind == PING:
         f = rlp.as_list(body, "PING", 2)
         return Ping(_rid(f[0]), rlp.decode_uint(f[1], "enr-seq", bits=64))
@@ -116,11 +128,6 @@ def decode(data: bytes) -> Message:
         if any(d > MAX_DISTANCE for d in dists):
             raise DecodeError("FINDNODE distance above 256")
         return FindNode(_rid(f[0]), dists)
-    if kind == NODES:
-        f = rlp.as_list(body, "NODES", 3)
-        records = rlp.as_list(f[2], "NODES records")
-        enrs = tuple(rlp.encode(rlp.as_list(r, "ENR")) for r in records)
-        return Nodes(_rid(f[0]), rlp.decode_uint(f[1], "total", bits=8), enrs)
     if kind == TALKREQ:
         f = rlp.as_list(body, "TALKREQ", 3)
         return TalkReq(_rid(f[0]), rlp.as_bytes(f[1], "protocol"), rlp.as_bytes(f[2], "request"))

@@ -112,6 +112,50 @@ def decode(data: bytes) -> Item:
     return item
 
 
+def encode_list_of_encoded(encoded_items) -> bytes:
+    """RLP of a list whose items are given already encoded (e.g. signed records kept as bytes)."""
+    body = b"".join(bytes(x) for x in encoded_items)
+    return _header(len(body), 0xC0) + body
+
+
+def _span(data: bytes, pos: int, end: int) -> tuple[bool, int, int]:
+    """``(is_list, payload start, item end)`` of the item at ``pos``; its header checked, not its payload."""
+    if pos >= end:
+        raise DecodeError("RLP: declared length exceeds input")
+    b = data[pos]
+    if b < 0x80:
+        return False, pos, pos + 1
+    if b < 0xB8 or 0xC0 <= b < 0xF8:
+        is_list = b >= 0xC0
+        length, start = b - (0xC0 if is_list else 0x80), pos + 1
+        if not is_list and length == 1 and start < end and data[start] < 0x80:
+            raise DecodeError("RLP: single byte below 0x80 must not have a string header")
+    else:
+        is_list = b >= 0xF8
+        n = b - (0xF7 if is_list else 0xB7)
+        length, start = _length(data, pos + 1, n, end), pos + 1 + n
+    if start + length > end:
+        raise DecodeError("RLP: declared length exceeds input")
+    return is_list, start, start + length
+
+
+def split_list(data: bytes, what: str = "list") -> list[bytes]:
+    """The items of the one RLP list spanning ``data``, each as its own (still encoded) bytes.
+    Only the headers are checked here: decode an item to check its inside."""
+    data = bytes(data)
+    is_list, start, stop = _span(data, 0, len(data))
+    if not is_list:
+        raise DecodeError(f"{what}: expected an RLP list, got a string")
+    if stop != len(data):
+        raise DecodeError(f"RLP: {len(data) - stop} trailing bytes after the item")
+    out, p = [], start
+    while p < stop:
+        _, _, q = _span(data, p, stop)
+        out.append(data[p:q])
+        p = q
+    return out
+
+
 def decode_prefix(data: bytes) -> tuple[Item, int]:
     """Decode the first RLP item of ``data``; returns ``(item, bytes consumed)``."""
     return _decode_at(bytes(data), 0, len(data), 0)
