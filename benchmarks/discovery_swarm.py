@@ -113,17 +113,22 @@ def child(count: int, walk: float, offset: int, total: int) -> None:
             nursery.start_soon(report)
             line = await trio.to_thread.run_sync(sys.stdin.readline)  # "resolve" (or EOF: stop)
             if line.strip() == "resolve":
-                ok = tried = 0
                 rng = random.Random(offset)
-                for s in svcs:
-                    for target in rng.sample([x for x in ids if x != s.node_id], RESOLVE_PER_SERVICE):
-                        tried += 1
-                        try:
-                            found = await lookup(s, target)
-                        except Exception:  # noqa: BLE001
-                            found = []
-                        ok += any(e.node_id == target for e in found)
-                say({"resolved": ok, "tried": tried})
+                result = {"resolved": 0, "tried": 0}
+
+                async def resolve(s, target) -> None:
+                    result["tried"] += 1
+                    try:
+                        found = await lookup(s, target)
+                    except Exception:  # noqa: BLE001
+                        found = []
+                    result["resolved"] += any(e.node_id == target for e in found)
+
+                async with trio.open_nursery() as lookups:  # every service's lookups at once, as a network would
+                    for s in svcs:
+                        for target in rng.sample([x for x in ids if x != s.node_id], RESOLVE_PER_SERVICE):
+                            lookups.start_soon(resolve, s, target)
+                say(result)
                 await trio.to_thread.run_sync(sys.stdin.readline)
             nursery.cancel_scope.cancel()
 
@@ -150,6 +155,7 @@ def swarm(n: int, procs: int, walk: float, cap: float) -> dict:
         latest: dict[int, dict] = {}
         marks = {f"{what}{frac}": None for what in ("table", "known") for frac in (50, 95, 100)}
         others = n - 1
+        next_progress = 10.0
         while time.monotonic() - t0 < cap and (marks["table100"] is None or marks["known100"] is None):
             ready, _, _ = select.select([k.stdout for k in kids], [], [], 1.0)
             for f in ready:
@@ -163,6 +169,10 @@ def swarm(n: int, procs: int, walk: float, cap: float) -> dict:
             tables = [x for r in latest.values() for x in r["table"]]
             known = [x / others for r in latest.values() for x in r["known"]]
             now = time.monotonic() - t0
+            if now >= next_progress:  # on stderr, so a run cut short still tells where it was
+                next_progress += 10.0
+                print(f"  {n}x{procs} t={now:.0f}s table worst/median {min(tables):.2f}/{sorted(tables)[len(tables) // 2]:.2f} "
+                      f"known worst/median {min(known):.2f}/{sorted(known)[len(known) // 2]:.2f} load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)  # fmt: skip
             for frac in (50, 95, 100):
                 if marks[f"table{frac}"] is None and min(tables) >= frac / 100:
                     marks[f"table{frac}"] = now
