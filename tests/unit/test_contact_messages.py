@@ -187,3 +187,32 @@ def test_a_contact_update_for_someone_else_is_refused(pair, tmp_path):
     (u,) = [e for e in evs if e["type"] == "undecryptable"]
     assert u["layer"] == "contact-update" and u["reason"]["code"] == "sender-mismatch"
     assert state_store.get(bob.account.db, alice.key).request == "none"
+
+
+def test_every_1to1_message_carries_our_view_and_a_silent_removal_reaches_the_peer_through_it(pair):
+    """status-go sets contact_request_propagated_state (ChatMessage field 15) on every 1:1 message and
+    applies the one it receives: a removal made silently (RemoveContact) reaches the peer with the
+    next message."""
+    from statuscli.app import contacts as app_contacts
+    from statuscli.app.messaging.content import chat_message
+    from statuscli.store.db import transaction
+
+    raw = chat_message(Content(text="hi"), chat_id="0x04" + "ab" * 64, message_type=1, clock=9, timestamp=9,
+                       propagated=cr.Propagated(7, cr.SENT, 5, cr.RECEIVED))  # fmt: skip
+    (prop,) = [f[2] for f in fields(raw) if f[0] == 15]
+    assert [(f[0], f[2]) for f in fields(prop)] == [(1, 7), (2, cr.SENT), (3, 5), (4, cr.RECEIVED)]
+    empty = chat_message(Content(text="hi"), chat_id="0x04" + "ab" * 64, message_type=1, clock=9, timestamp=9,
+                         propagated=cr.Propagated(0, cr.NONE, 0, cr.NONE))  # fmt: skip
+    assert [f[2] for f in fields(empty) if f[0] == 15] == [b""]  # present though empty, as protobuf-go writes it
+    alice, bob = pair
+    _add(alice, bob)
+    alice.take(bob.m.accept_contact_request(alice.key).envelopes)
+    assert _state(alice, bob).mutual
+    bob.m.clock.advance(1)
+    with transaction(bob.account.db):  # bob removes alice here only, telling her nothing
+        app_contacts.on_we_removed(bob.account.db, alice.key, bob.m.now_ms(), bob.m.now_ms())
+    bob.m.clock.advance(1)
+    evs = alice.take(bob.m.send_direct(alice.key, Content(text="one more thing")).envelopes)
+    assert "message" in kinds(evs)
+    a = _state(alice, bob)
+    assert not a.added_us and not a.added_by_us and a.request == "removed"

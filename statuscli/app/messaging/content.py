@@ -83,7 +83,9 @@ def normalise_id(text: str) -> str:
     return "0x" + t.lower()
 
 
-def chat_message(content: Content, *, chat_id: str, message_type: int, clock: int, timestamp: int) -> bytes:
+def chat_message(content: Content, *, chat_id: str, message_type: int, clock: int, timestamp: int, propagated=None) -> bytes:
+    """The ChatMessage bytes; ``propagated`` (core.payloads.contact_requests.Propagated, 1:1 only) becomes
+    its contact_request_propagated_state (field 15), which status-go sets on every 1:1 message."""
     content.check()
     if content.contact_request:
         ct = CONTACT_REQUEST
@@ -101,6 +103,11 @@ def chat_message(content: Content, *, chat_id: str, message_type: int, clock: in
         response_to=normalise_id(content.response_to) if content.response_to else "",
         ens_name=_ens_name(content.ens_name), sticker=content.sticker, image=content.image, audio=content.audio,
     )  # fmt: skip
+    if propagated is not None:
+        p = msg.contact_request_propagated_state
+        p.local_clock, p.local_state, p.remote_clock, p.remote_state = (propagated.local_clock, propagated.local_state,
+                                                                        propagated.remote_clock, propagated.remote_state)  # fmt: skip
+        p.SetInParent()  # present even when all zero, as protobuf-go writes a non-nil message
     return chat_payload.encode(msg)
 
 

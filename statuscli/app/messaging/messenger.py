@@ -139,8 +139,16 @@ class Messenger:
         chat_id = key_text(peer)
         now = self.now_ms()
 
-        def payload(clock: int) -> bytes:
-            return chat_message(content, chat_id=chat_id, message_type=chat_payload.ONE_TO_ONE, clock=clock, timestamp=now)
+        def payload(clock: int) -> bytes:  # inside the message's transaction
+            from statuscli.core import contact_relation
+            from statuscli.store import contacts as contact_store
+
+            # our view of the relation, as status-go puts it in every 1:1 message (after the move a request makes)
+            relation = contact_store.get(self.account.db, peer).relation()
+            if content.contact_request:
+                relation = contact_relation.we_request(relation, clock)
+            return chat_message(content, chat_id=chat_id, message_type=chat_payload.ONE_TO_ONE, clock=clock, timestamp=now,
+                                propagated=relation.propagated())  # fmt: skip
 
         sent = self._send_pairwise([peer], "one-to-one", chat_id, payload, message_types.CHAT_MESSAGE, content.text)
         if content.contact_request:
