@@ -11,6 +11,8 @@ topology.
     .venv/bin/python benchmarks/relay.py                     # 2,3,5,8 nodes, 2000 messages
     .venv/bin/python benchmarks/relay.py --sizes 2,5 --messages 500 --no-write
     .venv/bin/python benchmarks/relay.py --topologies mesh --sizes 5 --profile 2 --no-write
+    .venv/bin/python benchmarks/relay.py --repeat 3 --save runs.jsonl --no-write   # runs kept...
+    .venv/bin/python benchmarks/relay.py --load runs.jsonl                         # ...tabled later
 
 ``--profile N`` samples node N of every run with py-spy (the ``dev`` extra) and prints where its
 CPU went: the functions with the most samples on the stack and on top of it (collapsed stacks are
@@ -264,16 +266,30 @@ def main() -> int:
     ap.add_argument("--idle", type=float, default=10.0, help="seconds without a message before a receiver stops")
     ap.add_argument("--repeat", type=int, default=1, help="runs per topology and size (medians reported)")
     ap.add_argument("--no-write", action="store_true", help="print the table, leave BENCHMARKS.md alone")
+    ap.add_argument("--save", metavar="FILE", help="append every run's result to FILE (JSON lines)")
+    ap.add_argument("--load", metavar="FILE", help="no runs: build the table from results saved with --save")
     args = ap.parse_args()
-    rows = []
-    for topology in args.topologies.split(","):
-        for size in (int(s) for s in args.sizes.split(",")):
-            runs = []
-            for _ in range(args.repeat):
-                r = run(topology, size, args.messages, args.idle, args.profile, args.profile_dir)
-                print(json.dumps(r), flush=True)
-                runs.append(r)
-            rows.append(summarize(runs, args.messages))
+    if args.load:
+        with open(args.load, encoding="utf-8") as f:
+            saved = [json.loads(line) for line in f if line.strip()]
+        groups: dict[tuple, list] = {}
+        for r in saved:
+            groups.setdefault((r["topology"], r["nodes"]), []).append(r)
+        order = {t: i for i, t in enumerate(args.topologies.split(","))}
+        rows = [summarize(runs, args.messages) for (_, _), runs in sorted(groups.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1]))]
+    else:
+        rows = []
+        for topology in args.topologies.split(","):
+            for size in (int(s) for s in args.sizes.split(",")):
+                runs = []
+                for _ in range(args.repeat):
+                    r = run(topology, size, args.messages, args.idle, args.profile, args.profile_dir)
+                    print(json.dumps(r), flush=True)
+                    if args.save:
+                        with open(args.save, "a", encoding="utf-8") as f:
+                            f.write(json.dumps(r) + "\n")
+                    runs.append(r)
+                rows.append(summarize(runs, args.messages))
     text = table(rows, args.messages)
     print(text)
     if not args.no_write:
