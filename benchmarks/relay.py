@@ -208,6 +208,7 @@ def summarize(runs: list[dict], n_messages: int) -> dict:
     """One row per topology and size from repeated runs: medians, losses and drops summed."""
     rates = [r["rate"] for r in runs]
     cpu_ms = median([1000 * r["cpu_max"] / n_messages for r in runs])
+    all_ms = median([1000 * r["cpu_total"] / n_messages for r in runs])
     return {
         "topology": runs[0]["topology"],
         "nodes": runs[0]["nodes"],
@@ -219,7 +220,9 @@ def summarize(runs: list[dict], n_messages: int) -> dict:
         "lost": sum(r["lost"] for r in runs),
         "counted_drops": sum(r["counted_drops"] for r in runs),
         "cpu_ms": cpu_ms,
+        "all_ms": all_ms,
         "core_bound": 1000 / cpu_ms if cpu_ms else 0.0,
+        "two_core_bound": 2000 / all_ms if all_ms else 0.0,
         "load": median([r["load"] for r in runs]),
     }
 
@@ -227,20 +230,21 @@ def summarize(runs: list[dict], n_messages: int) -> dict:
 def table(rows: list[dict], n_messages: int) -> str:
     out = [
         f"Relay throughput and loss (`benchmarks/relay.py`, {n_messages} messages of 1 KB published by node 0, every node "
-        "its own process on 127.0.0.1, all of them sharing the machine's 2 cores). Delivered = messages per second at "
-        "the slowest receiver (median of the runs, with the range); lost = sent and not received, summed over receivers "
-        "and runs; counted = drops the nodes reported (`dropped.*`); busiest node CPU = CPU time of the node that used "
-        "the most, per message; a core per node = the rate that CPU time allows when each node has a core of its own "
-        "(1 ÷ busiest node CPU per message); load = 1-minute load average at the end of the runs (median).",
+        "its own process on 127.0.0.1, all of them on the machine's 2 cores, which other work shares: see the load). "
+        "Delivered = messages per second at the slowest receiver (median of the runs, with the range); lost = sent and "
+        "not received, summed over receivers and runs; counted = drops the nodes reported (`dropped.*`); CPU = CPU time "
+        "per message of all nodes together and of the busiest node; the CPU allows = the rate that CPU time permits on 2 "
+        "cores of our own (2 ÷ all nodes' CPU per message) and with a core per node (1 ÷ the busiest node's); load = "
+        "1-minute load average at the end of the runs (median).",
         "",
-        "| topology | nodes | runs | publish msg/s | delivered msg/s (range) | lost | counted drops "
-        "| busiest node CPU ms/msg | a core per node msg/s | load |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| topology | nodes | runs | delivered msg/s (range) | lost | counted drops | CPU ms/msg: all nodes "
+        "| busiest node | the CPU allows, msg/s: 2 cores | a core per node | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         out.append(
-            f"| {r['topology']} | {r['nodes']} | {r['runs']} | {r['publish_rate']:.0f} | {r['rate']:.0f} "
-            f"({r['rate_min']:.0f}–{r['rate_max']:.0f}) | {r['lost']} | {r['counted_drops']} | {r['cpu_ms']:.2f} "
+            f"| {r['topology']} | {r['nodes']} | {r['runs']} | {r['rate']:.0f} ({r['rate_min']:.0f}–{r['rate_max']:.0f}) "
+            f"| {r['lost']} | {r['counted_drops']} | {r['all_ms']:.2f} | {r['cpu_ms']:.2f} | {r['two_core_bound']:.0f} "
             f"| {r['core_bound']:.0f} | {r['load']:.1f} |"
         )
     out.append("")
@@ -251,6 +255,36 @@ def table(rows: list[dict], n_messages: int) -> str:
             out.append(f"{topo}: largest ÷ smallest delivered rate = {hi / lo:.2f} "
                        f"({rs[0]['nodes']} nodes {rs[0]['rate']:.0f}/s, {rs[-1]['nodes']} nodes {rs[-1]['rate']:.0f}/s)  ")  # fmt: skip
     return "\n".join(out)
+
+
+def comparison(before: list[dict], after: list[dict]) -> str:
+    """Before ÷ after per topology and size, from runs interleaved in time (same load)."""
+    old = {(r["topology"], r["nodes"]): r for r in before}
+    out = [
+        "Before and after, runs of the two versions interleaved (same machine, same minutes):",
+        "",
+        "| topology | nodes | delivered msg/s before → after | CPU ms/msg all nodes before → after | load |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for r in after:
+        b = old.get((r["topology"], r["nodes"]))
+        if b is None:
+            continue
+        out.append(
+            f"| {r['topology']} | {r['nodes']} | {b['rate']:.0f} → {r['rate']:.0f} (×{r['rate'] / b['rate']:.1f}) "
+            f"| {b['all_ms']:.2f} → {r['all_ms']:.2f} (÷{b['all_ms'] / r['all_ms']:.1f}) | {b['load']:.1f} / {r['load']:.1f} |"
+        )
+    return "\n".join(out)
+
+
+def load_rows(path: str, topologies: str, n_messages: int) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        saved = [json.loads(line) for line in f if line.strip()]
+    groups: dict[tuple, list] = {}
+    for r in saved:
+        groups.setdefault((r["topology"], r["nodes"]), []).append(r)
+    order = {t: i for i, t in enumerate(topologies.split(","))}
+    return [summarize(runs, n_messages) for _, runs in sorted(groups.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1]))]
 
 
 def main() -> int:
@@ -268,15 +302,11 @@ def main() -> int:
     ap.add_argument("--no-write", action="store_true", help="print the table, leave BENCHMARKS.md alone")
     ap.add_argument("--save", metavar="FILE", help="append every run's result to FILE (JSON lines)")
     ap.add_argument("--load", metavar="FILE", help="no runs: build the table from results saved with --save")
+    ap.add_argument("--note", metavar="FILE", help="text (Markdown) appended to the section: what the figures mean")
+    ap.add_argument("--before", metavar="FILE", help="with --load: also compare with runs of an earlier version saved in FILE")
     args = ap.parse_args()
     if args.load:
-        with open(args.load, encoding="utf-8") as f:
-            saved = [json.loads(line) for line in f if line.strip()]
-        groups: dict[tuple, list] = {}
-        for r in saved:
-            groups.setdefault((r["topology"], r["nodes"]), []).append(r)
-        order = {t: i for i, t in enumerate(args.topologies.split(","))}
-        rows = [summarize(runs, args.messages) for (_, _), runs in sorted(groups.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1]))]
+        rows = load_rows(args.load, args.topologies, args.messages)
     else:
         rows = []
         for topology in args.topologies.split(","):
@@ -291,6 +321,11 @@ def main() -> int:
                     runs.append(r)
                 rows.append(summarize(runs, args.messages))
     text = table(rows, args.messages)
+    if args.load and args.before:
+        text += "\n\n" + comparison(load_rows(args.before, args.topologies, args.messages), rows)
+    if args.note:
+        with open(args.note, encoding="utf-8") as f:
+            text += "\n\n" + f.read().strip()
     print(text)
     if not args.no_write:
         replace_section("relay-scaling", text)
