@@ -263,8 +263,9 @@ def comparison(before: list[dict], after: list[dict]) -> str:
     out = [
         "Before and after, runs of the two versions interleaved (same machine, same minutes):",
         "",
-        "| topology | nodes | delivered msg/s before → after | CPU ms/msg all nodes before → after | load |",
-        "|---|---:|---:|---:|---:|",
+        "| topology | nodes | delivered msg/s before → after | lost (counted) before → after "
+        "| CPU ms/msg all nodes before → after | load before / after |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for r in after:
         b = old.get((r["topology"], r["nodes"]))
@@ -272,6 +273,7 @@ def comparison(before: list[dict], after: list[dict]) -> str:
             continue
         out.append(
             f"| {r['topology']} | {r['nodes']} | {b['rate']:.0f} → {r['rate']:.0f} (×{r['rate'] / b['rate']:.1f}) "
+            f"| {b['lost']} ({b['counted_drops']}) → {r['lost']} ({r['counted_drops']}) "
             f"| {b['all_ms']:.2f} → {r['all_ms']:.2f} (÷{b['all_ms'] / r['all_ms']:.1f}) | {b['load']:.1f} / {r['load']:.1f} |"
         )
     return "\n".join(out)
