@@ -98,6 +98,7 @@ class WakuRelay:
         self.timestamp_window_ns = timestamp_window_ns
         self.clock = clock
         self.router = compat.make_relay_router(on_drop=self._on_queue_drop)
+        self.router.mcache.on_evict = lambda n: self.counters.inc("relay.mcache-evicted", n)
         self.pubsub = compat.WakuPubsub(host.host, self.router, deliver=self._deliver, on_bad_rpc=self._on_bad_rpc,
                                         on_duplicate=self._on_duplicate)  # fmt: skip
         self._decoded: dict[int, tuple[object, WakuMessage]] = {}  # validated, waiting for delivery

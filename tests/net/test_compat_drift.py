@@ -111,6 +111,37 @@ def test_p3_patched_mcache_keys_on_sha256_of_data():
     assert len(r.mcache.msgs) == 2
 
 
+def test_p28_stock_mcache_is_bounded_only_in_time():
+    stock = mcache_mod.MessageCache(3, 6)
+    for i in range(50):
+        stock.put(rpc_pb2.Message(from_id=b"f", seqno=b"%d" % i, data=b"\0" * 100_000))
+    assert len(stock.msgs) == 50  # 5 MB held until six shifts, however many arrive
+    assert "self.history[len(self.history) - 1]" in source(mcache_mod.MessageCache.shift)
+
+
+def test_p28_patched_mcache_holds_at_most_max_bytes_oldest_evicted_first():
+    evicted = []
+    cache = compat.Sha256MessageCache(3, 6, max_bytes=1_000_000)
+    cache.on_evict = evicted.append
+    topic = "/waku/2/rs/16/32"
+    mids = []
+    for i in range(30):
+        data = b"%03d" % i + b"\0" * 99_997  # 100 kB each
+        cache.put(unsigned(data))
+        mids.append(hashlib.sha256(data).digest())
+        if i % 5 == 4:
+            cache.shift()
+    assert cache.nbytes == sum(len(m.data) for m in cache.msgs.values()) <= 1_000_000
+    assert list(cache.msgs) == mids[-10:]  # the newest ten, the rest evicted oldest first
+    assert sum(evicted) == 20 and all(cache.get(m) is None for m in mids[:20])
+    window = cache.window(topic)
+    assert set(window) <= set(mids[-10:]) and mids[-1] in window  # nothing evicted is advertised
+    for _ in range(6):
+        cache.shift()
+    assert cache.msgs == {} and cache.nbytes == 0 and all(h == [] for h in cache.history)
+    assert compat.make_relay_router().mcache.max_bytes == compat.MCACHE_MAX_BYTES
+
+
 # --- P4: unsigned publishing and message ids ----------------------------------------------------
 def test_p4_pubsub_signing_and_message_id_knobs():
     p = params(Pubsub.__init__)

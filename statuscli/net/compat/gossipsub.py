@@ -1,5 +1,5 @@
 """The relay router: gossipsub on ``/vac/waku/relay/2.0.0`` with StrictNoSign messages (compat
-P1-P3, P5, P6, P20, P25-P27; the list is in :mod:`statuscli.net.compat`)."""
+P1-P3, P5, P6, P20, P25-P28; the list is in :mod:`statuscli.net.compat`)."""
 
 from __future__ import annotations
 
@@ -39,15 +39,55 @@ def waku_message_id(msg: rpc_pb2.Message) -> bytes:
 
 
 # --- P3 -------------------------------------------------------------------------------------
+#: Bytes of message data the relay's message cache holds (P28). Upstream bounds it only in time
+#: (``gossip_history`` heartbeats): 6 s of whatever rate the node relays, ~140 MB at 1 000 messages
+#: of 140 KB in 6 s. 32 MiB is > 200 messages of relay's 150 KiB limit, > 16 000 of 2 KB.
+MCACHE_MAX_BYTES = 32 * 1024 * 1024
+
+
 class Sha256MessageCache(_mcache.MessageCache):
-    """gossipsub's message cache keyed on sha256(data) instead of from+seqno."""
+    """gossipsub's message cache keyed on sha256(data) instead of from+seqno (P3), holding at most
+    ``max_bytes`` of message data: beyond that the oldest messages leave early (P28); they can no
+    longer be sent for an IWANT and are no longer advertised in IHAVE. ``on_evict(n)`` counts them."""
+
+    def __init__(self, window_size: int, history_size: int, max_bytes: int = MCACHE_MAX_BYTES) -> None:
+        super().__init__(window_size, history_size)
+        self.max_bytes = max_bytes
+        self.nbytes = 0
+        self.on_evict: Callable[[int], None] | None = None
 
     def put(self, msg: rpc_pb2.Message) -> None:
         mid = waku_message_id(msg)
         if mid in self.msgs:
             return
         self.msgs[mid] = msg
+        self.nbytes += len(msg.data)
         self.history[0].append(_mcache.CacheEntry(mid, msg.topicIDs))
+        if self.nbytes > self.max_bytes:
+            self._evict_oldest()
+
+    def shift(self) -> None:
+        for entry in self.history[-1]:
+            msg = self.msgs.pop(entry.mid, None)
+            if msg is not None:
+                self.nbytes -= len(msg.data)
+        self.history = [[], *self.history[:-1]]
+
+    def _evict_oldest(self) -> None:
+        evicted = 0
+        for entries in reversed(self.history):  # oldest heartbeat first, oldest message first
+            k = 0
+            while k < len(entries) and self.nbytes > self.max_bytes:
+                msg = self.msgs.pop(entries[k].mid, None)
+                if msg is not None:
+                    self.nbytes -= len(msg.data)
+                    evicted += 1
+                k += 1
+            del entries[:k]
+            if self.nbytes <= self.max_bytes:
+                break
+        if evicted and self.on_evict is not None:
+            self.on_evict(evicted)
 
 
 # --- P26 ------------------------------------------------------------------------------------
