@@ -287,6 +287,21 @@ def _advertisement(account, conn, peer_pub: bytes, now_ms: int, force: bool, rng
     return message
 
 
+def dh_message(account, peer_pub: bytes, plaintext: bytes, *, now_ms: int, rng=None) -> bytes:
+    """Inside the caller's transaction: ``plaintext`` DH-encrypted to ``peer_pub`` under ``"none"`` with
+    our bundle attached (``protocol.go:BuildDHMessage``): any installation of the peer can read it.
+    status-go sends pairing messages this way, to our own key (``SendPairInstallation``)."""
+    conn = account.db
+    require_transaction(conn)
+    rng = rng or os.urandom
+    peer65 = secp256k1.decompress(peer_pub)
+    entry = dh_encrypt(peer65, plaintext, secp256k1.generate_private_key(rng), rng(12))
+    bundle, _ = _own_bundle(conn, account, now_ms, rng)
+    message = ProtocolMessage(account.installation_id, (bundle,), {NO_INSTALLATION: entry}).encode()
+    sessions.record_outgoing(conn, secp256k1.compress(peer65), message, now_ms)
+    return message
+
+
 def mark_sent(account, outbox_id: int) -> None:
     with transaction(account.db):
         sessions.mark_sent(account.db, outbox_id)
@@ -317,7 +332,7 @@ def decrypt_protocol_message(account, data: bytes, *, sender_pub: bytes | None =
 
 
 __all__ = [
-    "BundleInfo", "DecryptResult", "bundle_state", "bundles_in", "create_bundle", "handle_bundle",
+    "BundleInfo", "DecryptResult", "bundle_state", "dh_message", "bundles_in", "create_bundle", "handle_bundle",
     "peer_state", "EncryptResult", "X3DHInit", "bundle_advertisement", "decrypt_protocol_message",
     "encrypt_for_peer", "handle_bundle", "mark_sent", "negotiated_topic", "our_bundle", "prepare_decrypt", "x3dh_init", "PATH_DH", "PATH_DR",
 ]  # fmt: skip

@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mailserver": ("statuscli.cli.commands.mailserver", "Fetch history from a store node."),
     "group": ("statuscli.cli.commands.group", "Private group chats: create, add/remove members, leave, rename, admins."),
     "contacts": ("statuscli.cli.commands.contacts", "Contacts: names, state (added, mutual, requests), block, verify."),
+    "devices": ("statuscli.cli.commands.devices", "Our own devices (one account, several homes): list, pair, enable, disable, sync."),
     "demo": ("statuscli.cli.commands.demo", "Walk through the life of a message on an embedded node."),
     "vectors": ("statuscli.cli.commands.vectors", "Generate and verify test vectors."),
     "completion": ("statuscli.cli.commands.completion", "Print a shell completion script."),

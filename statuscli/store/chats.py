@@ -62,10 +62,11 @@ def peers(conn: sqlite3.Connection) -> list[bytes]:
 
 
 def version(conn: sqlite3.Connection) -> tuple:
-    """Changes whenever a peer, contact, channel or group is added (one cheap query, polled often)."""
+    """Changes whenever a peer, contact, channel, group or device is added (one cheap query, polled often)."""
     return tuple(conn.execute(
         "SELECT (SELECT max(rowid) FROM chat_peers), (SELECT max(rowid) FROM chat_public), (SELECT count(*) FROM chat_public),"
-        " (SELECT max(rowid) FROM chat_groups), (SELECT max(rowid) FROM peer_contacts), (SELECT count(*) FROM peer_contacts)"
+        " (SELECT max(rowid) FROM chat_groups), (SELECT max(rowid) FROM peer_contacts), (SELECT count(*) FROM peer_contacts),"
+        " (SELECT max(rowid) FROM secure_installations)"
     ).fetchone())
 
 

@@ -20,7 +20,7 @@ to the end of :data:`STEPS`. Rules:
 
 from __future__ import annotations
 
-from statuscli.store import chats, contacts, coverage, messages, mvds_state, peers, prekeys, sessions
+from statuscli.store import chats, contacts, coverage, devices, messages, mvds_state, peers, prekeys, sessions
 
 STEPS: tuple[tuple[str, str], ...] = (
     ("secure-own-prekeys-v1", prekeys.SCHEMA),
@@ -35,4 +35,5 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("contacts-state-v1", contacts.SCHEMA),
     ("contacts-state-clocks-v1", contacts.CLOCKS_SCHEMA),
     ("contacts-ens-claim-clock-v1", contacts.ENS_CLAIM_CLOCK_SCHEMA),
+    ("devices-metadata-v1", devices.SCHEMA),
 )

@@ -57,9 +57,11 @@ NETWORK = (
     "statuscli contacts accept", "statuscli contacts decline",
     # ENS names need an Ethereum node (tests/chain runs them against ganache)
     "--eth-rpc",
+    # another device of ours is known only once its pairing message came through a node
+    "statuscli devices enable", "statuscli devices disable",
 )
 NEEDS_DRY_RUN = ("statuscli send", "statuscli group create", "statuscli group add", "statuscli --json group create", "statuscli react",
-                 "statuscli edit", "statuscli delete", "statuscli pin")
+                 "statuscli edit", "statuscli delete", "statuscli pin", "devices pair", "devices sync")
 CREATES_ACCOUNTS = {("keys",), ("keys", "generate"), ("keys", "import"), ()}
 
 SETUP = f"""

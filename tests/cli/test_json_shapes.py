@@ -219,6 +219,15 @@ def offline(tmp_path_factory) -> dict:
     out["contacts remove"] = cli.json("alice", "contacts", "remove", "another")
     out["contacts add --dry-run"] = cli.json("alice", "contacts", "add", OTHER_KEY, "--dry-run", "--now", NOW, "--seed", "09")
     out["contacts accept --dry-run"] = cli.json("alice", "contacts", "accept", OTHER_KEY, "0x" + "5f" * 32, "--dry-run", "--seed", "0a")
+    out["devices pair --dry-run"] = cli.json("alice", "devices", "pair", "--name", "laptop", "--device-type", "linux", "--dry-run", "--now", NOW,
+                                             "--seed", "09")  # fmt: skip
+    _pair_second_device(cli, folder)
+    out["devices list"] = cli.json("alice", "devices", "list")
+    second = out["devices list"]["devices"][1]["installation_id"]
+    out["devices enable"] = cli.json("alice", "devices", "enable", second)
+    cli("alice", "contacts", "block", OTHER_KEY)  # a contact to sync (adding one sends a request now)
+    out["devices sync --dry-run"] = cli.json("alice", "devices", "sync", "--dry-run", "--now", NOW, "--seed", "0a")
+    out["devices disable"] = cli.json("alice", "devices", "disable", second)
     from statuscli.store.archive_sqlite import SqliteArchive
 
     src = SqliteArchive(folder / "store.sqlite")
@@ -229,6 +238,21 @@ def offline(tmp_path_factory) -> dict:
     return out
 
 
+def _pair_second_device(cli: Runner, folder: Path) -> None:
+    """alice2: a second home from alice's mnemonic, whose pairing message alice receives."""
+    from statuscli.app.accounts import open_account
+    from statuscli.app.context import AppContext
+    from statuscli.app.messaging.incoming import Receiver
+    from statuscli.app.messaging.messenger import Messenger
+
+    words = cli("alice", "keys", "export", "--format", "mnemonic")
+    cli("alice2", "keys", "import", "--name", "alice", "--mnemonic-file", "-", input=words)
+    cli("alice2", "bundle", "create")
+    env = cli.json("alice2", "devices", "pair", "--name", "phone", "--dry-run")["envelopes"][0]["envelope"]
+    acct = open_account(AppContext(home=folder / "alice"), passphrase=PW)
+    assert [e["type"] for e in Receiver(Messenger(acct)).handle(bytes.fromhex(env[2:])).events] == ["bundle", "device"]
+
+
 OFFLINE = [
     "keys generate", "keys import", "keys list", "keys show", "keys show --qr", "keys inspect", "keys derive", "keys export",
     "keys export --format private-key", "keys export --format mnemonic", "keys passwd", "keys delete", "topic compute", "topic shard",
@@ -237,6 +261,7 @@ OFFLINE = [
     "send --dry-run", "send --dry-run --each-line", "react --dry-run", "edit --dry-run", "delete --dry-run", "pin --dry-run", "enr encode", "enr decode", "vectors list", "vectors generate",
     "vectors generate --out", "vectors verify", "group create --dry-run", "contacts add", "contacts rename", "contacts block", "contacts unblock", "contacts show",
     "contacts verify", "contacts list", "contacts remove", "contacts add --dry-run", "contacts accept --dry-run",
+    "devices pair --dry-run", "devices list", "devices enable", "devices sync --dry-run", "devices disable",
     "archive migrate", "archive stats",
 ]  # fmt: skip
 

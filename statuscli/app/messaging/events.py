@@ -12,7 +12,8 @@ type                       other keys
 =========================  =======================================================================
 message                    ``id``, ``chat`` {kind, id[, name]}, ``from``, ``from_compressed``,
                            ``clock``, ``sent_at`` (ms), ``content_type``, ``text``, [``response_to``,
-                           ``sticker``, ``image``/``audio`` {format/type, size, data}], ``layers``
+                           ``sticker``, ``image``/``audio`` {format/type, size, data}, ``outgoing``
+                           (true: we sent it from another device of ours)], ``layers``
 contact_request            same keys as ``message`` (content type CONTACT_REQUEST)
 contact_request_accepted   ``id``, ``request_id`` (the request accepted), ``our_request`` (we sent
                            it), ``chat``, ``from``, ``from_compressed``, ``clock`` — AcceptContactRequest
@@ -32,6 +33,9 @@ application                ``from``, ``id``, ``amm_type`` — a valid message of
 undecryptable              ``layer`` (where it stopped), ``reason`` {code, message}
 expired                    ``mvds_id``, ``to`` — a message given up on after 16 transmissions
 gap                        ``from``, ``to`` (ns), ``reason`` {code, message} — a range no store could fetch
+device                     ``installation_id``, ``name``, ``device_type``, ``enabled``, ``targeted`` — another
+                           installation of ours announced itself (SyncPairInstallation)
+contact_synced             ``contact``, ``name``, ``added``, ``blocked``, ``removed`` — SyncInstallationContactV2
 reaction, edited, deleted, ``id``, ``target`` (the message acted on), ``chat``, ``from``, ``clock``,
 pinned                     ``target_known``; reaction: ``emoji``, ``retracted``; edited: ``text``;
                            deleted: ``for_me``; pinned: ``pinned``
@@ -120,7 +124,8 @@ class Message:
             body = f"({ct.lower()}, {ev.get(ct.lower(), {}).get('size', 0)} bytes) {ev.get('text') or ''}".rstrip()
         tag = "contact request from " if ev.get("type") == "contact_request" else ""
         reply = f" (reply to {ev['response_to'][:10]}…)" if ev.get("response_to") else ""
-        return f"{when}{where}{tag}{who(ev.get('from'))}: {body}{reply}"
+        to = f" → {who(chat.get('id'))}" if ev.get("outgoing") and chat.get("kind") == "one-to-one" else ""
+        return f"{when}{where}{tag}{who(ev.get('from'))}{to}: {body}{reply}"
 
 
 @dataclass(frozen=True)
@@ -309,6 +314,52 @@ class Application:
 
 
 @dataclass(frozen=True)
+class Device:
+    """Another installation of ours told us its name and type (SyncPairInstallation)."""
+
+    type: ClassVar[str] = "device"
+    installation_id: str
+    name: str
+    device_type: str
+    enabled: bool
+    targeted: bool  # the pairing message names this installation as the one being paired
+    layers: tuple[str, ...]
+    envelope: EnvelopeRef | None
+
+    def to_json(self) -> dict:
+        return {"type": self.type, "installation_id": self.installation_id, "name": self.name, "device_type": self.device_type,
+                "enabled": self.enabled, "targeted": self.targeted, "layers": list(self.layers), **_env(self.envelope)}  # fmt: skip
+
+    @classmethod
+    def text_of(cls, ev: dict, who: Who) -> str:
+        state = "enabled" if ev.get("enabled") else f"not enabled (statuscli devices enable {ev.get('installation_id')})"
+        return f"our device {ev.get('name')!r} ({ev.get('device_type')}, {ev.get('installation_id')}): {state}"
+
+
+@dataclass(frozen=True)
+class ContactSynced:
+    """Another installation of ours sent a contact's state (SyncInstallationContactV2)."""
+
+    type: ClassVar[str] = "contact_synced"
+    contact: str
+    name: str | None
+    added: bool
+    blocked: bool
+    removed: bool
+    layers: tuple[str, ...]
+    envelope: EnvelopeRef | None
+
+    def to_json(self) -> dict:
+        return {"type": self.type, "contact": self.contact, "name": self.name, "added": self.added, "blocked": self.blocked,
+                "removed": self.removed, "layers": list(self.layers), **_env(self.envelope)}  # fmt: skip
+
+    @classmethod
+    def text_of(cls, ev: dict, who: Who) -> str:
+        flags = [f for f in ("added", "blocked", "removed") if ev.get(f)]
+        return f"contact {ev.get('name') or who(ev.get('contact'))} synced from our other device ({', '.join(flags) or 'no flags'})"
+
+
+@dataclass(frozen=True)
 class Undecryptable:
     type: ClassVar[str] = "undecryptable"
     layer: str
@@ -375,12 +426,12 @@ EVENT_TYPES: dict[str, type] = {"message": Message, "contact_request": Message, 
                                 "transaction_request": TransactionCommand, "transaction_sent": TransactionCommand,
                                 **dict.fromkeys(CONTACT_CHANGE_TYPES, ContactChange),
                                 **{c.type: c for c in (
-    ContactRequestAccepted, Delivered, Bundle, Group, Application, Undecryptable, Expired, Gap)}}  # fmt: skip
+    ContactRequestAccepted, Delivered, Bundle, Group, Application, Undecryptable, Expired, Gap, Device, ContactSynced)}}  # fmt: skip
 
 MESSAGE_TYPES = ("message", "contact_request")
-#: what ``listen --count`` counts: messages, answers to our contact requests, removals, wallet commands
+#: what ``listen --count`` counts: messages, answers to our contact requests, removals, wallet commands, our devices
 COUNTED_TYPES = MESSAGE_TYPES + ("contact_request_accepted", "contact_request_declined", "contact_removed", "transaction_request",
-                                 "transaction_sent")  # fmt: skip
+                                 "transaction_sent", "device", "contact_synced")  # fmt: skip
 
 
 def short(key_hex: str | None) -> str:

@@ -146,9 +146,7 @@ class Receiver:
             return [self._undecryptable(pv1, env)]
         if pv1.signer is None:
             return [ev.Undecryptable("payload-v1", "unsigned", "the payload carries no signature (status-go drops these)", env)]
-        if pv1.signer == self._me:
-            return []  # our own envelope, published by another process or device
-        return None
+        return None  # signed by us too: an echo was recorded seen when published; another device of ours may write to this one
 
     @staticmethod
     def _undecryptable(f: L.Failed, env: ev.EnvelopeRef) -> ev.Undecryptable:

@@ -158,10 +158,17 @@ class Messenger:
                 contacts.on_we_requested(conn, peer, "0x" + sent.message_id.hex(), sent.clock, now)
         return sent
 
-    def _send_pairwise(self, peers: list[bytes], chat_kind: str, chat_id: str, payload_for_clock, amm_type: int, text: str) -> Sent:
+    def _send_pairwise(self, peers: list[bytes], chat_kind: str, chat_id: str, payload_for_clock, amm_type: int, text: str, *,
+                       own_devices: bool | None = None) -> Sent:  # fmt: skip
+        """``own_devices`` (default: for 1:1 chats): also to our enabled devices, as status-go's
+        ``sendToPairedDevices`` — the same wrapper through MVDS in the chat with our own key."""
+        from statuscli.app import devices
+
         conn, acct, now = self.account.db, self.account, self.now_ms()
         queued = []
         with self._tx():  # message row, clock, MVDS state and the ratchet steps: one commit
+            if (chat_kind == "one-to-one" if own_devices is None else own_devices) and devices.paired(conn, acct):
+                peers = [*peers, acct.chat_public_key]
             clock, _ = next_clock(chat_store.last_clock(conn, chat_id), now)
             chat_store.set_clock(conn, chat_id, clock)
             wrapped, mid = wrap(payload_for_clock(clock), amm_type, acct.chat_private_key, acct.chat_public_key)
@@ -169,12 +176,15 @@ class Messenger:
                                   sender=acct.chat_public_key, amm_type=amm_type, clock=clock, timestamp_ms=now, text=text,
                                   envelope=None, now_ms=now)  # fmt: skip
             for peer in peers:
-                chat_store.touch_peer(conn, peer, now)
+                if peer != acct.chat_public_key:
+                    chat_store.touch_peer(conn, peer, now)
                 mvds_id, payloads = mvds_link.append(conn, acct, peer, wrapped, mid, now, self.rng)
                 queued.append((peer, mvds_id, [self._ratchet(conn, peer, data) for data in payloads]))
         sent = Sent(mid, chat_kind, chat_id, clock=clock)
         for peer, mvds_id, encrypted in queued:  # sealing and publishing change no state
             info = {"peer": key_text(peer), "mvds_id": "0x" + mvds_id.hex()}
+            if peer == self.account.chat_public_key:
+                info["own_devices"] = True
             for res in encrypted:
                 envs, how = self._seal(peer, res)
                 sent.envelopes.extend(envs)

@@ -27,6 +27,7 @@ from statuscli.app.messaging.content import Content
 from statuscli.app.messaging.messenger import Messenger, Sent
 
 DIRECT, PUBLIC, GROUP, ACCEPT, ACTION, WALLET, CONTACT = "direct", "public", "group", "accept", "action", "wallet", "contact"
+PAIR, SYNC = "pair", "sync"  # to our own devices: app/messaging/own_devices.py
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,16 @@ class Outgoing:
     def wallet(cls, peer: bytes, kind: str, **fields) -> Outgoing:
         return cls(WALLET, peer, command=(kind, tuple(fields.items())))
 
+    @classmethod
+    def pair(cls, target: str = "", **metadata) -> Outgoing:
+        """Our installation metadata to our own devices (``metadata``: name, device_type)."""
+        return cls(PAIR, target, command=tuple(metadata.items()))
+
+    @classmethod
+    def sync(cls) -> Outgoing:
+        """Our contacts to our enabled devices."""
+        return cls(SYNC, "")
+
 
 @dataclass
 class SendReport:
@@ -97,6 +108,10 @@ def build(m: Messenger, o: Outgoing) -> Sent:
         return {"update": contact_messages.update, "decline": contact_messages.decline, "retract": contact_messages.retract}[o.command[0]](m, o.target)
     if o.kind == WALLET:
         return m.send_wallet_command(o.target, o.command[0], **dict(o.command[1]))
+    if o.kind in (PAIR, SYNC):
+        from statuscli.app.messaging import own_devices
+
+        return own_devices.send_pair(m, target=o.target, **dict(o.command)) if o.kind == PAIR else own_devices.send_contact_sync(m)
     raise ValueError(f"unknown kind of message {o.kind!r}")
 
 

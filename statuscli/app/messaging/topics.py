@@ -6,6 +6,7 @@ secret is agreed (``EncryptResult.shared_secret_agreed``), else the peer's **par
 Contact code: ``0x04…-contact-code`` with PBKDF2 of that string.
 
 Listening (:func:`listen_set`): our partitioned and personal topics (opened with our private key),
+our negotiated topic with ourselves once another installation of ours is known (paired devices),
 the negotiated and contact-code topics of every 1:1 peer and named contact, every joined
 public channel. Private groups have no topic of their own: they are pairwise 1:1.
 
@@ -106,6 +107,10 @@ def listen_set(account, *, extra_channels=()) -> KeyRing:
     ts = KeyRing(private_key=account.chat_private_key, me=me)
     ts.add(partitioned(me))
     ts.add(personal(me))
+    from statuscli.app.devices import known as own_devices_known
+
+    if own_devices_known(account):  # our other devices write to us there once the secret with ourselves is agreed
+        ts.add(negotiated(account, me))
     for peer in known_peers(account):
         ts.add(negotiated(account, peer))
         ts.add(contact_code(conn, peer))

@@ -28,12 +28,12 @@ from __future__ import annotations
 from statuscli.app import contacts
 from statuscli.app.messaging import actions as message_actions
 from statuscli.app.messaging import events as ev
-from statuscli.app.messaging import contact_messages, groups, mvds_link
+from statuscli.app.messaging import contact_messages, groups, mvds_link, own_devices
 from statuscli.core.crypto import secp256k1
 from statuscli.core.encoding import to_hex
 from statuscli.core.errors import DecodeError, DeviceNotFound, SessionNotFound, StatusCliError
 from statuscli.core.payloads import chat as chat_payload
-from statuscli.core.payloads import message_types
+from statuscli.core.payloads import message_types, pairing
 from statuscli.core.payloads.actions import TYPES as ACTIONS
 from statuscli.core.receive import layers as L
 from statuscli.core.receive import peel
@@ -98,6 +98,9 @@ class TraceApply:
             events = [self._bundle(b) for b in infos if b.new_installations]
         except StatusCliError:
             pass
+        if self.pv1.signer == self.account.chat_public_key and (
+                f.code in _NOT_OURS_CODES or (f.code == "decryption-failed" and set(proto.entries) == {"none"})):
+            return events  # ours to someone else (another device's, or an echo): not for us, not a failure
         if isinstance(f.error, (DeviceNotFound, SessionNotFound)) and f.code not in _NOT_OURS_CODES:
             self.out.replies.extend(self.r.advertise(self.pv1.signer))
         return events + self.fail(f)
@@ -142,6 +145,8 @@ class TraceApply:
             return self.fail(rest[0]) if isinstance(rest[0], L.Failed) else message_actions.apply_received(self, rest[0], app, layers)
         if rest and isinstance(rest[0], (L.CommandLayer, L.Failed)) and app.type in WALLET_COMMANDS:
             return self._wallet_command(rest[0], app, layers)
+        if app.type in pairing.SYNC_TYPES:  # pairing and contact sync from our other devices: app/messaging/own_devices.py
+            return own_devices.apply_received(self, rest, app, layers)
         self._store(app, "other", "", app.type, 0, 0, "")
         if app.type == CONTACT_CODE_ADVERTISEMENT:
             return []  # its bundle was handled with the ProtocolMessage
@@ -150,8 +155,12 @@ class TraceApply:
     def store_action(self, app: L.AppLayer, kind, chat_id, clock, text) -> None:
         self._store(app, kind, chat_id, app.type, clock, 0, text)
 
-    def _store(self, app: L.AppLayer, kind, chat_id, amm_type, clock, ts, text) -> None:
-        msg_store.add_message(self.conn, message_id=app.id, direction="in", chat_kind=kind, chat_id=chat_id,
+    def store_own(self, app: L.AppLayer, chat_id, amm_type, clock, ts, text) -> None:
+        """A 1:1 message another device of ours sent: stored outgoing."""
+        self._store(app, "one-to-one", chat_id, amm_type, clock, ts, text, direction="out")
+
+    def _store(self, app: L.AppLayer, kind, chat_id, amm_type, clock, ts, text, direction: str = "in") -> None:
+        msg_store.add_message(self.conn, message_id=app.id, direction=direction, chat_kind=kind, chat_id=chat_id,
                               sender=secp256k1.decompress(app.signer), amm_type=amm_type, clock=clock, timestamp_ms=ts, text=text,
                               envelope=self.env.hash, now_ms=self.now)  # fmt: skip
 
@@ -170,6 +179,8 @@ class TraceApply:
                 return [ev.Undecryptable("chat-message", "chat-mismatch", "the message names another chat than its group", self.env)]
             if sender not in group.members:
                 return [ev.Undecryptable("chat-message", "not-a-member", "the sender is not a member of the group", self.env)]
+        elif c.message_type == chat_payload.ONE_TO_ONE and app.signer == self.account.chat_public_key:
+            return own_devices.our_message(self, c, app, layers)  # sent by another device of ours
         elif c.message_type == chat_payload.ONE_TO_ONE:
             chat = {"kind": "one-to-one", "id": sender}
             chat_store.touch_peer(self.conn, secp256k1.decompress(app.signer), self.now)
@@ -187,7 +198,8 @@ class TraceApply:
         else:
             return [ev.Undecryptable("chat-message", "unsupported-chat", f"message type {c.message_type} is not supported", self.env)]
         chat_store.set_clock(self.conn, chat["id"], c.clock)
-        self._store(app, chat["kind"], chat["id"], message_types.CHAT_MESSAGE, c.clock, c.timestamp, c.text)
+        mine = app.signer == self.account.chat_public_key  # a channel message of ours from another device
+        self._store(app, chat["kind"], chat["id"], message_types.CHAT_MESSAGE, c.clock, c.timestamp, c.text, "out" if mine else "in")
         kind = "contact_request" if c.content_type == chat_payload.CONTACT_REQUEST else "message"
         if chat["kind"] == "one-to-one":  # their view of the relation first, then their request (as status-go)
             author = secp256k1.decompress(app.signer)
@@ -199,7 +211,8 @@ class TraceApply:
                 contacts.on_contact_request(self.conn, author, ev.hx(app.id), c.clock, self.now)
         if c.message.ens_name and secp256k1.decompress(app.signer) != self.account.chat_public_key:  # not our own devices'
             contacts.on_ens_claim(self.conn, secp256k1.decompress(app.signer), c.message.ens_name, c.clock, self.now)
-        return [_message_event(kind, app, chat, c.message, tuple(layers), self.env)]
+        event = _message_event(kind, app, chat, c.message, tuple(layers), self.env)
+        return [own_devices.as_outgoing(event) if mine else event]
 
     def _accepted(self, rest: tuple, app: L.AppLayer, layers: list[str]) -> list:
         from statuscli.core.identity.keytext import compressed_key

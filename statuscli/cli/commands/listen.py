@@ -11,6 +11,7 @@ from statuscli.cli.output import emit_event, info
 EPILOG = """\b
 Events (with --json, one JSON object per line; every one has "type" and "cursor"):
   message, contact_request   id, chat {kind, id}, from, from_compressed, clock, sent_at, content_type, text, …
+                             (outgoing: true — sent by another device of ours; chat id is the peer)
   contact_request_accepted   id, request_id, our_request, chat, from, clock — a peer accepted a request
   contact_update,            id, chat, from, clock, display_name, ens_name, contact_request_clock,
   contact_request_declined   propagated_state, contact {added_by_us, added_us, mutual, request} —
@@ -19,6 +20,9 @@ Events (with --json, one JSON object per line; every one has "type" and "cursor"
   transaction_request        id, chat, from, clock, address, value (wei), contract (token; "" = ETH)
   transaction_sent           id, chat, from, clock, request_id, transaction_hash, signature
   delivered                  id (our message), to — the peer acknowledged it (MVDS)
+  device                     installation_id, name, device_type, enabled, targeted — another device of
+                             this account announced itself ('statuscli devices enable ID' to use it)
+  contact_synced             contact, name, added, blocked, removed — from another device of ours
   bundle                     from, installations, new_installations
   group                      group {chat_id, name, members, admins, …}, new_events
   undecryptable              layer, reason {code, message} — never dropped silently
@@ -56,7 +60,7 @@ just as cleanly and exits 130.
 @click.option("--group", metavar="GROUP", help="Only events of a private group (name or chat id).")
 @click.option("--count", type=click.IntRange(1), default=None, metavar="N",
               help="Stop after N messages (message, contact_request, contact_request_accepted, contact_request_declined, "
-                   "contact_removed, transaction_request, transaction_sent events).")
+                   "contact_removed, transaction_request, transaction_sent, device, contact_synced events).")
 @click.option("--timeout", type=click.FloatRange(0), default=None, metavar="S", help="Stop after S seconds.")
 @click.option("--since", type=click.IntRange(0), default=None, metavar="CURSOR",
               help="Replay stored events after CURSOR first (0: all of them).")  # fmt: skip

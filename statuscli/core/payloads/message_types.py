@@ -121,6 +121,8 @@ PAYLOAD_MESSAGES: dict[int, tuple[str, str]] = {
     BY_NAME["ACCEPT_CONTACT_REQUEST"]: ("contact_pb2", "AcceptContactRequest"),
     BY_NAME["RETRACT_CONTACT_REQUEST"]: ("contact_pb2", "RetractContactRequest"),
     BY_NAME["SYNC_DELETE_FOR_ME_MESSAGE"]: ("chat_message_pb2", "SyncDeleteForMeMessage"),
+    BY_NAME["SYNC_PAIR_INSTALLATION"]: ("pairing_pb2", "SyncPairInstallation"),
+    BY_NAME["SYNC_INSTALLATION_CONTACT_V2"]: ("pairing_pb2", "SyncInstallationContactV2"),
 }
 
 
