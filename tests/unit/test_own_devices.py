@@ -170,3 +170,13 @@ def test_a_sync_message_from_someone_else_is_not_applied(people):
     assert u["reason"]["code"] == "not-our-device"
     with transaction(a1.account.db):
         assert state_store.get(a1.account.db, bob.key).blocked is False
+
+
+def test_only_chat_messages_are_copied_to_our_devices(people):
+    """Acceptances, wallet commands and the like stay between us and the peer (our receive side shows
+    our own chat messages only; status-go copies every type — a documented difference)."""
+    a1, a2, bob = people
+    _paired(a1, a2)
+    cmd = a1.m.send_wallet_command(bob.key, "request", address="0x8ba1f109551bD432803012645Ac136ddd64DBA72", value="1", contract="")
+    assert [r.get("own_devices", False) for r in cmd.recipients] == [False]
+    assert [e for e in a2.take(cmd.envelopes) if e["type"] != "bundle"] == []

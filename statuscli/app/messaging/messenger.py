@@ -160,14 +160,17 @@ class Messenger:
 
     def _send_pairwise(self, peers: list[bytes], chat_kind: str, chat_id: str, payload_for_clock, amm_type: int, text: str, *,
                        own_devices: bool | None = None) -> Sent:  # fmt: skip
-        """``own_devices`` (default: for 1:1 chats): also to our enabled devices, as status-go's
-        ``sendToPairedDevices`` — the same wrapper through MVDS in the chat with our own key."""
+        """``own_devices`` (default: 1:1 chat messages): also to our enabled devices, as status-go's
+        ``sendToPairedDevices`` — the same wrapper through MVDS in the chat with our own key. status-go
+        copies every type; our receive side shows our own chat messages (and sync messages), so other
+        types (acceptances, wallet commands, message actions, group messages) are not copied yet."""
         from statuscli.app import devices
 
         conn, acct, now = self.account.db, self.account, self.now_ms()
         queued = []
         with self._tx():  # message row, clock, MVDS state and the ratchet steps: one commit
-            if (chat_kind == "one-to-one" if own_devices is None else own_devices) and devices.paired(conn, acct):
+            copy = chat_kind == "one-to-one" and amm_type == message_types.CHAT_MESSAGE if own_devices is None else own_devices
+            if copy and devices.paired(conn, acct):
                 peers = [*peers, acct.chat_public_key]
             clock, _ = next_clock(chat_store.last_clock(conn, chat_id), now)
             chat_store.set_clock(conn, chat_id, clock)
