@@ -180,3 +180,16 @@ def test_only_chat_messages_are_copied_to_our_devices(people):
     cmd = a1.m.send_wallet_command(bob.key, "request", address="0x8ba1f109551bD432803012645Ac136ddd64DBA72", value="1", contract="")
     assert [r.get("own_devices", False) for r in cmd.recipients] == [False]
     assert [e for e in a2.take(cmd.envelopes) if e["type"] != "bundle"] == []
+
+
+def test_our_public_message_from_the_other_device_is_outgoing(people):
+    """Both homes listen to #status: what one device posts, the other shows as ours (no pairing needed:
+    the channel key is the channel's name)."""
+    a1, a2, _bob = people
+    from statuscli.app.messaging import topics
+
+    topics.join_channels(a2.account, ["status"], now_ms=1)
+    sent = a1.m.send_public("status", Content(text="gm from the laptop"))
+    (m,) = [e for e in a2.take(sent.envelopes) if e["type"] == "message"]
+    assert m["outgoing"] is True and m["chat"] == {"kind": "public", "id": "status"} and m["from"] == "0x" + a1.key.hex()
+    assert a1.take(sent.envelopes) == []  # the sending home: its own echo, nothing

@@ -180,7 +180,6 @@ def _apply_contact(conn, key: bytes, c: pairing.SyncedContact, now_ms: int) -> s
 def our_message(apply, c: L.ChatLayer, app: L.AppLayer, layers: list[str]) -> list:
     """A 1:1 message another device of ours sent (status-go ``sendToPairedDevices``): stored as outgoing
     in the chat it names, the peer remembered (their topics are ours to hear too), shown ``outgoing``."""
-    import dataclasses
 
     from statuscli.app.messaging.trace_apply import _message_event
     from statuscli.core.identity.keytext import parse_public_key_text
@@ -199,5 +198,11 @@ def our_message(apply, c: L.ChatLayer, app: L.AppLayer, layers: list[str]) -> li
     chat_store.set_clock(apply.conn, chat["id"], c.clock)
     apply.store_own(app, chat["id"], message_types.CHAT_MESSAGE, c.clock, c.timestamp, c.text)
     kind = "contact_request" if c.content_type == chat_payload.CONTACT_REQUEST else "message"
-    event = _message_event(kind, app, chat, c.message, tuple(layers), apply.env)
-    return [dataclasses.replace(event, extra=event.extra + (("outgoing", True),))]
+    return [as_outgoing(_message_event(kind, app, chat, c.message, tuple(layers), apply.env))]
+
+
+def as_outgoing(event: ev.Message) -> ev.Message:
+    """The same message event marked ``outgoing``: we wrote it, on another device."""
+    import dataclasses
+
+    return dataclasses.replace(event, extra=event.extra + (("outgoing", True),))
