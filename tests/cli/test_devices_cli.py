@@ -88,3 +88,20 @@ def test_this_device_cannot_be_disabled(alices):
     (me,) = cli("alice1", "--json", "devices", "list").json()["devices"]
     r = cli("alice1", "devices", "disable", me["installation_id"])
     assert r.exit_code == 3 and "this device" in r.stderr
+
+
+def test_installation_ids_complete(alices):
+    """devices enable <TAB> offers our other installations' ids (the shell's completion protocol, a real process)."""
+    import os
+    import subprocess
+    import sys
+
+    cli, tmp, _bob = alices
+    cli("alice2", "bundle", "create")
+    env_hex = cli("alice2", "--json", "devices", "pair", "--name", "phone", "--dry-run").json()["envelopes"][0]["envelope"]
+    (ev,) = [e for e in _receive(tmp, "alice1", env_hex) if e["type"] == "device"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STATUSCLI_", "_STATUSCLI"))}
+    env.update(STATUSCLI_PASSWORD=PW, _STATUSCLI_COMPLETE="bash_complete", COMP_WORDS=f"statuscli --home {tmp / 'alice1'} devices enable ",
+               COMP_CWORD="5")  # fmt: skip
+    r = subprocess.run([sys.executable, "-m", "statuscli"], env=env, capture_output=True, text=True, timeout=60)
+    assert f"plain,{ev['installation_id']}" in r.stdout.splitlines(), (r.stdout, r.stderr)

@@ -60,6 +60,25 @@ def list_(app: AppContext) -> None:
     emit(app, {"devices": ds}, text="\n".join(_line(d) for d in ds))
 
 
+def _complete_installations(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    """Our other installations' ids (read without a passphrase prompt; silent on any failure)."""
+    from click.shell_completion import CompletionItem
+
+    from statuscli.cli.context import settings_of
+    from statuscli.cli.passphrase import read_passphrase
+
+    try:
+        from statuscli.app import devices
+        from statuscli.app.accounts import open_account
+
+        app = settings_of(ctx).make_app()
+        app.passphrase_source = lambda confirm, app=app: read_passphrase(app, interactive=False)
+        ids = [d["installation_id"] for d in devices.listing(open_account(app, unlock=False)) if not d["this_device"]]
+    except Exception:  # noqa: BLE001 - completion must never fail loudly (no account, locked…)
+        return []
+    return [CompletionItem(i) for i in ids if i.startswith(incomplete)]
+
+
 def _toggle(app: AppContext, installation_id: str, enabled: bool, now) -> None:
     from statuscli.app import devices
     from statuscli.cli.secure_common import account, now_ms
@@ -72,7 +91,7 @@ def _toggle(app: AppContext, installation_id: str, enabled: bool, now) -> None:
 
 
 @cli.command()
-@click.argument("installation_id", metavar="ID")
+@click.argument("installation_id", metavar="ID", shell_complete=_complete_installations)
 @click.option("--now", "now", type=int, default=None, metavar="MS", help=NOW_HELP)
 @pass_app
 def enable(app: AppContext, installation_id: str, now) -> None:
@@ -87,7 +106,7 @@ def enable(app: AppContext, installation_id: str, now) -> None:
 
 
 @cli.command()
-@click.argument("installation_id", metavar="ID")
+@click.argument("installation_id", metavar="ID", shell_complete=_complete_installations)
 @click.option("--now", "now", type=int, default=None, metavar="MS", help=NOW_HELP)
 @pass_app
 def disable(app: AppContext, installation_id: str, now) -> None:
@@ -137,7 +156,7 @@ def _send(app: AppContext, outgoing, dry_run: bool, node, relay, now_ms, seed) -
 @cli.command(epilog=SEND_EPILOG)
 @click.option("--name", metavar="NAME", help="This device's name (kept; default: the host name).")
 @click.option("--device-type", metavar="TYPE", help="This device's type (kept; default: the operating system, e.g. linux).")
-@click.option("--target", metavar="ID", help="The installation being paired (its id or a unique prefix).")
+@click.option("--target", metavar="ID", shell_complete=_complete_installations, help="The installation being paired (its id or a unique prefix).")
 @click.option("--dry-run", is_flag=True, help="Print the WakuMessage(s) instead of publishing them.")
 @transport_options
 @click.option("--now", "now_ms", type=int, default=None, metavar="MS", help=NOW_HELP)
