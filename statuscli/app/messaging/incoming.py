@@ -9,8 +9,9 @@ reason — never silent):
 
 1. WakuMessage: its deterministic hash de-duplicates envelopes (relay + store, our echoes); content
    topics the account does not listen to are ignored (not ours: no event).
-2. payload v1: unsigned payloads are refused (status-go needs the Waku signer); our own signer is an
-   echo (no event).
+2. payload v1: unsigned payloads are refused (status-go needs the Waku signer). Our own signer goes
+   on: another device of this account writes to this one (our own echoes were recorded seen when
+   published; one that was not ends silently at the ratchet, as not for this installation).
 3. the layers inside (segments, ProtocolMessage, MVDS, application) are applied by
    :class:`~statuscli.app.messaging.trace_apply.TraceApply`, in the envelope's transaction.
 

@@ -2,7 +2,7 @@
 
     sent = send_pair(m, target="", name=None, device_type=None)   # SyncPairInstallation, DH to our own key
     sent = send_contact_sync(m)                                     # SyncInstallationContactV2 per contact, MVDS
-    events = apply_received(apply, rest, app, layers)               # the receive path's handler (incoming._Apply)
+    events = apply_received(apply, rest, app, layers)               # the receive path's handler (trace_apply.TraceApply)
 
 Sending (status-go ``messenger_pairing_and_syncing.go``):
 
@@ -112,7 +112,7 @@ def _clocked(c: pairing.SyncedContact, clock: int) -> pairing.SyncedContact:
 
 # --- receiving -------------------------------------------------------------------------------------
 def apply_received(apply, rest: tuple, app: L.AppLayer, layers: list[str]) -> list:
-    """A SYNC_* message inside the envelope's transaction (``apply`` is the receive path's ``_Apply``)."""
+    """A SYNC_* message inside the envelope's transaction (``apply`` is the receive path's ``TraceApply``)."""
     env = apply.env
     if secp256k1.decompress(app.signer) != apply.account.chat_public_key:
         return [ev.Undecryptable("sync", "not-our-device", "a sync message from another identity (status-go ignores these)", env)]
