@@ -64,12 +64,14 @@ def test_pair_enable_and_our_copy_of_a_message(alices):
     chat = inspect_chat(cli, "alice2", own[-1])
     assert chat["layer"] == "chat-message" and chat["text"] == "hi from the laptop" and chat["chat_id"] == bob["public_key"]
     # contacts to our enabled devices: one SyncInstallationContactV2 per contact, through MVDS
-    assert cli("alice1", "contacts", "add", bob["public_key"], "--name", "bob").exit_code == 0
+    (tmp / "bob.bundle").write_text(cli("bob", "bundle", "export").stdout)
+    assert cli("alice1", "bundle", "import", str(tmp / "bob.bundle"), "--name", "bob").exit_code == 0  # a named contact
+    assert cli("alice1", "contacts", "block", "bob").exit_code == 0
     y = cli("alice1", "--json", "devices", "sync", "--dry-run").json()
     assert y["recipients"][0]["contact"] == bob["public_key"] and y["recipients"][0]["own_devices"]
     node = inspect_chat(cli, "alice2", y["envelopes"][-1]["envelope"])
     assert node["layer"] == "sync-installation-contact-v2" and node["id"] == bob["public_key"] and node["local_nickname"] == "bob"
-    assert node["added"] is True
+    assert node["blocked"] is True and "added" not in node  # proto3: false is not on the wire
     assert cli("alice1", "--json", "devices", "disable", iid).json()["enabled"] is False
     s = cli("alice1", "--json", "send", bob["public_key"], "only bob", "--dry-run").json()
     assert [x.get("own_devices", False) for x in s["recipients"]] == [False]
