@@ -23,13 +23,14 @@ from tests.net.conftest import CT, TOPIC, make_node, waku_message
 pytestmark = pytest.mark.net
 
 RSS_LIMIT_KB = 250 * 1024
+FLOOD_VOLUME = FLOOD_RATE_PER_S = 20  # the node's lightpush limit in this test: 20/1s
 BIG = 140_000  # payload bytes: a WakuMessage just under relay's 150 KiB
 
 
 def start_node(tmp_path) -> tuple[subprocess.Popen, dict]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "statuscli", "--home", str(tmp_path / "home"), "node", "run", "--listen", "/ip4/127.0.0.1/tcp/0",
-         "--rate-limit", "lightpush:20/1s"],
+         "--rate-limit", f"lightpush:{FLOOD_VOLUME}/1s"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -200,10 +201,14 @@ def test_node_under_abuse_stays_bounded_and_serves_an_honest_client(tmp_path):
     assert c.get("dropped.filter.slow-subscriber", 0) >= 1  # the reader that never reads was dropped
     # hoarded frames refused at their length prefix, until the hoarder's score got it banned
     assert c.get("dropped.lightpush.frame-budget", 0) >= 10 and results["hoard_refused"] >= 90
-    # the limiter refuses most of the flood until the ban cuts the flooder off (how many 429s come
-    # before the ban depends on timing: 99-101 seen; the point is refusals ≫ acceptances)
+    # the limiter lets through what its bucket allows and no more: the 20-request burst plus 20/s
+    # refill over the flood's duration (a slow, loaded machine stretches the flood, so more get
+    # through — bounded by the same formula), refuses the rest, and the refusals get the flooder banned
     flood_ok, flood_429 = results["flood"].get(200, 0), results["flood"].get(429, 0)
-    assert c.get("dropped.ratelimit.lightpush", 0) >= 50 and flood_429 >= 50 and flood_ok * 2 < flood_429, results["flood"]
+    flood_s = results["t_flood"] - results["t_hoard"]
+    allowed = FLOOD_VOLUME + FLOOD_RATE_PER_S * flood_s
+    assert flood_ok <= allowed * 1.1 + 5, (results["flood"], flood_s)
+    assert c.get("dropped.ratelimit.lightpush", 0) >= 50 and flood_429 >= 50, results["flood"]
     assert c.get("guard.bans", 0) >= 2  # the hoarder and the flooder
     assert results["subscribed"] == 100 and sum(v for k, v in c.items() if k.startswith("filter.evicted.")) >= 1
     assert info["guard"]["frame_bytes_held"] == 0
