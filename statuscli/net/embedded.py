@@ -8,18 +8,21 @@ transport interface (:class:`statuscli.net.transport.Transport`).
   a control socket, for ``statuscli demo``: the demo's accounts talk to it through the socket.
 
 Starting py-libp2p takes 1.5–3 s; every call into the node crosses threads with
-``trio.from_thread`` and received messages come back through a ``queue.Queue``.
+``trio.from_thread`` and received messages come back through a :class:`ReceiveQueue` bounded in
+bytes (``NodeLimits.receive_queue_bytes``, 16 MiB): beyond it a new arrival is dropped, counted
+(``dropped.receive-queue.full``, :meth:`EmbeddedTransport.dropped`) and its span handed to the app
+through :meth:`EmbeddedTransport.interruptions`, which fetches it from the store.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import queue
 import threading
 
 from statuscli.core.errors import NetworkError, PeerUnreachable, ProtocolRefused, StatusCliError, TimeoutExpired
 from statuscli.core.topics.sharding import STATUS_DEFAULT_PUBSUB_TOPIC
+from statuscli.net.receive_queue import ReceiveQueue
 from statuscli.net.transport import STORE_TOPICS_PER_QUERY, Received
 
 log = logging.getLogger("statuscli.messaging")
@@ -35,7 +38,7 @@ class EmbeddedTransport:
         self.control_socket = control_socket
         self.kind = {"light": "light-client", "relay": "relay", "full": "embedded-node"}[config.mode]
         self.filters_topics = config.mode == "light"
-        self._queue: queue.Queue = queue.Queue()
+        self._queue = ReceiveQueue(config.limits.receive_queue_bytes)
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._subs: list = []
@@ -49,14 +52,18 @@ class EmbeddedTransport:
 
     # --- constructors ------------------------------------------------------------------------
     @classmethod
-    def client(cls, peer: str, *, relay: bool = False, verbose: int = 0, quiet: bool = False) -> EmbeddedTransport:
+    def client(cls, peer: str, *, relay: bool = False, verbose: int = 0, quiet: bool = False,
+               receive_queue_bytes: int | None = None) -> EmbeddedTransport:  # fmt: skip
+        from statuscli.net.limits import NodeLimits
         from statuscli.net.node_config import NodeConfig
 
         level = logging.DEBUG if verbose >= 2 else logging.CRITICAL
+        limits = NodeLimits() if receive_queue_bytes is None else NodeLimits(receive_queue_bytes=receive_queue_bytes)
         if relay:
-            cfg = NodeConfig(mode="relay", listen=["/ip4/127.0.0.1/tcp/0"], peers=[peer], shards=[32, 64], libp2p_log_level=level)
+            cfg = NodeConfig(mode="relay", listen=["/ip4/127.0.0.1/tcp/0"], peers=[peer], shards=[32, 64], libp2p_log_level=level,
+                             limits=limits)  # fmt: skip
         else:
-            cfg = NodeConfig(mode="light", listen=[], shards=[], libp2p_log_level=level)
+            cfg = NodeConfig(mode="light", listen=[], shards=[], libp2p_log_level=level, limits=limits)
         return cls(cfg, service_peer=peer)
 
     @classmethod
@@ -181,14 +188,29 @@ class EmbeddedTransport:
 
     def interruptions(self) -> list[tuple[int, int, str]]:
         """Windows (Waku timestamps, ns) of live messages we may have missed since the last call: the
-        filter service had forgotten us (light client), or our relay subscription's buffer dropped some."""
+        filter service had forgotten us (light client), our relay subscription's buffer or our receive queue
+        (full: :class:`ReceiveQueue`) dropped some."""
         if self.node is None:
             return []
+        out = []
+        lost = self._queue.take_lost()
+        if lost is not None:
+            n, a, b = lost
+            out.append((a, b, f"{n} live message(s) dropped: our receive queue was full ({self._queue.max_bytes / 1048576:g} MiB)"))
         if self.config.mode != "light":
             lost = [x for x in (self._sync(sub.take_lost) for sub in list(self._subs) if hasattr(sub, "take_lost")) if x is not None]
-            return [(a, b, f"{n} live message(s) dropped: our subscription buffer was full") for n, a, b in lost]
+            return out + [(a, b, f"{n} live message(s) dropped: our subscription buffer was full") for n, a, b in lost]
         why = "the filter service had forgotten our subscription (re-subscribed)"
-        return [(a, b, why) for _, a, b in self._sync(self.node.filter_client.take_interruptions)]
+        return out + [(a, b, why) for _, a, b in self._sync(self.node.filter_client.take_interruptions)]
+
+    @property
+    def receive_queue_bytes(self) -> int:
+        return self._queue.max_bytes
+
+    def dropped(self) -> int:
+        """Received messages dropped since start because the receive queue was full (their spans were
+        handed out by :meth:`interruptions`)."""
+        return self._queue.dropped
 
     def resubscriptions(self) -> int:
         return self._sync(self.node.counters.get, "filter-client.resubscribed") if self.node is not None else 0
@@ -204,20 +226,12 @@ class EmbeddedTransport:
 
     async def _forward(self, sub) -> None:
         async for m in sub:
-            self._queue.put(Received(m.data, m.pubsub_topic, m.hash))
+            if not self._queue.offer(Received(m.data, m.pubsub_topic, m.hash), m.message.timestamp):
+                self.node.counters.drop("receive-queue.full", "receive queue full (%d bytes waiting for the app)", self._queue.bytes,
+                                        level=logging.DEBUG)  # fmt: skip
 
     def receive(self, timeout: float, max_items: int = 1000) -> list[Received]:
-        out = []
-        try:
-            out.append(self._queue.get(timeout=max(timeout, 0.0)))
-        except queue.Empty:
-            return out
-        while len(out) < max_items:
-            try:
-                out.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        return out
+        return self._queue.get(timeout, max_items)
 
     def store_query(self, content_topics: list[str], *, pubsub_topic: str, time_start: int | None = None, time_end: int | None = None,
                     cursor: bytes | None = None, limit: int = 100, forward: bool = True, peer: str | None = None):  # fmt: skip

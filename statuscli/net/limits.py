@@ -17,11 +17,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from statuscli.core.errors import InvalidInput
+from statuscli.core.errors import InvalidInput, UsageError
 from statuscli.core.rendezvous import RegistryLimits
 
 _RATE = re.compile(r"^\s*(?:([a-z-]+)\s*:\s*)?(\d+)\s*/\s*(\d+)\s*(ms|s|m|h)\s*$")
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+#: Bytes of received messages waiting for the app in our own node (``listen`` through ``--node
+#: MULTIADDR``: filter pushes, relay deliveries): 16 MiB, about 100 relay messages of the 150 KiB
+#: maximum or thousands of ordinary chat messages (1–4 KiB) — many seconds of a busy account's
+#: traffic for a reader busy committing a batch, small next to a node's 64 MiB filter-queue total.
+DEFAULT_RECEIVE_QUEUE_BYTES = 16 * 1024 * 1024
+#: The smallest such bound accepted: one maximal relay message (150 KiB) and then some.
+MIN_RECEIVE_QUEUE_BYTES = 256 * 1024
+RECEIVE_QUEUE_ENV = "STATUSCLI_RECEIVE_QUEUE_BYTES"
+_BYTES = re.compile(r"^\s*(\d+)\s*(|k|kib|m|mib|g|gib)\s*$")
+_BYTE_UNIT = {"": 1, "k": 1024, "kib": 1024, "m": 1024**2, "mib": 1024**2, "g": 1024**3, "gib": 1024**3}
 PROTOCOLS = ("relay", "lightpush", "filter", "store", "peer-exchange", "rendezvous")
 
 
@@ -66,6 +76,10 @@ class NodeLimits:
     ban_seconds: float = 600.0
     #: Peers whose buckets and scores are remembered (least recently seen forgotten first).
     max_tracked_peers: int = 10_000
+    #: Bytes of received messages waiting for the app (our own node's hand-over queue,
+    #: ``statuscli.net.receive_queue``); beyond it the new arrival is dropped, counted and its
+    #: span fetched from the store.
+    receive_queue_bytes: int = DEFAULT_RECEIVE_QUEUE_BYTES
     #: What a rendezvous point keeps: TTL bounds, registrations per peer / namespace / in all.
     rendezvous: RegistryLimits = field(default_factory=RegistryLimits)
 
@@ -93,3 +107,14 @@ def parse_rate_limit(spec: str) -> tuple[str, RateLimit]:
     if proto not in PROTOCOLS:
         raise InvalidInput(f"no rate limit for {proto!r}", hint=f"one of: {', '.join(PROTOCOLS)}")
     return proto, RateLimit(int(m.group(2)), int(m.group(3)) * _UNIT[m.group(4)])
+
+
+def parse_byte_size(text: str, *, what: str = RECEIVE_QUEUE_ENV, minimum: int = MIN_RECEIVE_QUEUE_BYTES) -> int:
+    """``16777216``, ``16MiB``, ``512k`` → bytes (k/M/G are powers of 1024); at least ``minimum``."""
+    m = _BYTES.match(text.lower())
+    if not m:
+        raise UsageError(f"bad byte size {text!r} in {what}", hint="bytes, or with a unit: 512KiB, 16MiB, 1GiB")
+    n = int(m.group(1)) * _BYTE_UNIT[m.group(2)]
+    if n < minimum:
+        raise UsageError(f"{what} = {text} is below the minimum of {minimum} bytes", hint="one message may be 150 KiB")
+    return n

@@ -24,8 +24,9 @@ Order of work (each step's events are already stored, with their cursors, when p
    due (acks, retransmissions with status-go's backoff); when new peers or channels appear (also
    added by another process, e.g. ``send``), reload the topics — and with a filter service,
    resubscribe and catch up on the new topics; where live delivery was interrupted (the filter
-   service forgot us; the node dropped messages we did not read in time, e.g. while catching up),
-   fetch that window from the store; advance the checkpoint every second.
+   service forgot us; the node — or, with a node of our own, its receive queue bounded in bytes —
+   dropped messages we did not read in time, e.g. while catching up), fetch that window from the
+   store; advance the checkpoint every second.
 
 **The checkpoint never passes a message received but not committed.** Neither a filter push nor a
 control-socket notification is acknowledged on the wire (filter v2 has no answer to a push), so a
@@ -103,7 +104,6 @@ class Listener:
         self.counted = 0
         #: this listener's place in the account's event log: it prints what comes after, whoever stored it
         self.cursor = opts.since if opts.since is not None else msg_store.last_cursor(messenger.account.db)
-        self.resubscribed = 0  # filter re-subscriptions after the service forgot us (light client)
         self._stopping = False
         #: wall-clock ns before which everything received live was handled and committed (the checkpoint's bound)
         self._live_until: int | None = None
@@ -223,12 +223,12 @@ class Listener:
 
     def _heal(self) -> bool:
         """Live delivery was interrupted (the filter service forgot us and we re-subscribed, or the node
-        dropped messages we read too slowly, e.g. during a long catch-up): fetch that window from the store."""
+        dropped messages we read too slowly, e.g. during a long catch-up, or our own node's receive queue
+        was full): fetch that window from the store."""
         take = getattr(self.t, "interruptions", None)
         windows = take() if take is not None else []
         emit, state = self._drainer()
         for a, b, why in windows:
-            self.resubscribed += self.t.filters_topics  # a light client's windows are filter re-subscriptions
             self.note(f"{why}: fetching those {(b - a) / 1e9:.1f} s from the store")
             history.fill_window(self.m, self.receiver, self.t, a, b, reason=why, emit=emit)
         return state["done"] or self._drain()

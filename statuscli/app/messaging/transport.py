@@ -12,6 +12,9 @@ Selection (:func:`open_transport`), first that applies:
 4. ``STATUSCLI_NODE`` → as 2;
 5. otherwise a :class:`NetworkError` (exit 6) saying how to get a node.
 
+Our own node hands what it receives to the app through a queue of at most 16 MiB
+(``STATUSCLI_RECEIVE_QUEUE_BYTES``, e.g. ``64MiB``; :mod:`statuscli.net.receive_queue`).
+
 The control-socket adapter imports neither libp2p nor trio (start-up budget of ``send``).
 """
 
@@ -73,5 +76,8 @@ def open_transport(app, *, node: str | None = None, relay: bool = False, listen:
 
 def _embedded(app, peer: str, relay: bool, listen: bool):
     from statuscli.net.embedded import EmbeddedTransport
+    from statuscli.net.limits import RECEIVE_QUEUE_ENV, parse_byte_size
 
-    return EmbeddedTransport.client(peer, relay=relay, verbose=app.verbose, quiet=app.quiet)
+    env = os.environ.get(RECEIVE_QUEUE_ENV)
+    queue_bytes = parse_byte_size(env) if env else None
+    return EmbeddedTransport.client(peer, relay=relay, verbose=app.verbose, quiet=app.quiet, receive_queue_bytes=queue_bytes)

@@ -49,6 +49,11 @@ its filter — whichever listen (or mailserver fetch) received it. A filtered li
 what another one would print.
 
 \b
+Our own node (--node MULTIADDR) holds at most 16 MiB of received messages waiting to be handled
+(STATUSCLI_RECEIVE_QUEUE_BYTES, e.g. 64MiB); beyond it new arrivals are dropped, counted on
+stderr and their span fetched from the store.
+
+\b
 Stopping: --count reached, --timeout with no --count, or SIGTERM exit 0; Ctrl-C (SIGINT) stops
 just as cleanly and exits 130.
 """
@@ -120,13 +125,27 @@ def cli(app: AppContext, chat, channel, group, count, timeout, since, filter_pin
         info(app, f"listening via {getattr(transport, 'description', transport.kind)}")
         listener.run()
     finally:
-        if app.verbose and transport.filters_topics:
-            info(app, f"filter re-subscriptions: {listener.resubscribed} (the service had forgotten us)")
+        _summary(app, transport)
         for s, h in old.items():
             signal.signal(s, h)
         transport.close()
     if interrupted:  # stopped cleanly (everything printed is stored), but Ctrl-C is still exit 130
         raise KeyboardInterrupt
+
+
+def _summary(app: AppContext, transport) -> None:
+    """What our own node counted (stderr): messages its receive queue dropped (always, when any), filter
+    re-subscriptions (with -v)."""
+    try:
+        dropped = transport.dropped() if hasattr(transport, "dropped") else 0
+        resubscribed = transport.resubscriptions() if app.verbose and transport.filters_topics and hasattr(transport, "resubscriptions") else None
+    except Exception:  # noqa: BLE001 - the node may be gone; a summary never hides the real outcome
+        return
+    if dropped:
+        info(app, f"{dropped} live message(s) dropped: the receive queue was full ({transport.receive_queue_bytes} bytes, "
+                  "STATUSCLI_RECEIVE_QUEUE_BYTES); their spans were fetched from the store, or kept as gaps")  # fmt: skip
+    if resubscribed is not None:
+        info(app, f"filter re-subscriptions: {resubscribed} (the service had forgotten us)")
 
 
 def _names(acct) -> dict[str, str]:
