@@ -180,13 +180,45 @@ def test_p6_outbound_queue_internals():
     assert '_handle_dropped_rpc(peer_id, part, "queue_full")' in source(GossipSub.send_rpc)
 
 
+def test_p6_upstream_priority_queue_is_bounded_in_rpcs_only():
+    # what our bytes bound stands on: the queue RpcQueue holds, its two deques, push/pop shapes
+    q = rpc_queue_mod.RpcQueue()
+    assert isinstance(q._queue, rpc_queue_mod.PriorityQueue)
+    assert list(params(rpc_queue_mod.PriorityQueue.push)) == ["self", "rpc", "priority"]
+    assert "self._queue.push(rpc, priority)" in source(rpc_queue_mod.RpcQueue.push)
+    assert "self._queue.pop()" in source(rpc_queue_mod.RpcQueue.pop)
+    big = rpc_pb2.RPC(publish=[rpc_pb2.Message(data=b"x" * 100_000)])
+    assert all(q.push(big) for _ in range(32))  # 3.2 MB in a queue upstream calls 32 long
+
+
 def test_p6_resizing_queue_map():
     m = compat._ResizingQueues(4096)
     q = rpc_queue_mod.RpcQueue()
     m["peer"] = q
-    assert q._queue.max_size == 4096
+    assert q._queue.max_size == 4096 and q._queue.max_bytes == compat.OUTBOUND_QUEUE_BYTES == 32 * 1024 * 1024
     for i in range(100):
         assert q.push(rpc_pb2.RPC())
+
+
+@trio_test(10)
+async def test_p6_outbound_queue_is_bounded_in_bytes():
+    m = compat._ResizingQueues(4096, max_bytes=1_000_000)
+    q = rpc_queue_mod.RpcQueue()
+    m["peer"] = q
+    big = rpc_pb2.RPC(publish=[rpc_pb2.Message(data=b"x" * 100_000)])
+    accepted = sum(q.push(big) for _ in range(30))
+    assert accepted == 9 and len(q) == 9  # 9 × (100 000 + 64) ≤ 1 000 000 < 10 × …
+    assert q.push(rpc_pb2.RPC(), priority=True)  # a small control RPC still fits
+    assert q._queue.bytes_held == 9 * 100_064 + 64
+    first = await q.pop()
+    assert first.ByteSize() < 100 and q._queue.bytes_held == 9 * 100_064  # priority first, bytes given back
+    await q.pop()
+    assert q.push(big) and not q.push(big)  # room for exactly one more
+    while len(q):
+        await q.pop()
+    assert q._queue.bytes_held == 0
+    huge = rpc_pb2.RPC(publish=[rpc_pb2.Message(data=b"x" * 2_000_000)])
+    assert q.push(huge) and not q.push(big)  # an empty queue takes one RPC over the bound, then nothing
 
 
 # --- P7: subscription delivery ----------------------------------------------------------------------

@@ -25,8 +25,10 @@ P5  Spam protection off. ``GossipSub`` drops anything above 10 msg/s per peer an
     diversity features are turned off too: they re-shape the mesh on loopback, where every peer
     has the same IP.
 P6  Outbound RPC queue. Each pubsub peer gets an ``RpcQueue()`` of 32 RPCs and overflow is dropped
-    at DEBUG level. :class:`WakuPubsub` raises the size of every queue it creates (per instance,
-    no global default is changed) and :class:`WakuGossipSub` counts and logs every dropped RPC.
+    at DEBUG level, a bound in RPCs only. :class:`WakuPubsub` gives every queue it creates (per
+    instance, no global default is changed) a bigger RPC bound and a bound in bytes of message data
+    (``OUTBOUND_QUEUE_BYTES``, 32 MiB per peer), and :class:`WakuGossipSub` counts and logs every
+    dropped RPC.
 P7  Subscription delivery. ``Pubsub.notify_subscriptions`` puts messages on a 32-slot channel and
     drops on overflow; :class:`WakuPubsub` hands each message to a callback instead, so the
     relay layer does its own (counted) buffering.
@@ -165,6 +167,7 @@ from statuscli.net.compat.host import (
     skip_gossipsub_peer_records,
 )
 from statuscli.net.compat.pubsub import (
+    OUTBOUND_QUEUE_BYTES,
     OUTBOUND_QUEUE_SIZE,
     READ_CHUNK_BYTES,
     VALIDATION_CACHE_SIZE,
@@ -177,7 +180,7 @@ from statuscli.net.compat.pubsub import (
 )
 
 __all__ = [
-    "DIAL_HEAD_START", "MCACHE_MAX_BYTES", "OUTBOUND_QUEUE_SIZE", "READ_CHUNK_BYTES", "RELAY_CODEC", "UPSTREAM_DIAL_DELAY",
+    "DIAL_HEAD_START", "MCACHE_MAX_BYTES", "OUTBOUND_QUEUE_BYTES", "OUTBOUND_QUEUE_SIZE", "READ_CHUNK_BYTES", "RELAY_CODEC", "UPSTREAM_DIAL_DELAY",
     "UPSTREAM_SET_REUSE_FLAGS", "VALIDATION_CACHE_SIZE", "WRITE_BATCH_BYTES", "OpenGateScorer",
     "Sha256MessageCache", "WakuGossipSub", "WakuPubsub", "apply_process_patches", "batch_yamux_window_updates",
     "close_swarm", "disable_auto_connector", "guard_stream_handlers", "make_relay_router", "missing_listeners",

@@ -14,7 +14,7 @@ from libp2p.network.stream.exceptions import StreamClosed, StreamReset
 from libp2p.peer.id import ID
 from libp2p.pubsub.pb import rpc_pb2
 from libp2p.pubsub.pubsub import Pubsub
-from libp2p.pubsub.rpc_queue import RpcQueue
+from libp2p.pubsub.rpc_queue import PriorityQueue, RpcQueue
 from libp2p.pubsub.utils import maybe_consume_signed_record
 from libp2p.utils.varint import encode_uvarint, read_varint_prefixed_bytes_limited
 
@@ -24,6 +24,11 @@ log = logging.getLogger("statuscli.net.compat")
 
 #: Outbound pubsub RPCs queued per peer before one is dropped (upstream: 32).
 OUTBOUND_QUEUE_SIZE = 8192
+#: Bytes of message data queued per peer before an RPC is dropped (P6; upstream counts RPCs only,
+#: so 8 192 RPCs of relay's 150 KiB maximum could hold 1.2 GB for one slow peer).
+OUTBOUND_QUEUE_BYTES = 32 * 1024 * 1024
+#: What an RPC is counted as besides its messages' data (framing, topics, control).
+_RPC_OVERHEAD_BYTES = 64
 #: Bytes of queued RPCs one peer's writer sends in a single stream write (P22): one yamux frame and
 #: one Noise message (both cap a frame near 64 KiB). A single larger RPC still goes out whole.
 WRITE_BATCH_BYTES = 60_000
@@ -39,16 +44,52 @@ def unsigned_message(topic: str, data: bytes) -> rpc_pb2.Message:
 
 
 # --- P4, P6, P7 -----------------------------------------------------------------------------
-class _ResizingQueues(dict):
-    """``Pubsub.peer_queues`` that raises the size of every ``RpcQueue`` stored in it (P6)."""
+class _BoundedPriorityQueue(PriorityQueue):
+    """Upstream's two-tier outbound queue, bounded in RPCs *and* in bytes of message data (P6).
+    A push that would exceed either bound is refused, as upstream refuses a full queue: the
+    router counts it as a ``queue_full`` drop. One RPC object shared by several peers' queues (P25)
+    is counted in each, so the bound is conservative."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, max_size: int, max_bytes: int) -> None:
+        super().__init__(max_size)
+        self.max_bytes = max_bytes
+        self.bytes_held = 0
+
+    @staticmethod
+    def cost(rpc: rpc_pb2.RPC) -> int:
+        return _RPC_OVERHEAD_BYTES + sum(len(m.data) for m in rpc.publish)
+
+    def push(self, rpc: rpc_pb2.RPC, priority: bool = False) -> bool:
+        cost = self.cost(rpc)
+        if self.bytes_held + cost > self.max_bytes and len(self):  # an empty queue takes any one RPC
+            return False
+        if not super().push(rpc, priority):
+            return False
+        self.bytes_held += cost
+        return True
+
+    def pop(self) -> rpc_pb2.RPC | None:
+        rpc = super().pop()
+        if rpc is not None:
+            self.bytes_held -= self.cost(rpc)
+        return rpc
+
+
+class _ResizingQueues(dict):
+    """``Pubsub.peer_queues`` that gives every ``RpcQueue`` stored in it our bounds (P6): ``size``
+    RPCs and ``max_bytes`` bytes of message data."""
+
+    def __init__(self, size: int, max_bytes: int = OUTBOUND_QUEUE_BYTES) -> None:
         super().__init__()
         self.size = size
+        self.max_bytes = max_bytes
 
     def __setitem__(self, key, queue) -> None:
         if isinstance(queue, RpcQueue):
-            queue._queue.max_size = self.size
+            if len(queue._queue):  # not expected (a new peer's queue is empty); keep what it holds
+                queue._queue.max_size = self.size
+            else:
+                queue._queue = _BoundedPriorityQueue(self.size, self.max_bytes)
         super().__setitem__(key, queue)
 
 
