@@ -180,8 +180,10 @@ def verify(account, peer: str, *, alias: str | None = None, emoji_hash: str | No
 
 # --- hooks for the receive and send paths (inside the caller's transaction) -----------------------
 # Each moves the relation by one step of core.contact_relation and returns the state after it.
-def blocked(conn, key: bytes) -> bool:
-    return state_store.is_blocked(conn, key)
+def state(conn, key: bytes) -> state_store.ContactState:
+    """Their whole contact row in one read (the receive path checks ``blocked`` on it and hands it
+    to :func:`on_propagated`, so a received message reads the row once)."""
+    return state_store.get(conn, key)
 
 
 def count_dropped(conn, key: bytes) -> None:
@@ -214,9 +216,10 @@ def on_they_retracted(conn, key: bytes, clock: int, now_ms: int) -> state_store.
     return _move(conn, key, now_ms, rel.they_retract, clock)
 
 
-def on_propagated(conn, key: bytes, propagated, now_ms: int) -> state_store.ContactState:
-    """Their view of the relation (ContactRequestPropagatedState in a ContactUpdate or a 1:1 ChatMessage)."""
-    st = state_store.get(conn, key)
+def on_propagated(conn, key: bytes, propagated, now_ms: int, known: state_store.ContactState | None = None) -> state_store.ContactState:
+    """Their view of the relation (ContactRequestPropagatedState in a ContactUpdate or a 1:1 ChatMessage).
+    ``known``: their row as read earlier in this transaction (nothing moved it since), saving a read."""
+    st = known if known is not None and known.public_key == key else state_store.get(conn, key)
     after = rel.they_propagate(st.relation(), propagated)
     fields = {}
     if after.request == "pending-in" and st.request != "pending-in":

@@ -110,11 +110,6 @@ def set_relation(conn: sqlite3.Connection, key: bytes, r: Relation, now_ms: int,
                   remote_clock=r.remote_clock, **fields)  # fmt: skip
 
 
-def is_blocked(conn: sqlite3.Connection, key: bytes) -> bool:
-    r = conn.execute("SELECT blocked FROM contact_state WHERE public_key = ?", (key,)).fetchone()
-    return bool(r and r[0])
-
-
 def count_dropped(conn: sqlite3.Connection, key: bytes) -> None:
     conn.execute("UPDATE contact_state SET dropped = dropped + 1 WHERE public_key = ?", (key,))
 

@@ -9,7 +9,9 @@ the de-duplication look-up before the write lock to the COMMIT. Was 30; cut to 2
   ack is appended and the rest stay untouched;
 * the envelope's "seen" mark is the first write of the transaction (INSERT OR IGNORE: it is also the
   de-duplication check under the lock) instead of a SELECT first and an INSERT last;
-* a 1:1 peer's first/last seen is one upsert instead of INSERT OR IGNORE then UPDATE.
+* a 1:1 peer's first/last seen is one upsert instead of INSERT OR IGNORE then UPDATE;
+* the sender's contact row is read once (the block check) and reused for the relation state every
+  1:1 ChatMessage now carries (ContactRequestPropagatedState), instead of a second SELECT.
 
 Still one transaction per envelope (BEGIN IMMEDIATE … COMMIT).
 """

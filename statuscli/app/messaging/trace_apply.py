@@ -59,6 +59,7 @@ class TraceApply:
     def __init__(self, receiver, conn, pv1: L.PayloadV1Layer, env: ev.EnvelopeRef, out, after_commit: list) -> None:
         self.r, self.conn, self.pv1, self.env, self.out, self.after_commit = receiver, conn, pv1, env, out, after_commit
         self.account, self.now = receiver.account, receiver.m.now_ms()
+        self._author_state = None  # the application-layer author's contact row, read once per message
 
     def fail(self, f: L.Failed) -> list:
         if f.layer == "segment" and f.code == "segment-incomplete":
@@ -127,7 +128,8 @@ class TraceApply:
         if msg_store.has_message(self.conn, app.id):
             return []
         author = secp256k1.decompress(app.signer)
-        if contacts.blocked(self.conn, author):
+        self._author_state = contacts.state(self.conn, author)  # read once: the block check, then on_propagated
+        if self._author_state.blocked:
             contacts.count_dropped(self.conn, author)  # nothing stored, nothing printed (contacts show: dropped)
             return []
         layers = layers + [f"application/{app.type_name}"]
@@ -206,7 +208,8 @@ class TraceApply:
             if c.message.HasField("contact_request_propagated_state"):
                 from statuscli.core.payloads.contact_requests import propagated_of
 
-                contacts.on_propagated(self.conn, author, propagated_of(c.message.contact_request_propagated_state), self.now)
+                contacts.on_propagated(self.conn, author, propagated_of(c.message.contact_request_propagated_state), self.now,
+                                       known=self._author_state)  # fmt: skip
             if kind == "contact_request":
                 contacts.on_contact_request(self.conn, author, ev.hx(app.id), c.clock, self.now)
         if c.message.ens_name and secp256k1.decompress(app.signer) != self.account.chat_public_key:  # not our own devices'
