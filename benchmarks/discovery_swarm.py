@@ -33,6 +33,7 @@ import select
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from markdown_section import replace_section  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
@@ -108,7 +109,8 @@ def child(count: int, walk: float, offset: int, total: int) -> None:
                     say({"known": [len(others.intersection(s.known.keys())) for s in svcs], "table": [coverage(s, ids) for s in svcs],
                          "timeouts": sum(s.counters["requests.timeout"] for s in svcs),
                          "packets": sum(s.counters["packets.in"] for s in svcs),
-                         "handshakes": sum(s.counters["handshakes.accepted"] for s in svcs)})  # fmt: skip
+                         "handshakes": sum(s.counters["handshakes.accepted"] for s in svcs),
+                         "counters": dict(sum((s.counters for s in svcs), Counter()))})  # fmt: skip
 
             nursery.start_soon(report)
             line = await trio.to_thread.run_sync(sys.stdin.readline)  # "resolve" (or EOF: stop)
@@ -186,6 +188,7 @@ def swarm(n: int, procs: int, walk: float, cap: float) -> dict:
         out["timeouts"] = sum(r["timeouts"] for r in latest.values())
         out["packets"] = sum(r["packets"] for r in latest.values())
         out["handshakes"] = sum(r["handshakes"] for r in latest.values())
+        out["counters"] = dict(sum((Counter(r["counters"]) for r in latest.values()), Counter()))
         for k in kids:
             k.stdin.write("resolve\n")
             k.stdin.flush()

@@ -149,3 +149,38 @@ async def test_crossed_handshakes_leave_both_directions_working():
         assert a.counters["session.decrypt-failed"] == b.counters["session.decrypt-failed"] == 0
         assert a.counters["handshakes.initiated"] + b.counters["handshakes.initiated"] == 2
         nursery.cancel_scope.cancel()
+
+
+@trio_test(30)
+async def test_a_handshake_answering_an_older_challenge_is_accepted():
+    """Under load a requester re-sends before the first WHOAREYOU reached it, gets two challenges
+    and answers the older one: the service keeps the last few, so that handshake verifies (it
+    checked only the newest and, having dropped it, then refused the right answer too)."""
+    from statuscli.core.discv5 import packet
+
+    async with trio.open_nursery() as nursery:
+        (b,) = await start(nursery, 1)
+        key = secp256k1.generate_private_key(os.urandom)
+        me = LocalRecord(key, 1, ip="127.0.0.1", udp=1)
+        sock = trio.socket.socket(type=trio.socket.SOCK_DGRAM)
+        await sock.bind(("127.0.0.1", 0))
+        me.update(udp=sock.getsockname()[1])
+        challenges = []
+        for _ in range(2):  # two packets b cannot read: two WHOAREYOUs
+            await sock.sendto(handshake.random_message(me.node_id, b.node_id, os.urandom(16), os.urandom(12), os.urandom(20)), ("127.0.0.1", b.port))
+            with trio.fail_after(5):
+                data, _ = await sock.recvfrom(2048)
+            challenges.append(packet.decode(data, me.node_id).challenge_data)
+        for challenge in challenges:  # the older first, then the newer: both are answered
+            hs, keys = handshake.seal_handshake(static_key=key, ephemeral_key=secp256k1.generate_private_key(os.urandom), src_id=me.node_id,
+                                                dest_id=b.node_id, dest_pubkey=b.enr.public_key, challenge_data=challenge,
+                                                masking_iv=os.urandom(16), nonce=os.urandom(12),
+                                                plaintext=messages.encode(messages.Ping(b"\x01", 1)), record=me.raw)  # fmt: skip
+            await sock.sendto(hs, ("127.0.0.1", b.port))
+            with trio.fail_after(5):
+                data, _ = await sock.recvfrom(2048)
+            pong = messages.decode(handshake.open_message(packet.decode(data, me.node_id), keys.read))
+            assert isinstance(pong, messages.Pong)
+        assert b.counters["handshakes.accepted"] == 2 and not b.counters["dropped.bad-signature"]
+        sock.close()
+        nursery.cancel_scope.cancel()

@@ -9,8 +9,9 @@ Rules:
   that answers it (matched by nonce, from the same address, answered at most once) starts the
   handshake, which carries the request. Requests made meanwhile wait in a short queue.
 * Crossed handshakes (both sides initiating at once) keep the replaced keys as a read fallback.
-* A message we cannot decrypt is answered with WHOAREYOU (a newer challenge replaces the node's
-  previous one; a repeated packet is not answered twice), at most ``whoareyou_per_ip`` per
+* A message we cannot decrypt is answered with WHOAREYOU (the last ``CHALLENGES_PER_NODE``
+  challenges to a node are kept and a handshake is checked against each, newest first — one that
+  verifies drops it and older ones; a repeated packet is not answered twice), at most ``whoareyou_per_ip`` per
   second per source address.
 * Memory is bounded: sessions, sent-packet nonces, challenges, pending requests and known
   records are size-capped maps (oldest evicted). NODES answers: ≤ 16 records per request,
@@ -34,7 +35,7 @@ from statuscli.core.crypto import secp256k1
 from statuscli.core.discv5 import crypto, handshake, messages, packet
 from statuscli.core.discv5.local_record import LocalRecord
 from statuscli.core.discv5.table import BUCKET_SIZE, RoutingTable, log_distance
-from statuscli.core.errors import InvalidInput, StatusCliError, TimeoutExpired
+from statuscli.core.errors import BadSignature, InvalidInput, StatusCliError, TimeoutExpired
 from statuscli.core.waku.enr import Enr, decode_enr
 from statuscli.net.discv5.bounded import BoundedMap, RateLimit
 
@@ -44,6 +45,10 @@ MAX_NODES_MESSAGES = 8
 NODES_PAYLOAD_BUDGET = 1000  # bytes of records per NODES message (packet ≤ 1280)
 REQUEST_TIMEOUT = 1.0
 HANDSHAKE_WAIT = 1.0
+#: WHOAREYOU challenges kept per node: under load a requester re-sends before our first challenge
+#: reached it and answers each one; keeping only the newest made it verify the older answer
+#: against the wrong challenge (bad signature) and, having dropped the challenge, refuse the right one
+CHALLENGES_PER_NODE = 3
 
 Addr = tuple[str, int]
 
@@ -112,7 +117,7 @@ class Discv5Service:
         self.sessions: BoundedMap[bytes, _Session] = BoundedMap(L.sessions)
         self.known: BoundedMap[bytes, Enr] = BoundedMap(L.records)
         self._sent: BoundedMap[bytes, tuple[bytes, Addr, bytes]] = BoundedMap(L.sent)
-        self._challenges: BoundedMap[bytes, tuple[bytes, Addr, float, bytes]] = BoundedMap(L.challenges)
+        self._challenges: BoundedMap[bytes, tuple[tuple[bytes, Addr, float, bytes], ...]] = BoundedMap(L.challenges)
         self._pending: BoundedMap[bytes, _Pending] = BoundedMap(L.pending)
         self._handshaking: BoundedMap[bytes, tuple[float, list[bytes]]] = BoundedMap(L.sessions)
         self._whoareyou_limit = RateLimit(L.whoareyou_per_ip, 1.0)
@@ -193,8 +198,8 @@ class Discv5Service:
 
     async def _send_whoareyou(self, node_id: bytes, addr: Addr, nonce: bytes) -> None:
         now = trio.current_time()
-        live = self._challenges.get(node_id)
-        if live is not None and now - live[2] < HANDSHAKE_WAIT and live[3] == nonce:
+        recent = self._challenges.get(node_id) or ()
+        if any(now - c[2] < HANDSHAKE_WAIT and c[3] == nonce for c in recent):
             self.counters["dropped.whoareyou-repeat"] += 1  # the same packet again: one answer is enough
             return
         if not self._whoareyou_limit.allow(addr[0], now):
@@ -202,7 +207,7 @@ class Discv5Service:
             return
         known = self.known.get(node_id)
         raw, challenge = handshake.whoareyou(node_id, self.entropy(16), nonce, self.entropy(16), known.seq if known else 0)
-        self._challenges[node_id] = (challenge, addr, now, nonce)
+        self._challenges[node_id] = (*recent, (challenge, addr, now, nonce))[-CHALLENGES_PER_NODE:]
         await self._send(raw, addr)
 
     async def _on_whoareyou(self, pkt: packet.WhoareyouPacket, addr: Addr) -> None:
@@ -236,15 +241,24 @@ class Discv5Service:
             await self._send_sealed(node_id, addr, pt, is_request=True)
 
     async def _on_handshake(self, pkt: packet.HandshakePacket, addr: Addr) -> None:
-        ch = self._challenges.get(pkt.src_id)
-        if ch is None or ch[1] != addr:
+        recent = self._challenges.get(pkt.src_id) or ()
+        tries = [i for i in range(len(recent) - 1, -1, -1) if recent[i][1] == addr]  # newest first
+        if not tries:
             self.counters["dropped.handshake-unsolicited"] += 1
             return
-        del self._challenges[pkt.src_id]
         known = self.known.get(pkt.src_id)
-        opened = handshake.open_handshake(
-            pkt, static_key=self.private_key, local_id=self.node_id, challenge_data=ch[0], known_pubkey=known.public_key if known else None
-        )
+        for n, i in enumerate(tries):
+            try:
+                opened = handshake.open_handshake(pkt, static_key=self.private_key, local_id=self.node_id, challenge_data=recent[i][0],
+                                                  known_pubkey=known.public_key if known else None)  # fmt: skip
+                break
+            except BadSignature:
+                if n == len(tries) - 1:
+                    raise
+        if recent[i + 1 :]:  # newer challenges stay: their handshakes may still be on the way
+            self._challenges[pkt.src_id] = recent[i + 1 :]
+        else:
+            del self._challenges[pkt.src_id]
         self.sessions[pkt.src_id] = self._new_session(pkt.src_id, opened.keys, addr)
         self.counters["handshakes.accepted"] += 1
         enr = opened.record or known
