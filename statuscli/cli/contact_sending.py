@@ -53,6 +53,7 @@ def send_and_show(app, acct, outgoing: list, card, *, transport, seed: str | Non
     inside the transaction — with ``sent`` (one entry per message). ``transport`` None: a dry run."""
     from statuscli.app.messaging import sending
     from statuscli.cli.messaging_common import messenger
+    from statuscli.cli.commands.send import sent_result
 
     dry_run = transport is None
     how = None if dry_run else getattr(transport, "description", transport.kind)
@@ -60,7 +61,7 @@ def send_and_show(app, acct, outgoing: list, card, *, transport, seed: str | Non
     def deliver(sent) -> None:
         if before_output is not None:
             before_output()  # e.g. the contact's name: in the same transaction
-        results = [_result(s, how) for s in sent]
+        results = [sent_result(s, how) for s in sent]
         out = {**card(), "sent": results, **({"dry_run": True} if dry_run else {})}
         with result_written(reader_may_leave=dry_run):
             if dry_run and not app.json:
@@ -85,15 +86,6 @@ def show_offline(app, c: dict) -> None:
     out = {**c, "sent": [], "offline": True}
     emit(app, out, text=text_card(out))
     info(app, OFFLINE_NOTE)
-
-
-def _result(sent, how: str | None) -> dict:
-    data = sent.to_json()
-    if how is not None:
-        data["transport"] = how
-        for e in data["envelopes"]:
-            del e["envelope"]
-    return data
 
 
 def text_card(c: dict) -> str:

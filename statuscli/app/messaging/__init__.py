@@ -11,7 +11,8 @@ Modules (one concern each)::
     incoming    the incoming side: one envelope peeled and handled in one transaction → events
     trace_apply the inner layers of that trace (ratchet, MVDS, application) applied → state, events
     groups      private groups: create, add members, merge received membership events
-    events      the typed events ``listen``/``mailserver fetch`` print (to_json, text)
+    events      the typed events ``listen``/``mailserver fetch`` print (to_json, text); those about
+                people and our devices in events_people, the envelope reference in events_base
     history     store queries (``mailserver fetch``, catch-up after a pause), the checkpoint
     bundles     our contact-code advertisement; a peer's bundle from the store
     listener    the ``listen`` loop (replay from a cursor, catch up, live, ticks, restarts)

@@ -41,7 +41,8 @@ pinned                     ``target_known``; reaction: ``emoji``, ``retracted``;
                            deleted: ``for_me``; pinned: ``pinned``
 =========================  =======================================================================
 
-Adding an event type: write a frozen dataclass here with ``type`` (a ClassVar naming it),
+Adding an event type: write a frozen dataclass here (events about people and our devices live in
+:mod:`~statuscli.app.messaging.events_people`, re-exported here) with ``type`` (a ClassVar naming it),
 its fields, ``to_json()`` (build the dict in the order it should print, end with ``**self.envelope``
 fields when it comes from an envelope) and ``text(d, who)`` (a classmethod taking the JSON dict,
 so replayed events render the same); add the class to :data:`EVENT_TYPES`; add it to
@@ -52,32 +53,13 @@ epilog and to docs/exit-codes-and-json.md; refresh the JSON snapshots (tests/cli
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from statuscli.core.encoding import to_hex as hx
+from statuscli.app.messaging.events_base import EnvelopeRef, Who, _env, hx
+from statuscli.app.messaging.events_people import ContactChange, ContactRequestAccepted, ContactSynced, Device
 
-Who = Callable[[str | None], str]
-
-
-@dataclass(frozen=True)
-class EnvelopeRef:
-    """The envelope an event came in (``None`` fields when it did not even decode)."""
-
-    hash: bytes
-    pubsub_topic: str
-    content_topic: str | None
-    timestamp: int | None
-    raw: bytes
-
-    def to_json(self) -> dict:
-        return {"hash": hx(self.hash), "pubsub_topic": self.pubsub_topic, "content_topic": self.content_topic,
-                "timestamp": self.timestamp, "envelope": hx(self.raw)}  # fmt: skip
-
-
-def _env(ref: EnvelopeRef | None) -> dict:
-    return ref.to_json() if ref is not None else {}
+__all__ = ["EnvelopeRef", "Who", "hx", "ContactChange", "ContactRequestAccepted", "ContactSynced", "Device"]  # re-exported: ev.X
 
 
 @dataclass(frozen=True)
@@ -126,59 +108,6 @@ class Message:
         reply = f" (reply to {ev['response_to'][:10]}…)" if ev.get("response_to") else ""
         to = f" → {who(chat.get('id'))}" if ev.get("outgoing") and chat.get("kind") == "one-to-one" else ""
         return f"{when}{where}{tag}{who(ev.get('from'))}{to}: {body}{reply}"
-
-
-@dataclass(frozen=True)
-class ContactRequestAccepted:
-    type: ClassVar[str] = "contact_request_accepted"
-    id: str
-    request_id: str
-    our_request: bool
-    sender: str
-    sender_compressed: str
-    clock: int
-    layers: tuple[str, ...]
-    envelope: EnvelopeRef | None
-
-    def to_json(self) -> dict:
-        return {"type": self.type, "id": self.id, "request_id": self.request_id, "our_request": self.our_request,
-                "chat": {"kind": "one-to-one", "id": self.sender}, "from": self.sender, "from_compressed": self.sender_compressed,
-                "clock": self.clock, "layers": list(self.layers), **_env(self.envelope)}  # fmt: skip
-
-    @classmethod
-    def text_of(cls, ev: dict, who: Who) -> str:
-        return f"{who(ev.get('from'))} accepted {'our' if ev.get('our_request') else 'a'} contact request ({(ev.get('request_id') or '')[:10]}…)"
-
-
-@dataclass(frozen=True)
-class ContactChange:
-    """A ContactUpdate (``contact_update``, ``contact_request_declined``) or a RetractContactRequest
-    (``contact_removed``) from a peer, with the contact state it left."""
-
-    type: str  # contact_update | contact_request_declined | contact_removed
-    id: str
-    sender: str
-    sender_compressed: str
-    clock: int
-    details: dict
-    contact: dict  # added_by_us, added_us, mutual, request
-    layers: tuple[str, ...]
-    envelope: EnvelopeRef | None
-
-    def to_json(self) -> dict:
-        return {"type": self.type, "id": self.id, "chat": {"kind": "one-to-one", "id": self.sender}, "from": self.sender,
-                "from_compressed": self.sender_compressed, "clock": self.clock, **self.details, "contact": self.contact,
-                "layers": list(self.layers), **_env(self.envelope)}  # fmt: skip
-
-    @classmethod
-    def text_of(cls, ev: dict, who: Who) -> str:
-        t, c = ev.get("type"), ev.get("contact") or {}
-        if t == "contact_request_declined":
-            return f"{who(ev.get('from'))} declined our contact request"
-        if t == "contact_removed":
-            return f"{who(ev.get('from'))} removed us as a contact"
-        name = f" (display name {ev['display_name']!r})" if ev.get("display_name") else ""
-        return f"{who(ev.get('from'))} sent a contact update{name}: request {c.get('request')}{', mutual' if c.get('mutual') else ''}"
 
 
 @dataclass(frozen=True)
@@ -311,52 +240,6 @@ class Application:
     @classmethod
     def text_of(cls, ev: dict, who: Who) -> str:
         return f"{who(ev.get('from'))}: {ev.get('amm_type')} message"
-
-
-@dataclass(frozen=True)
-class Device:
-    """Another installation of ours told us its name and type (SyncPairInstallation)."""
-
-    type: ClassVar[str] = "device"
-    installation_id: str
-    name: str
-    device_type: str
-    enabled: bool
-    targeted: bool  # the pairing message names this installation as the one being paired
-    layers: tuple[str, ...]
-    envelope: EnvelopeRef | None
-
-    def to_json(self) -> dict:
-        return {"type": self.type, "installation_id": self.installation_id, "name": self.name, "device_type": self.device_type,
-                "enabled": self.enabled, "targeted": self.targeted, "layers": list(self.layers), **_env(self.envelope)}  # fmt: skip
-
-    @classmethod
-    def text_of(cls, ev: dict, who: Who) -> str:
-        state = "enabled" if ev.get("enabled") else f"not enabled (statuscli devices enable {ev.get('installation_id')})"
-        return f"our device {ev.get('name')!r} ({ev.get('device_type')}, {ev.get('installation_id')}): {state}"
-
-
-@dataclass(frozen=True)
-class ContactSynced:
-    """Another installation of ours sent a contact's state (SyncInstallationContactV2)."""
-
-    type: ClassVar[str] = "contact_synced"
-    contact: str
-    name: str | None
-    added: bool
-    blocked: bool
-    removed: bool
-    layers: tuple[str, ...]
-    envelope: EnvelopeRef | None
-
-    def to_json(self) -> dict:
-        return {"type": self.type, "contact": self.contact, "name": self.name, "added": self.added, "blocked": self.blocked,
-                "removed": self.removed, "layers": list(self.layers), **_env(self.envelope)}  # fmt: skip
-
-    @classmethod
-    def text_of(cls, ev: dict, who: Who) -> str:
-        flags = [f for f in ("added", "blocked", "removed") if ev.get(f)]
-        return f"contact {ev.get('name') or who(ev.get('contact'))} synced from our other device ({', '.join(flags) or 'no flags'})"
 
 
 @dataclass(frozen=True)

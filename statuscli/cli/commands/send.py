@@ -167,7 +167,7 @@ def cli(app: AppContext, target, message, channel, group, sticker, emoji, image,
     results: list[dict] = []
 
     def deliver(sent) -> None:  # before the commit: a failed write leaves everything as it was
-        results.extend(_result(s, how) for s in sent)
+        results.extend(sent_result(s, how) for s in sent)
         with result_written(reader_may_leave=dry_run):
             if dry_run:
                 _dry_run(app, results)
@@ -185,7 +185,10 @@ def cli(app: AppContext, target, message, channel, group, sticker, emoji, image,
         info(app, _summary(results, report.published))
 
 
-def _result(sent, how: str | None) -> dict:
+def sent_result(sent, how: str | None) -> dict:
+    """What was sent, as printed: with ``how`` it went (its transport), the envelopes' bytes left out
+    (they are on the network); without (a dry run), the envelopes whole. ``contacts add|accept|…``
+    print the same."""
     data = sent.to_json()
     if how is not None:
         data["transport"] = how
