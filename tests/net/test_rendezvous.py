@@ -53,7 +53,10 @@ async def test_three_nodes_find_each_other_through_a_rendezvous_point_and_relay(
             await stack.enter_async_context(n)
         ids = {n.peer_id for n in nodes}
         # each node registers and asks namespace by namespace (rs/16/32, then rs/16/64)
-        await wait_until(lambda: all(ids - {n.peer_id} <= set(n.rendezvous.found) for n in nodes) and svc.stats()["registrations"] == 6,
+        # (the point counts a registration before the client has read its answer: wait for both sides)
+        both = {"rs/16/32", "rs/16/64"}
+        await wait_until(lambda: all(ids - {n.peer_id} <= set(n.rendezvous.found) for n in nodes) and svc.stats()["registrations"] == 6
+                         and all(set(n.info()["rendezvous"]["client"]["points"][0]["registered"]) == both for n in nodes),
                          timeout=30, interval=0.1)  # fmt: skip
         assert svc.stats()["namespaces"] == 2  # 3 nodes x shards 32, 64
         for n in nodes:
