@@ -15,7 +15,6 @@ Cheap to import (no libp2p).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import trio
@@ -25,6 +24,7 @@ from statuscli.core.errors import InvalidInput
 from statuscli.core.topics.sharding import STATUS_CLUSTER
 from statuscli.net.limits import NodeLimits
 from statuscli.net.listen_addrs import LOOPBACK_LISTEN
+from statuscli.net.lost_span import LostSpan
 
 MODES = ("full", "relay", "bootstrap", "light")
 DEFAULT_LISTEN = LOOPBACK_LISTEN  # reachable from other machines only when asked (PUBLIC_LISTEN)
@@ -138,7 +138,7 @@ class Subscription:
         self.pubsub_topic = pubsub_topic
         self.content_topics = set(content_topics or ())
         self._send, self._recv = trio.open_memory_channel(buffer)
-        self._lost: tuple[int, int, int] | None = None  # (count, first timestamp ns, last timestamp ns)
+        self._lost = LostSpan()
 
     def matches(self, msg) -> bool:
         if self.pubsub_topic is not None and msg.pubsub_topic != self.pubsub_topic:
@@ -150,16 +150,13 @@ class Subscription:
             self._send.send_nowait(msg)
         except trio.WouldBlock:
             self.node.counters.drop("subscription.buffer-full", "local subscription buffer full (%s)", self.pubsub_topic or "all topics")
-            ts = msg.message.timestamp or time.time_ns()
-            n, a, b = self._lost or (0, ts, ts)
-            self._lost = (n + 1, min(a, ts), max(b, ts))
+            self._lost.add(msg.message.timestamp)
         except trio.ClosedResourceError:
             pass
 
     def take_lost(self) -> tuple[int, int, int] | None:
         """(count, first, last timestamp in ns) of the messages dropped since the last call, or None."""
-        lost, self._lost = self._lost, None
-        return lost
+        return self._lost.take()
 
     def __aiter__(self):
         return self._recv.__aiter__()

@@ -20,10 +20,10 @@ messages and the next catch-up fetches them.
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
 
 from statuscli.net.limits import DEFAULT_RECEIVE_QUEUE_BYTES
+from statuscli.net.lost_span import LostSpan
 from statuscli.net.transport import Received
 
 #: Bytes counted per message besides its data, topic and hash (the Received, bytes and str headers).
@@ -41,7 +41,7 @@ class ReceiveQueue:
         self.dropped = 0  # in all, since start
         self._items: deque[tuple[Received, int]] = deque()
         self._cond = threading.Condition()
-        self._lost: tuple[int, int, int] | None = None  # (count, first timestamp ns, last timestamp ns)
+        self._lost = LostSpan()
 
     def __len__(self) -> int:
         with self._cond:
@@ -54,9 +54,7 @@ class ReceiveQueue:
         with self._cond:
             if self.bytes + size > self.max_bytes:
                 self.dropped += 1
-                ts = timestamp_ns or time.time_ns()
-                n, a, b = self._lost or (0, ts, ts)
-                self._lost = (n + 1, min(a, ts), max(b, ts))
+                self._lost.add(timestamp_ns)
                 return False
             self._items.append((r, size))
             self.bytes += size
@@ -77,5 +75,4 @@ class ReceiveQueue:
     def take_lost(self) -> tuple[int, int, int] | None:
         """(count, first, last timestamp in ns) of the messages dropped since the last call, or None."""
         with self._cond:
-            lost, self._lost = self._lost, None
-            return lost
+            return self._lost.take()
