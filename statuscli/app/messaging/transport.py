@@ -47,17 +47,17 @@ def _socket_path(text: str) -> str | None:
     return None
 
 
-def open_transport(app, *, node: str | None = None, relay: bool = False, listen: bool = False) -> Transport:
+def open_transport(app, *, node: str | None = None, relay: bool = False) -> Transport:
     """The transport for this invocation (see the module docstring); NetworkError (exit 6) if none."""
     if node:
         path = _socket_path(node)
         if path is not None:
             return ControlSocketTransport(path)
-        return _embedded(app, node, relay, listen)
+        return _embedded(app, node, relay)
     if relay:
         env = os.environ.get("STATUSCLI_NODE")
         if env and _socket_path(env) is None:
-            return _embedded(app, env, True, listen)
+            return _embedded(app, env, True)
         raise UsageError("--relay joins the mesh through a peer: give --node MULTIADDR (or set STATUSCLI_NODE)")
     local_error: StatusCliError | None = None
     try:
@@ -67,14 +67,14 @@ def open_transport(app, *, node: str | None = None, relay: bool = False, listen:
     env = os.environ.get("STATUSCLI_NODE")
     if env:
         path = _socket_path(env)
-        return ControlSocketTransport(path) if path is not None else _embedded(app, env, False, listen)
+        return ControlSocketTransport(path) if path is not None else _embedded(app, env, False)
     raise NetworkError(
         f"no node to talk to: {local_error.message if local_error else 'none found'}",
         hint="start one ('statuscli node run --detach'), or give --node MULTIADDR|SOCKET (or STATUSCLI_NODE)",
     )
 
 
-def _embedded(app, peer: str, relay: bool, listen: bool):
+def _embedded(app, peer: str, relay: bool):
     from statuscli.net.embedded import EmbeddedTransport
     from statuscli.net.limits import RECEIVE_QUEUE_ENV, parse_byte_size
 
