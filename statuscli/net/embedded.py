@@ -188,8 +188,8 @@ class EmbeddedTransport:
 
     def interruptions(self) -> list[tuple[int, int, str]]:
         """Windows (Waku timestamps, ns) of live messages we may have missed since the last call: the
-        filter service had forgotten us (light client), our relay subscription's buffer or our receive queue
-        (full: :class:`ReceiveQueue`) dropped some."""
+        filter service had forgotten us (light client), our subscription's buffer (relay, or the
+        light client's filter subscription) or our receive queue (full: :class:`ReceiveQueue`) dropped some."""
         if self.node is None:
             return []
         out = []
@@ -197,9 +197,10 @@ class EmbeddedTransport:
         if lost is not None:
             n, a, b = lost
             out.append((a, b, f"{n} live message(s) dropped: our receive queue was full ({self._queue.max_bytes / 1048576:g} MiB)"))
+        lost = [x for x in (self._sync(sub.take_lost) for sub in list(self._subs)) if x is not None]
+        out += [(a, b, f"{n} live message(s) dropped: our subscription buffer was full") for n, a, b in lost]
         if self.config.mode != "light":
-            lost = [x for x in (self._sync(sub.take_lost) for sub in list(self._subs) if hasattr(sub, "take_lost")) if x is not None]
-            return out + [(a, b, f"{n} live message(s) dropped: our subscription buffer was full") for n, a, b in lost]
+            return out
         why = "the filter service had forgotten our subscription (re-subscribed)"
         return out + [(a, b, why) for _, a, b in self._sync(self.node.filter_client.take_interruptions)]
 

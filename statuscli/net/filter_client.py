@@ -6,6 +6,16 @@ or with an undecodable message is dropped, counted (``dropped.filter-client.*``)
 js-waku does. Pushes reach only the local subscriptions made with that service whose (pubsub,
 content) topics match; duplicates (same message hash) are delivered once per subscription.
 
+Each subscription holds what its reader has not taken yet, bounded in bytes
+(``NodeLimits.filter_subscription_bytes``, 4 MiB; each push costs its WakuMessage bytes, pubsub
+topic, hash and 200 B, :func:`~statuscli.net.limits.waiting_bytes`) and in count
+(:data:`SUBSCRIPTION_BUFFER`). A push that would pass either bound is dropped — the newest, as the
+receive queue and the node's own subscriptions do — counted (``dropped.filter-client.buffer-full``)
+and its timestamp added to a :class:`~statuscli.net.lost_span.LostSpan` that
+:meth:`FilterSubscription.take_lost` hands to whoever forwards the subscription (the embedded
+transport's ``interruptions()``, the control socket's ``dropped`` notification), so ``listen``
+fetches that span from a store. A dropped push is not marked seen: a later copy is delivered.
+
 Subscriptions are kept alive and healed: every ``ping_interval`` (15 s; js-waku pings every 60 s,
 too slow for services that forget live subscriptions every minute) the client pings each service
 it has subscriptions with. A 404 (the service forgot us: it restarted, or expired us early) or a
@@ -36,6 +46,8 @@ from statuscli.core.errors import StatusCliError
 from statuscli.core.protobuf_codec import parse_into
 from statuscli.core.waku.message import decode, message_hash
 from statuscli.net import codecs
+from statuscli.net.limits import DEFAULT_FILTER_SUBSCRIPTION_BYTES, waiting_bytes
+from statuscli.net.lost_span import LostSpan
 from statuscli.net.relay import RelayMessage
 from statuscli.net.streams import MAX_FRAME, ServiceRefused, read_frame, request, reset_quietly, send_only
 from statuscli.pb import waku_filter_pb2 as pb
@@ -43,6 +55,7 @@ from statuscli.pb import waku_filter_pb2 as pb
 log = logging.getLogger("statuscli.net.filter")
 
 T = pb.FilterSubscribeRequest
+#: messages waiting in one subscription at most (besides its byte bound)
 SUBSCRIPTION_BUFFER = 4096
 _DEDUP = 4096
 DEFAULT_PING_INTERVAL = 15.0
@@ -58,8 +71,11 @@ class FilterSubscription:
         self.peer_id = peer_id
         self.pubsub_topic = pubsub_topic
         self.content_topics = set(content_topics)
+        self.max_bytes = client.subscription_bytes
+        self.bytes = 0  # waiting now
         self._send, self._recv = trio.open_memory_channel(SUBSCRIPTION_BUFFER)
         self._seen: OrderedDict[bytes, None] = OrderedDict()
+        self._lost = LostSpan()
 
     def matches(self, peer_id, pubsub_topic: str, content_topic: str) -> bool:
         return peer_id == self.peer_id and pubsub_topic == self.pubsub_topic and content_topic in self.content_topics
@@ -67,21 +83,40 @@ class FilterSubscription:
     def _offer(self, item: RelayMessage) -> None:
         if item.hash in self._seen:
             return
+        size = waiting_bytes(item.data, item.pubsub_topic, item.hash)
+        try:
+            if self.bytes + size > self.max_bytes:
+                raise trio.WouldBlock
+            self._send.send_nowait(item)
+        except trio.WouldBlock:
+            self.client.counters.drop("filter-client.buffer-full", "filter push for %s: subscriber buffer full (%d bytes waiting)",
+                                      self.pubsub_topic, self.bytes)  # fmt: skip
+            self._lost.add(item.message.timestamp)
+            return
+        except trio.ClosedResourceError:
+            return
+        self.bytes += size
         self._seen[item.hash] = None
         if len(self._seen) > _DEDUP:
             self._seen.popitem(last=False)
-        try:
-            self._send.send_nowait(item)
-        except trio.WouldBlock:
-            self.client.counters.drop("filter-client.buffer-full", "filter push for %s: subscriber buffer full", self.pubsub_topic)
-        except trio.ClosedResourceError:
-            pass
+
+    def take_lost(self) -> tuple[int, int, int] | None:
+        """(count, first, last timestamp in ns) of the pushes dropped since the last call, or None."""
+        return self._lost.take()
 
     def __aiter__(self):
-        return self._recv.__aiter__()
+        return self
+
+    async def __anext__(self) -> RelayMessage:
+        try:
+            return await self.receive()
+        except trio.EndOfChannel:
+            raise StopAsyncIteration from None
 
     async def receive(self) -> RelayMessage:
-        return await self._recv.receive()
+        item = await self._recv.receive()
+        self.bytes -= waiting_bytes(item.data, item.pubsub_topic, item.hash)
+        return item
 
     async def ping(self) -> None:
         await self.client.request(self.peer_id, T.SUBSCRIBER_PING)
@@ -101,9 +136,11 @@ class FilterSubscription:
 
 
 class FilterClient:
-    def __init__(self, host, counters, *, ping_interval: float = DEFAULT_PING_INTERVAL) -> None:
+    def __init__(self, host, counters, *, ping_interval: float = DEFAULT_PING_INTERVAL,
+                 subscription_bytes: int = DEFAULT_FILTER_SUBSCRIPTION_BYTES) -> None:  # fmt: skip
         self.host = host  # WakuHost
         self.counters = counters
+        self.subscription_bytes = subscription_bytes  # the byte bound of each new subscription
         self.ping_interval = ping_interval  # may be changed while running (read every round)
         self.subscriptions: list[FilterSubscription] = []
         self.interruptions: list[tuple[object, int, int]] = []  # (peer, from_ns, to_ns) to fetch from a store

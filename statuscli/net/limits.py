@@ -30,6 +30,17 @@ DEFAULT_RECEIVE_QUEUE_BYTES = 16 * 1024 * 1024
 #: The smallest such bound accepted: one maximal relay message (150 KiB) and then some.
 MIN_RECEIVE_QUEUE_BYTES = 256 * 1024
 RECEIVE_QUEUE_ENV = "STATUSCLI_RECEIVE_QUEUE_BYTES"
+#: Bytes of filter pushes waiting in one of our filter subscriptions (the light client's
+#: ``FilterSubscription``, read by ``listen``'s transport or a control-socket subscriber): 4 MiB,
+#: what a filter service queues for one subscriber (``filter_queue_bytes``) — about 27 relay
+#: messages of the 150 KiB maximum or a thousand and more chat messages, a burst's worth for a
+#: reader that is behind (the embedded transport moves pushes on at once: it fills behind a slow
+#: control-socket reader). Each subscription has its own (one per 100 content topics), so a
+#: ``listen`` of a few hundred topics holds at most a few times 4 MiB.
+DEFAULT_FILTER_SUBSCRIPTION_BYTES = 4 * 1024 * 1024
+#: Bytes counted per waiting message besides its data, topic and hash (the Python objects around
+#: them), so a flood of tiny messages is bounded too.
+ITEM_OVERHEAD = 200
 _BYTES = re.compile(r"^\s*(\d+)\s*(|k|kib|m|mib|g|gib)\s*$")
 _BYTE_UNIT = {"": 1, "k": 1024, "kib": 1024, "m": 1024**2, "mib": 1024**2, "g": 1024**3, "gib": 1024**3}
 PROTOCOLS = ("relay", "lightpush", "filter", "store", "peer-exchange", "rendezvous")
@@ -80,6 +91,10 @@ class NodeLimits:
     #: ``statuscli.net.receive_queue``); beyond it the new arrival is dropped, counted and its
     #: span fetched from the store.
     receive_queue_bytes: int = DEFAULT_RECEIVE_QUEUE_BYTES
+    #: Bytes of filter pushes waiting in one of our filter subscriptions
+    #: (``statuscli.net.filter_client``); beyond it the new push is dropped, counted and its span
+    #: handed on like the receive queue's.
+    filter_subscription_bytes: int = DEFAULT_FILTER_SUBSCRIPTION_BYTES
     #: What a rendezvous point keeps: TTL bounds, registrations per peer / namespace / in all.
     rendezvous: RegistryLimits = field(default_factory=RegistryLimits)
 
@@ -96,6 +111,12 @@ class NodeLimits:
             proto, limit = parse_rate_limit(spec)
             rates[proto] = limit
         return replace(self, rates=rates)
+
+
+def waiting_bytes(data: bytes, pubsub_topic: str, hash_: bytes | None) -> int:
+    """What one message waiting in a byte-bounded buffer costs: its WakuMessage bytes, its pubsub
+    topic, its hash and :data:`ITEM_OVERHEAD`."""
+    return len(data) + len(pubsub_topic) + len(hash_ or b"") + ITEM_OVERHEAD
 
 
 def parse_rate_limit(spec: str) -> tuple[str, RateLimit]:

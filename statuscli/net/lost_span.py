@@ -1,6 +1,7 @@
 """What a full buffer dropped, kept until someone asks: how many messages and the span of their
 timestamps, so the reader can fetch that span from a store. Shared by the node's subscription
-buffers (:class:`~statuscli.net.node_config.Subscription`) and the light client's receive queue
+buffers (:class:`~statuscli.net.node_config.Subscription`), the light client's filter
+subscriptions (:class:`~statuscli.net.filter_client.FilterSubscription`) and its receive queue
 (:class:`~statuscli.net.receive_queue.ReceiveQueue`)."""
 
 from __future__ import annotations

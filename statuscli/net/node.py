@@ -115,7 +115,8 @@ class WakuNode(NodeClientMixin):
         self.archive = config.archive if config.serves else None
         self.metadata = MetadataService(config.cluster_id, config.shards if config.mode != "light" else [], self.counters)
         self.enr_cache = EnrCache(config.cluster_id)
-        self.filter_client = FilterClient(self.host, self.counters, ping_interval=config.filter_ping_interval)
+        self.filter_client = FilterClient(self.host, self.counters, ping_interval=config.filter_ping_interval,
+                                          subscription_bytes=lim.filter_subscription_bytes)  # fmt: skip
         self.relay: WakuRelay | None = None
         self.filter: FilterService | None = None
         self._subscriptions: set[Subscription] = set()

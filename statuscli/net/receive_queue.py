@@ -4,7 +4,7 @@
 node's thread :meth:`~ReceiveQueue.offer`\\ s what a filter service pushed (or relay delivered)
 and never waits; the app's thread takes batches with :meth:`~ReceiveQueue.get`. At most
 ``max_bytes`` wait (each message costs its WakuMessage bytes, its pubsub topic, its hash and
-:data:`ITEM_OVERHEAD` for the Python objects around them, so a flood of tiny messages is bounded
+:data:`~statuscli.net.limits.ITEM_OVERHEAD` for the Python objects around them, so a flood of tiny messages is bounded
 too).
 
 **When full, the new arrival is dropped** (not the oldest waiting): what waits arrived first and
@@ -22,16 +22,13 @@ from __future__ import annotations
 import threading
 from collections import deque
 
-from statuscli.net.limits import DEFAULT_RECEIVE_QUEUE_BYTES
+from statuscli.net.limits import DEFAULT_RECEIVE_QUEUE_BYTES, waiting_bytes
 from statuscli.net.lost_span import LostSpan
 from statuscli.net.transport import Received
 
-#: Bytes counted per message besides its data, topic and hash (the Received, bytes and str headers).
-ITEM_OVERHEAD = 200
-
 
 def item_size(r: Received) -> int:
-    return len(r.data) + len(r.pubsub_topic) + len(r.hash or b"") + ITEM_OVERHEAD
+    return waiting_bytes(r.data, r.pubsub_topic, r.hash)
 
 
 class ReceiveQueue:

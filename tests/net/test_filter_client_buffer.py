@@ -1,0 +1,114 @@
+"""The light client's filter subscription buffer is bounded in bytes and reports what it dropped.
+
+Before, a :class:`FilterSubscription` held up to 4 096 pushes whatever their size (≈ 600 MB of
+150 KiB messages) and a full one dropped the newest push with only a counter: nobody learned the
+span, so ``listen`` never fetched it from the store. Now it holds at most
+``NodeLimits.filter_subscription_bytes`` and hands the span of the dropped timestamps on
+(``take_lost``) — through the control socket's ``dropped`` notification to ``listen``, whose store
+has them. Real nodes on 127.0.0.1; the bound is set to 64 KiB and 200 pushes of ~4 KB arrive
+while nobody reads.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import trio
+
+from statuscli.core.waku.message import encode
+from statuscli.net.control_server import ControlServer
+from statuscli.net.control_transport import ControlSocketTransport
+from statuscli.net.limits import NodeLimits
+from tests.net.conftest import CT, TOPIC, make_node, trio_test, wait_until, waku_message
+
+pytestmark = pytest.mark.net
+
+N = 200
+BOUND = 64 * 1024
+
+
+async def _publish(service, base: int) -> dict[int, bytes]:
+    sent = {}
+    for i in range(N):
+        m = waku_message(i, payload=bytes([i % 251]) * 4000, ts=base + i * 1000)
+        sent[m.timestamp] = encode(m)
+        await service.publish(TOPIC, m)
+    return sent
+
+
+@trio_test(60)
+async def test_a_full_filter_subscription_drops_in_bytes_counts_and_keeps_the_span():
+    service = make_node("full")
+    light = make_node("light", limits=NodeLimits(filter_subscription_bytes=BOUND))
+    async with service, light:
+        sub = await light.filter_subscribe(service.multiaddrs[0], TOPIC, [CT])
+        sent = await _publish(service, time.time_ns())  # nobody reads meanwhile: what waits only grows
+        await wait_until(lambda: light.counters.get("filter-client.received") == N, timeout=30, interval=0.05)
+        assert BOUND - 5000 < sub.bytes <= BOUND
+        got = []
+        while True:
+            with trio.move_on_after(0.3):
+                got.append(await sub.receive())
+                continue
+            break
+        assert sub.bytes == 0
+        lost = N - len(got)
+        assert 0 < len(got) < 20 and light.counters.get("dropped.filter-client.buffer-full") == lost
+        missing = set(sent) - {m.message.timestamp for m in got}
+        n, first, last = sub.take_lost()
+        assert n == lost == len(missing) and first == min(missing) and last == max(missing)
+        assert sub.take_lost() is None  # taken once
+        again = waku_message(N, ts=time.time_ns())  # room again: delivered, nothing more dropped
+        await service.publish(TOPIC, again)
+        with trio.fail_after(5):
+            assert (await sub.receive()).message.timestamp == again.timestamp
+        assert light.counters.get("dropped.filter-client.buffer-full") == lost
+
+
+@trio_test(60)
+async def test_a_light_node_tells_its_slow_control_socket_reader_the_span_and_the_store_has_it(tmp_path):
+    service = make_node("full")
+    sock = str(tmp_path / "c.sock")
+    async with service:
+        light = make_node("light", peers=[service.multiaddrs[0]], limits=NodeLimits(filter_subscription_bytes=BOUND))
+        async with light, trio.open_nursery() as nursery:
+            await nursery.start(ControlServer(light, sock).serve)
+            await wait_until(lambda: service.peer_id in {str(p) for p in light.host.connected_peers()}, timeout=20)
+            t = ControlSocketTransport(sock)
+            try:
+                await trio.to_thread.run_sync(t.subscribe, [CT])
+                await wait_until(lambda: service.filter.subscription_count() > 0)
+                sent = await _publish(service, time.time_ns())  # the reader is busy meanwhile (a catch-up)
+                await wait_until(lambda: light.counters.get("filter-client.received") == N, timeout=30, interval=0.05)
+
+                def read_all():
+                    got = []
+                    while batch := t.receive(1.0):
+                        got += batch
+                    return got
+
+                got = await trio.to_thread.run_sync(read_all)
+                spans = t.interruptions()  # what listen's heal path takes
+                lost = N - len(got)
+                assert 0 < len(got) < N and light.counters.get("dropped.filter-client.buffer-full") == lost
+                assert spans and all("dropped" in why for _, _, why in spans)
+                got_data = {r.data for r in got}
+                missing = [ts for ts, data in sent.items() if data not in got_data]
+                assert len(missing) == lost and all(any(a <= ts <= b for a, b, _ in spans) for ts in missing)
+
+                def fetch(a, b):  # what listen then does with a span: page through the store
+                    out, cursor = [], None
+                    while True:
+                        items, cursor = t.store_query([CT], pubsub_topic=TOPIC, time_start=a, time_end=b, cursor=cursor, limit=100)
+                        out += [r.data for r in items]
+                        if cursor is None:
+                            return out
+
+                archived = []
+                for a, b, _ in spans:
+                    archived += await trio.to_thread.run_sync(fetch, a, b)
+                assert set(archived) >= {sent[ts] for ts in missing}
+            finally:
+                t.close()
+            nursery.cancel_scope.cancel()
