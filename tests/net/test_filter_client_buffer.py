@@ -5,8 +5,8 @@ Before, a :class:`FilterSubscription` held up to 4 096 pushes whatever their siz
 span, so ``listen`` never fetched it from the store. Now it holds at most
 ``NodeLimits.filter_subscription_bytes`` and hands the span of the dropped timestamps on
 (``take_lost``) — through the control socket's ``dropped`` notification to ``listen``, whose store
-has them. Real nodes on 127.0.0.1; the bound is set to 64 KiB and 200 pushes of ~4 KB arrive
-while nobody reads.
+has them, or through our embedded light client's ``interruptions()``. Real nodes on 127.0.0.1;
+the bound is set to 64 KiB and 200 pushes of ~4 KB arrive while nobody reads.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ import trio
 from statuscli.core.waku.message import encode
 from statuscli.net.control_server import ControlServer
 from statuscli.net.control_transport import ControlSocketTransport
+from statuscli.net.embedded import EmbeddedTransport
 from statuscli.net.limits import NodeLimits
+from statuscli.net.node_config import NodeConfig
 from tests.net.conftest import CT, TOPIC, make_node, trio_test, wait_until, waku_message
 
 pytestmark = pytest.mark.net
@@ -97,18 +99,48 @@ async def test_a_light_node_tells_its_slow_control_socket_reader_the_span_and_th
                 missing = [ts for ts, data in sent.items() if data not in got_data]
                 assert len(missing) == lost and all(any(a <= ts <= b for a, b, _ in spans) for ts in missing)
 
-                def fetch(a, b):  # what listen then does with a span: page through the store
-                    out, cursor = [], None
-                    while True:
-                        items, cursor = t.store_query([CT], pubsub_topic=TOPIC, time_start=a, time_end=b, cursor=cursor, limit=100)
-                        out += [r.data for r in items]
-                        if cursor is None:
-                            return out
-
                 archived = []
                 for a, b, _ in spans:
-                    archived += await trio.to_thread.run_sync(fetch, a, b)
+                    archived += await trio.to_thread.run_sync(_fetch, t, a, b)
                 assert set(archived) >= {sent[ts] for ts in missing}
             finally:
                 t.close()
             nursery.cancel_scope.cancel()
+
+
+def _fetch(t, a: int, b: int) -> list[bytes]:
+    """What ``listen`` does with a span: page through the store."""
+    out, cursor = [], None
+    while True:
+        items, cursor = t.store_query([CT], pubsub_topic=TOPIC, time_start=a, time_end=b, cursor=cursor, limit=100)
+        out += [r.data for r in items]
+        if cursor is None:
+            return out
+
+
+@trio_test(60)
+async def test_our_embedded_light_client_hands_its_filter_subscriptions_spans_to_listen():
+    """The embedded transport moves pushes on at once, so here the bound (2 000 B) is below one big
+    push: the three big ones are dropped in the filter subscription, the small one passes."""
+    service = make_node("full")
+    async with service:
+        cfg = NodeConfig(mode="light", listen=[], shards=[], limits=NodeLimits(filter_subscription_bytes=2000))
+        t = await trio.to_thread.run_sync(lambda: EmbeddedTransport(cfg, service_peer=service.multiaddrs[0]))
+        try:
+            await trio.to_thread.run_sync(t.subscribe, [CT])
+            base = time.time_ns()
+            big = [waku_message(i, payload=b"x" * 4000, ts=base + i * 1000) for i in range(3)]
+            small = waku_message(9, ts=base + 9000)
+            for m in (*big, small):
+                await service.publish(TOPIC, m)
+            got = await trio.to_thread.run_sync(lambda: t.receive(5.0))
+            assert [r.data for r in got] == [encode(small)]
+            assert (await trio.to_thread.run_sync(t.info))["counters"]["dropped.filter-client.buffer-full"] == 3
+            spans = await trio.to_thread.run_sync(t.interruptions)
+            assert [(a, b) for a, b, _ in spans] == [(big[0].timestamp, big[2].timestamp)]
+            assert "3 live message(s) dropped: our subscription buffer was full" in spans[0][2]
+            archived = await trio.to_thread.run_sync(_fetch, t, spans[0][0], spans[0][1])
+            assert sorted(archived) == sorted(encode(m) for m in big)
+            assert t.dropped() == 0  # the receive queue dropped nothing: one mechanism, one report
+        finally:
+            await trio.to_thread.run_sync(t.close)
