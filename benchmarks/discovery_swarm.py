@@ -248,9 +248,10 @@ this script's counters and a profile of 50 services in one loop:
   learned, but tables (filled only by peers that answered in time or handshook with us) stay near empty until the load
   drops. Runs here started under load 9–17 from other developers' benchmarks, so the times are upper bounds.
 * **What is left** (200 services): the tail. Under load, requests miss the 1 s timeout (200 × 4: 31 188 timeouts, 59 179 NODES
-  answers arriving late) and a full bucket's liveness PING that times out evicts a live node (9 043 evictions), so the last
-  services' tables fill slowly. Longer or adaptive timeouts, and evicting only after repeated silence (as geth does with its
-  revalidation), are the next steps; not done here.
+  answers arriving late) and a full bucket's liveness PING that timed out evicted a live node (9 043 evictions), so the last
+  services' tables filled slowly. Since then a node is evicted only after 3 spaced PINGs all went unanswered, one check per
+  node at a time (net/discv5/liveness.py); the figures above predate that and want a re-run on a quiet machine. Longer or
+  adaptive request timeouts are the next step; not done here.
 * **What "find each other" can mean**: a k-bucket holds 16, so with 200 services a table holds about 70 of the 199 others;
   "table full" is that Kademlia limit, and every id is then reachable by lookup. "All records known" is stronger than Kademlia
   promises (random walks see everyone eventually). "Lookups resolved" is the share of lookups for random ids that returned the

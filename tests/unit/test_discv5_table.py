@@ -36,6 +36,7 @@ def test_full_bucket_keeps_replacements_and_promotes_on_removal():
     table.add(recs[5], 11.0)
     table.add(recs[6], 12.0)  # replacement list keeps the newest two
     assert len(table) == 4 and recs[4].node_id not in table
+    assert table.last_seen(recs[1].node_id) == 1.0 and table.last_seen(recs[4].node_id) is None  # a replacement: not in a bucket
     table.remove(recs[0].node_id)
     assert recs[6].node_id in table and recs[0].node_id not in table and len(table) == 4
     assert {e.node_id for e in table.at_distances([256])} == {r.node_id for r in (recs[1], recs[2], recs[3], recs[6])}

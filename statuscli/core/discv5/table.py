@@ -5,8 +5,8 @@ Rules:
   live entries ordered least-recently-seen first, plus a replacement list of at most 10.
 * A new node goes into its bucket if there is room; otherwise into the replacement list (newest
   kept), and :meth:`add` returns the bucket's least-recently-seen entry: the caller should
-  check that node's liveness (PING) and call :meth:`remove` if it does not answer, which
-  promotes the newest replacement.
+  check that node's liveness (PING, retried: net/discv5/liveness.py) and call :meth:`remove`
+  if it stays silent, which promotes the newest replacement.
 * A newer record (higher seq) of a known node replaces the old one; :meth:`seen` moves an entry
   to the live end. Our own id is never stored.
 Time is an argument (``now``); nothing here does I/O.
@@ -88,6 +88,16 @@ class RoutingTable:
         repl.append(Entry(enr, now))
         self.replacements[d] = repl[-self.max_replacements :]
         return bucket[0]
+
+    def last_seen(self, node_id: bytes) -> float | None:
+        """When ``node_id`` was last heard from (None: not in a bucket)."""
+        d = self._index.get(node_id)
+        if d is None:
+            return None
+        for e in self.buckets[d]:
+            if e.node_id == node_id:
+                return e.last_seen
+        return None
 
     def seen(self, node_id: bytes, now: float) -> None:
         d = self._index.get(node_id)

@@ -17,7 +17,8 @@ Rules:
   records are size-capped maps (oldest evicted). NODES answers: ≤ 16 records per request,
   ≤ ``MAX_NODES_MESSAGES`` messages, records at the requested distances only.
 * Peers that answer us, or complete a handshake carrying a record, enter the routing table;
-  a full bucket triggers a PING of its stalest entry, removed if silent.
+  a full bucket triggers a liveness check of its stalest entry (:mod:`.liveness`: one at a time
+  per node, PING retried, removed only if silent through every attempt).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from statuscli.core.discv5.table import BUCKET_SIZE, RoutingTable, log_distance
 from statuscli.core.errors import BadSignature, InvalidInput, StatusCliError, TimeoutExpired
 from statuscli.core.waku.enr import Enr, decode_enr
 from statuscli.net.discv5.bounded import BoundedMap, RateLimit
+from statuscli.net.discv5.liveness import LivenessChecks, LivenessPolicy
 
 log = logging.getLogger("statuscli.net.discv5")
 
@@ -102,6 +104,7 @@ class Discv5Service:
         limits: Limits | None = None,
         on_discovered: Callable[[Enr], None] | None = None,
         entropy: Callable[[int], bytes] = os.urandom,
+        liveness: LivenessPolicy | None = None,
     ) -> None:
         self.private_key = private_key
         self.record = record
@@ -112,6 +115,7 @@ class Discv5Service:
         self.on_discovered = on_discovered
         self.table = RoutingTable(self.node_id)
         self.counters: Counter = Counter()
+        self.liveness = LivenessChecks(self.table, lambda enr, timeout: self.ping(enr, timeout), self.counters, liveness)
         self.talk_handlers: dict[bytes, Callable[[bytes, bytes], bytes]] = {}
         L = self.limits
         self.sessions: BoundedMap[bytes, _Session] = BoundedMap(L.sessions)
@@ -439,14 +443,7 @@ class Discv5Service:
     async def _table_add(self, enr: Enr) -> None:
         stale = self.table.add(enr, trio.current_time())
         if stale is not None and self._nursery is not None:
-            self._nursery.start_soon(self._check_liveness, stale.enr)
-
-    async def _check_liveness(self, enr: Enr) -> None:
-        try:
-            await self.ping(enr)
-        except StatusCliError:
-            self.counters["table.evicted"] += 1
-            self.table.remove(enr.node_id)
+            self.liveness.start(self._nursery, stale.enr)
 
     def stats(self) -> dict:
         return {
