@@ -84,7 +84,7 @@ class LossyRelay:
 @trio_test(20)
 async def test_a_live_node_that_misses_one_ping_stays_in_the_table():
     async with trio.open_nursery() as nursery:
-        a = make_service(liveness=LivenessPolicy(timeout=0.5, backoff=0.1))
+        a = make_service(liveness=LivenessPolicy(timeout=1.0, backoff=0.1))
         await nursery.start(a.serve)
         b = far_service(a)
         await nursery.start(b.serve)
@@ -108,7 +108,7 @@ async def test_a_live_node_that_misses_one_ping_stays_in_the_table():
 @trio_test(20)
 async def test_a_closed_node_is_evicted_once_however_often_its_bucket_is_hit():
     async with trio.open_nursery() as nursery:
-        a = make_service(liveness=LivenessPolicy(timeout=0.4, backoff=0.05))
+        a = make_service(liveness=LivenessPolicy(timeout=0.5, backoff=0.05))
         await nursery.start(a.serve)
         b = far_service(a)
         async with trio.open_nursery() as b_life:
