@@ -158,8 +158,9 @@ def covered(account, since_ns: int | None, until_ns: int) -> None:
 def fetch(messenger, receiver, transport, *, content_topics: list[str], since_ns: int | None, until_ns: int | None,
           page_size: int = 100, peer: str | None = None, emit: Callable[[dict], None] = lambda e: None,
           progress: Callable[[FetchStats], None] = lambda s: None, send_acks: bool = True) -> FetchStats:  # fmt: skip
-    """Page through the store for ``content_topics``; each new event goes to ``emit`` (after its
-    envelope committed), unless the receiver has a ``deliver`` of its own (before the commit)."""
+    """Page through the store for ``content_topics``, each page handled in one transaction
+    (``Receiver.handle_page``); each new event goes to ``emit`` (after its page committed), unless
+    the receiver has a ``deliver`` of its own (before the commit)."""
     stats = FetchStats()
     topics = sorted(set(content_topics))
     for i in range(0, len(topics), TOPICS_PER_QUERY):
@@ -168,9 +169,8 @@ def fetch(messenger, receiver, transport, *, content_topics: list[str], since_ns
         while True:
             items, cursor = _page(transport, chunk, since_ns, until_ns, cursor, page_size, peer)
             stats.pages += 1
-            for r in items:
+            for handled in receiver.handle_page([(r.data, r.pubsub_topic) for r in items]):  # one commit per page
                 stats.envelopes += 1
-                handled = receiver.handle_safely(r.data, r.pubsub_topic)
                 if handled.duplicate:
                     stats.duplicates += 1
                 elif not handled.ours:

@@ -28,12 +28,21 @@ of the envelope is committed — not its ratchet step, its messages, its MVDS st
 marked seen — and the error reaches the caller unchanged (``handle_safely`` does not turn it into an
 ``internal`` failure), so a plain retry handles and prints the envelope again. Without ``deliver``
 (``listen``), events are printed after the commit, from the event log through the listener's cursor.
+
+A page of envelopes (a store page: ``handle_page``) shares one transaction: each envelope is still
+all-or-nothing in a savepoint of its own (a failing one is rolled back alone and handled as
+``handle_safely`` does), the events of the whole page go to ``deliver`` just before the one commit,
+and replies and after-commit work wait for it. One commit per page instead of per envelope is most
+of what a store catch-up saves (the pages every envelope touches — ratchet session, MVDS group,
+clocks — are written once per page). If the page as a whole fails, it is rolled back and handled
+envelope by envelope instead; a failed ``deliver`` rolls back the whole page and reaches the caller.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from statuscli.app.messaging import events as ev
@@ -45,7 +54,7 @@ from statuscli.core.receive import layers as L
 from statuscli.core.receive import peel
 from statuscli.store import chats as chat_store
 from statuscli.store import messages as msg_store
-from statuscli.store.db import transaction
+from statuscli.store.db import savepoint, transaction
 
 
 @dataclass
@@ -66,6 +75,14 @@ class _Undelivered(Exception):
 
 
 log = logging.getLogger("statuscli.messaging")
+
+
+@dataclass
+class _Page:
+    """What a page of envelopes defers to its one commit."""
+
+    undelivered: list[Handled] = field(default_factory=list)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
 #: how many times an envelope that fails unexpectedly is tried before it is given up (marked seen)
 MAX_ATTEMPTS = 3
@@ -92,6 +109,7 @@ class Receiver:
         self.topics = topic_set or topics.listen_set(self.account, extra_channels=self.extra_channels)
         self._version = chat_store.version(self.account.db)
         self._me = self.account.chat_public_key
+        self._page: _Page | None = None  # while handle_page runs
 
     def refresh(self, *, force: bool = False) -> bool:
         """Reload the key ring when a peer, channel or group was added (by us or another process)."""
@@ -101,6 +119,59 @@ class Receiver:
         self._version = v
         self.topics = topics.listen_set(self.account, extra_channels=self.extra_channels)
         return True
+
+    # --- a page of envelopes ------------------------------------------------------------------
+    def handle_page(self, items: Sequence[tuple[bytes, str]]) -> list[Handled]:
+        """:meth:`handle_safely` for each ``(data, pubsub_topic)``, all in one transaction (module docstring)."""
+        if len(items) < 2:
+            return [self.handle_safely(data, topic) for data, topic in items]
+        conn = self.account.db
+        page = _Page()
+        self._page = page
+        try:
+            with transaction(conn):
+                out = [self.handle_safely(data, topic) for data, topic in items]
+                if page.undelivered:  # output before commit: the page's events, in order, in one write
+                    try:
+                        self.deliver([e for h in page.undelivered for e in h.events])
+                    except Exception as e:  # noqa: BLE001 — any failure to write means: do not commit
+                        raise _Undelivered(e) from e
+                    for h in page.undelivered:
+                        h.delivered = True
+        except _Undelivered as e:
+            raise e.error from None
+        except Exception as e:  # noqa: BLE001 — the page failed as a whole (not one envelope): one by one
+            log.warning("a page of %d envelopes failed as a whole (%s: %s); handling them one by one", len(items), type(e).__name__, e)
+            self._page = None
+            return [self.handle_safely(data, topic) for data, topic in items]
+        finally:
+            self._page = None
+        for done in page.after_commit:
+            done()
+        return out
+
+    @contextlib.contextmanager
+    def _envelope_tx(self, conn) -> Iterator:
+        """One envelope's all-or-nothing: its own transaction, or its savepoint in a page's."""
+        page = self._page
+        if page is None:
+            with transaction(conn):
+                yield conn
+            return
+        mark = len(page.undelivered)
+        try:
+            with savepoint(conn, "envelope"):
+                yield conn
+        except BaseException:
+            del page.undelivered[mark:]  # rolled back: its events are not printed
+            raise
+
+    def _after_commit(self, work: list) -> None:
+        if self._page is not None:
+            self._page.after_commit.extend(work)
+            return
+        for done in work:
+            done()
 
     # --- one envelope ------------------------------------------------------------------------
     def handle(self, data: bytes, pubsub_topic: str = topics.PUBSUB_TOPIC, *, known_hash: bytes | None = None) -> Handled:
@@ -128,7 +199,7 @@ class Receiver:
         if stop is not None:
             return self._commit(h, waku.timestamp or 0, stop)
         out, after_commit = Handled(), []
-        with transaction(conn):  # the whole envelope: ratchet, MVDS, messages, events — one commit
+        with self._envelope_tx(conn):  # the whole envelope: ratchet, MVDS, messages, events — one commit
             if not msg_store.mark_envelope(conn, h, waku.timestamp or 0, self.m.now_ms()):  # seen: rolled back with the rest
                 return Handled(duplicate=True)  # another process handled it meanwhile
             from statuscli.app.secure_receive import RatchetPort
@@ -137,8 +208,7 @@ class Receiver:
             inner = peel.peel_data(pv1.data, peel.context((waku, pv1), self.topics, **ports))
             events = TraceApply(self, conn, pv1, env, out, after_commit).trace(inner)
             self._record(conn, h, waku.timestamp or 0, events, out, marked=True)
-        for done in after_commit:
-            done()
+        self._after_commit(after_commit)
         return out
 
     def _outer_stop(self, pv1, env: ev.EnvelopeRef) -> list | None:
@@ -183,7 +253,7 @@ class Receiver:
         log.error("handling envelope %s failed: %s", h.hex(), reason)
         log.debug("traceback of that failure", exc_info=err)
         out = Handled()
-        with transaction(self.account.db) as conn:
+        with self._envelope_tx(self.account.db) as conn:
             if msg_store.envelope_seen(conn, h):
                 return Handled(duplicate=True)
             attempts = msg_store.record_failure(conn, h, reason)
@@ -200,7 +270,7 @@ class Receiver:
 
     def _commit(self, h: bytes, ts: int, events: list) -> Handled:
         out = Handled()
-        with transaction(self.account.db) as conn:
+        with self._envelope_tx(self.account.db) as conn:
             if msg_store.envelope_seen(conn, h):
                 return Handled(duplicate=True)
             self._record(conn, h, ts, events, out)
@@ -220,6 +290,9 @@ class Receiver:
     def _deliver(self, out: Handled) -> None:
         """Inside the envelope's transaction, last: its events to ``deliver`` (output before commit)."""
         if self.deliver is None or not out.events:
+            return
+        if self._page is not None:  # a page: delivered together, just before the page's commit
+            self._page.undelivered.append(out)
             return
         try:
             self.deliver(out.events)

@@ -38,8 +38,10 @@ margin) fetches them from the store.
 
 Stops after ``count`` messages (``message``/``contact_request``/``contact_request_accepted`` events
 that pass the filter), after ``timeout`` seconds (a :class:`TimeoutExpired` when ``count`` was not
-reached), or when :meth:`Listener.stop` is called (SIGTERM/SIGINT: the envelope in hand is finished
-first).
+reached), or when :meth:`Listener.stop` is called (SIGTERM/SIGINT: the page of envelopes in hand is
+finished first). Live envelopes are handled a page (at most :data:`PAGE`) per transaction — one by one
+under ``count``, so that nothing received after the ``count``-th message is committed (the next listen
+fetches it from the store, as any push received and not committed).
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ CHECKPOINT_EVERY_S = 1.0
 POLL_S = 0.25
 #: at most this many received messages are taken per ``receive``; a full batch may have left more queued
 RECEIVE_BATCH = 1000
+#: envelopes handled in one transaction (a store page's size); a page is finished before ``count`` or a stop is checked
+PAGE = 100
 
 
 @dataclass
@@ -193,9 +197,10 @@ class Listener:
             wait = POLL_S if deadline is None else max(0.0, min(POLL_S, deadline - now))
             asked_at = self.m.now_ns()
             batch = self.t.receive(min(wait, self._until_due()), RECEIVE_BATCH)
-            for r in batch:
-                handled = self.receiver.handle_safely(r.data, r.pubsub_topic)
-                self._publish(handled.replies)
+            page = PAGE if self.opts.count is None else 1  # with --count, nothing after the count-th is committed
+            for i in range(0, len(batch), page):  # a page per transaction (Receiver.handle_page)
+                for handled in self.receiver.handle_page([(r.data, r.pubsub_topic) for r in batch[i : i + page]]):
+                    self._publish(handled.replies)
                 if self._drain():  # handled here or, when a duplicate, by another listener of this account
                     return True
                 if self._stopping:
