@@ -111,10 +111,10 @@ def fetch(app: AppContext, since, until, everything, chat, channel, group, topic
 
 
 def _deliver(app, events: list[dict], flt, text) -> None:
-    """An envelope's events out (written and flushed) inside its transaction, before the commit —
-    or OutputFailed (exit 3): then nothing of that envelope is stored, and running the same fetch
-    again prints it. A reader that leaves early (``| head``) saw what it wanted: exit 0, and the
-    envelope it did not read is not stored either."""
+    """A store page's events out (written and flushed) inside its transaction, before the commit —
+    or OutputFailed (exit 3): then nothing of that page is stored, and running the same fetch again
+    prints it. A reader that leaves early (``| head``) saw what it wanted: exit 0, and the page it
+    did not read to the end is not stored either."""
     from statuscli.cli.output import result_written
     from statuscli.core.errors import OutputFailed
 
