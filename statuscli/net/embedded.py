@@ -42,6 +42,7 @@ class EmbeddedTransport:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._subs: list = []
+        self._replaced_lost: tuple[int, int, int] | None = None  # dropped by a subscription since replaced
         self.node = None
         self._thread = threading.Thread(target=self._run, name="statuscli-node", daemon=True)
         self._thread.start()
@@ -179,7 +180,17 @@ class EmbeddedTransport:
         self._subs.append(sub)
         self._sync(self._nursery.start_soon, self._forward, sub)
         for sub in old:
+            self._keep_lost(self._sync(sub.take_lost))  # what it dropped is still to be fetched
             self._close_sub(sub)
+
+    def _keep_lost(self, lost: tuple[int, int, int] | None) -> None:
+        """A replaced subscription's dropped span, merged into one (bounded) until ``interruptions()``."""
+        if lost is None:
+            return
+        if self._replaced_lost is not None:
+            n, a, b = self._replaced_lost
+            lost = (n + lost[0], min(a, lost[1]), max(b, lost[2]))
+        self._replaced_lost = lost
 
     # --- healing filter subscriptions (light client) ----------------------------------------------
     def set_filter_ping(self, seconds: float) -> None:
@@ -198,6 +209,9 @@ class EmbeddedTransport:
             n, a, b = lost
             out.append((a, b, f"{n} live message(s) dropped: our receive queue was full ({self._queue.max_bytes / 1048576:g} MiB)"))
         lost = [x for x in (self._sync(sub.take_lost) for sub in list(self._subs)) if x is not None]
+        if self._replaced_lost is not None:
+            lost.append(self._replaced_lost)
+            self._replaced_lost = None
         out += [(a, b, f"{n} live message(s) dropped: our subscription buffer was full") for n, a, b in lost]
         if self.config.mode != "light":
             return out

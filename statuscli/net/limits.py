@@ -38,6 +38,10 @@ RECEIVE_QUEUE_ENV = "STATUSCLI_RECEIVE_QUEUE_BYTES"
 #: control-socket reader). Each subscription has its own (one per 100 content topics), so a
 #: ``listen`` of a few hundred topics holds at most a few times 4 MiB.
 DEFAULT_FILTER_SUBSCRIPTION_BYTES = 4 * 1024 * 1024
+#: A node's local subscription (control socket subscriber, embedded transport): 32 MiB holds a
+#: reader's pause of ~10 000 ordinary Status messages (2–3 KB each) — its count bound — but only
+#: ~220 messages of the 150 KiB maximum, where the count alone allowed 1.5 GB.
+DEFAULT_SUBSCRIPTION_BYTES = 32 * 1024 * 1024
 #: Bytes counted per waiting message besides its data, topic and hash (the Python objects around
 #: them), so a flood of tiny messages is bounded too.
 ITEM_OVERHEAD = 200
@@ -95,6 +99,10 @@ class NodeLimits:
     #: (``statuscli.net.filter_client``); beyond it the new push is dropped, counted and its span
     #: handed on like the receive queue's.
     filter_subscription_bytes: int = DEFAULT_FILTER_SUBSCRIPTION_BYTES
+    #: Bytes of relayed messages waiting in one local subscription of the node (what the control
+    #: socket forwards to a ``listen``, or our embedded transport's); beyond it the new message is
+    #: dropped, counted (``dropped.subscription.buffer-full``) and its span handed on.
+    subscription_bytes: int = DEFAULT_SUBSCRIPTION_BYTES
     #: What a rendezvous point keeps: TTL bounds, registrations per peer / namespace / in all.
     rendezvous: RegistryLimits = field(default_factory=RegistryLimits)
 

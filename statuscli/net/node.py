@@ -253,7 +253,7 @@ class WakuNode(NodeClientMixin):
 
     def subscribe(self, pubsub_topic: str | None = None, content_topics=None, *, buffer: int = 10_000) -> Subscription:
         """Messages relayed on our topics (ours included) matching the filter, from now on."""
-        sub = Subscription(self, pubsub_topic, content_topics, buffer)
+        sub = Subscription(self, pubsub_topic, content_topics, buffer, self.config.limits.subscription_bytes)
         self._subscriptions.add(sub)
         return sub
 

@@ -22,7 +22,7 @@ import trio
 from statuscli import __version__
 from statuscli.core.errors import InvalidInput
 from statuscli.core.topics.sharding import STATUS_CLUSTER
-from statuscli.net.limits import NodeLimits
+from statuscli.net.limits import NodeLimits, waiting_bytes
 from statuscli.net.listen_addrs import LOOPBACK_LISTEN
 from statuscli.net.lost_span import LostSpan
 
@@ -126,17 +126,20 @@ class NodeConfig:
 class Subscription:
     """Relay messages for one pubsub topic (or all) and some content topics (or all).
 
-    ``async for m in sub`` yields ``RelayMessage``; a full buffer drops and counts
-    (``dropped.subscription.buffer-full``) and remembers what it lost — how many and the span of
-    their timestamps — until :meth:`take_lost` hands it to whoever forwards the subscription (the
-    control socket tells its subscriber, who can fetch that span from a store). ``close()`` ends
-    the iteration.
+    ``async for m in sub`` yields ``RelayMessage``. It holds at most ``buffer`` messages and
+    ``max_bytes`` of them (each costs :func:`~statuscli.net.limits.waiting_bytes`); the newest
+    message that would pass either bound is dropped, counted (``dropped.subscription.buffer-full``)
+    and remembered — how many and the span of their timestamps — until :meth:`take_lost` hands it
+    to whoever forwards the subscription (the control socket tells its subscriber, who can fetch
+    that span from a store). ``close()`` ends the iteration.
     """
 
-    def __init__(self, node, pubsub_topic: str | None, content_topics, buffer: int) -> None:
+    def __init__(self, node, pubsub_topic: str | None, content_topics, buffer: int, max_bytes: int) -> None:
         self.node = node
         self.pubsub_topic = pubsub_topic
         self.content_topics = set(content_topics or ())
+        self.max_bytes = max_bytes
+        self.bytes = 0  # waiting now
         self._send, self._recv = trio.open_memory_channel(buffer)
         self._lost = LostSpan()
 
@@ -146,23 +149,37 @@ class Subscription:
         return not self.content_topics or msg.message.content_topic in self.content_topics
 
     def offer(self, msg) -> None:
+        size = waiting_bytes(msg.data, msg.pubsub_topic, msg.hash)
         try:
+            if self.bytes + size > self.max_bytes:
+                raise trio.WouldBlock
             self._send.send_nowait(msg)
         except trio.WouldBlock:
-            self.node.counters.drop("subscription.buffer-full", "local subscription buffer full (%s)", self.pubsub_topic or "all topics")
+            self.node.counters.drop("subscription.buffer-full", "local subscription buffer full (%s, %d bytes waiting)",
+                                    self.pubsub_topic or "all topics", self.bytes)  # fmt: skip
             self._lost.add(msg.message.timestamp)
+            return
         except trio.ClosedResourceError:
-            pass
+            return
+        self.bytes += size
 
     def take_lost(self) -> tuple[int, int, int] | None:
         """(count, first, last timestamp in ns) of the messages dropped since the last call, or None."""
         return self._lost.take()
 
     def __aiter__(self):
-        return self._recv.__aiter__()
+        return self
+
+    async def __anext__(self):
+        try:
+            return await self.receive()
+        except trio.EndOfChannel:
+            raise StopAsyncIteration from None
 
     async def receive(self):
-        return await self._recv.receive()
+        msg = await self._recv.receive()
+        self.bytes -= waiting_bytes(msg.data, msg.pubsub_topic, msg.hash)
+        return msg
 
     def close(self) -> None:
         self.node._subscriptions.discard(self)
