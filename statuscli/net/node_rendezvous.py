@@ -12,6 +12,8 @@ Rules (nwaku's and go-waku's use of rendezvous, see docs/discovery.md#rendezvous
   ``found`` remembers at most :data:`FOUND_SIZE` of them.
 * A point that fails (unreachable, refusing) is logged once per distinct error, and asked again
   after a pause that doubles up to :data:`MAX_BACKOFF` (nwaku: 5 min); a success resets it.
+* Stopping, the node UNREGISTERs what it registered (within :data:`UNREGISTER_WITHIN` s, best
+  effort): a point then stops handing out a node that is gone before its TTL runs out.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ log = logging.getLogger("statuscli.net.rendezvous")
 
 FOUND_SIZE = 2000
 MAX_BACKOFF = 300.0
+#: seconds a stopping node spends taking its registrations back
+UNREGISTER_WITHIN = 2.0
 
 
 class _Point:
@@ -65,11 +69,29 @@ class NodeRendezvous:
     async def run(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
         task_status.started()
         interval = self.node.config.rendezvous_interval
-        while True:
-            for point in self.points:
-                if trio.current_time() >= point.retry_at:
-                    await self.round(point)
-            await trio.sleep(interval)
+        try:
+            while True:
+                for point in self.points:
+                    if trio.current_time() >= point.retry_at:
+                        await self.round(point)
+                await trio.sleep(interval)
+        finally:
+            with trio.CancelScope(shield=True, deadline=trio.current_time() + UNREGISTER_WITHIN):
+                await self.unregister_all()
+
+    async def unregister_all(self) -> None:
+        """Stopping: take our registrations back (UNREGISTER has no answer), so that no point hands
+        out a node that is gone until its TTL runs out; best effort, bounded by the caller."""
+        for point in self.points:
+            for ns in list(point.registered):
+                try:
+                    peer = await self.node.host.connect(point.addr, timeout=UNREGISTER_WITHIN)  # connected: no dial
+                    await rdv.unregister(self.node.host.host, peer, ns, timeout=UNREGISTER_WITHIN)
+                except Exception as e:  # noqa: BLE001 — a point gone or a host closing: its TTL clears it
+                    log.debug("unregister %s from %s: %s", ns, point.addr, e)
+                    continue
+                del point.registered[ns]
+                self.node.counters.inc("rendezvous-client.unregistered")
 
     async def round(self, point: _Point) -> None:
         """Register on ``point`` and ask it for peers, once per namespace."""

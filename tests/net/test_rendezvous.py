@@ -179,3 +179,19 @@ async def test_several_requests_on_one_stream_and_a_client_that_resets_after_its
         c = point.counters
         await wait_until(lambda: c.get("rendezvous.streams-ended-after-reply") == 2, timeout=5)
         assert c.get("rendezvous.requests") == 3 and c.dropped_total() == 0 and point.guard.score(a.peer_id) == 0
+
+
+@trio_test(60)
+async def test_a_stopping_node_takes_its_registrations_back():
+    """Before, a node that stopped stayed registered (and was handed out to others) until its TTL ran out."""
+    host, svc, counters = bare_point()
+    async with host.run():
+        point = host.multiaddrs()[0]
+        node = make_node("relay", rendezvous=[point], rendezvous_interval=0.3)
+        async with node:
+            both = {"rs/16/32", "rs/16/64"}
+            await wait_until(lambda: svc.stats()["registrations"] == 2
+                             and set(node.info()["rendezvous"]["client"]["points"][0]["registered"]) == both, timeout=20, interval=0.1)  # fmt: skip
+        # the node has stopped: its UNREGISTERs (answerless) reach the point
+        await wait_until(lambda: svc.stats()["registrations"] == 0, timeout=10, interval=0.05)
+        assert counters.get("rendezvous.unregistered") == 2 and node.counters.get("rendezvous-client.unregistered") == 2
