@@ -44,9 +44,13 @@ def gaps(conn: sqlite3.Connection) -> list[Gap]:
     return [Gap(int(r[0]), int(r[1]), int(r[2]), r[3]) for r in rows]
 
 
-def still_open(conn: sqlite3.Connection, gap_id: int, reason: str) -> None:
-    """A retry failed too: the gap stays, with the newest reason."""
-    conn.execute("UPDATE msg_gaps SET reason = ? WHERE id = ?", (reason, gap_id))
+def still_open(conn: sqlite3.Connection, gap_id: int, reason: str, *, from_ns: int | None = None) -> None:
+    """A retry failed too, or was cut short: the gap stays, with the newest reason (and from
+    ``from_ns`` on when the part before it was fetched)."""
+    if from_ns is None:
+        conn.execute("UPDATE msg_gaps SET reason = ? WHERE id = ?", (reason, gap_id))
+    else:
+        conn.execute("UPDATE msg_gaps SET reason = ?, from_ns = MAX(from_ns, ?) WHERE id = ?", (reason, from_ns, gap_id))
 
 
 def filled(conn: sqlite3.Connection, gap_id: int) -> None:

@@ -34,7 +34,7 @@ from statuscli.core.errors import ServiceRefused
 from statuscli.net.transport import Received
 from statuscli.store import coverage
 from statuscli.store.archive import Archive
-from tests.unit.test_listen_coverage import ArchiveTransport
+from tests.unit.test_listen_coverage import ArchiveTransport, run_until_idle
 from tests.unit.test_messaging import clock, parties  # noqa: F401  (fixtures)
 
 N = int(os.environ.get("STATUSCLI_CATCH_UP_N", "10000"))
@@ -85,7 +85,7 @@ def test_a_10k_backlog_from_10_senders_arrives_whole_while_more_arrives_live(par
         bob.tick()
     archive = Archive()
     store = ArchiveTransport(archive)
-    Listener(bob.m, store, ListenOptions(timeout=0.05, publish_bundle=False), lambda e: None).run()  # bob was in sync once
+    run_until_idle(Listener(bob.m, store, ListenOptions(publish_bundle=False), lambda e: None), store)  # bob was in sync once
     clock.advance(60)
 
     texts: list[str] = []

@@ -60,9 +60,27 @@ class ArchiveTransport:
 
 
 def listen(party, transport, **opts) -> list[dict]:
+    """One ``listen`` that runs until it is idle: catch-up done, then stopped at the first ``receive``
+    that brings nothing (not at a timeout: a timeout would cut a catch-up short on a slow machine)."""
     out: list[dict] = []
-    Listener(party.m, transport, ListenOptions(timeout=0.05, channels=(CHANNEL,), publish_bundle=False, **opts), out.append).run()
+    run_until_idle(Listener(party.m, transport, ListenOptions(channels=(CHANNEL,), publish_bundle=False, **opts), out.append), transport)
     return out
+
+
+def run_until_idle(listener: Listener, transport) -> int:
+    receive = transport.receive
+
+    def receive_then_stop(timeout: float, max_items: int = 1000) -> list[Received]:
+        got = receive(timeout, max_items)
+        if not got:
+            listener.stop()
+        return got
+
+    transport.receive = receive_then_stop
+    try:
+        return listener.run()
+    finally:
+        del transport.receive
 
 
 @pytest.fixture

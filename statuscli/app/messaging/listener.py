@@ -42,6 +42,14 @@ reached), or when :meth:`Listener.stop` is called (SIGTERM/SIGINT: the page of e
 finished first). Live envelopes are handled a page (at most :data:`PAGE`) per transaction — one by one
 under ``count``, so that nothing received after the ``count``-th message is committed (the next listen
 fetches it from the store, as any push received and not committed).
+
+**The timeout covers the whole run**, replay and catch-up included: each stops at the deadline
+between events / store pages (never inside a page's transaction); what was handled is committed
+and printed. A ``since`` replay cut short leaves the checkpoint where it was (the catch-up did not
+run; the next ``--since`` goes on from the last cursor printed). A catch-up cut short records the
+range it did not fetch as a gap (code ``timeout``, step 3), so the checkpoint may move and the next
+``listen`` / ``mailserver fetch`` fetches that range; store windows being filled in the loop
+(step 5) are cut the same way.
 """
 
 from __future__ import annotations
@@ -111,20 +119,25 @@ class Listener:
         self._stopping = False
         #: wall-clock ns before which everything received live was handled and committed (the checkpoint's bound)
         self._live_until: int | None = None
+        #: ``time.monotonic()`` at which ``timeout`` ends the run (catch-up included); None: no timeout
+        self._deadline: float | None = None
 
     def stop(self) -> None:
         self._stopping = True
 
     # --- output ------------------------------------------------------------------------------
-    def _drain(self) -> bool:
+    def _drain(self, deadline: float | None = None) -> bool:
         """Print the events stored after our cursor (by us or any other process of this account) that
-        match our filter, moving the cursor; True when ``count`` is reached."""
+        match our filter, moving the cursor; True when ``count`` is reached. With a ``deadline`` (the
+        ``since`` replay) it stops there, between events."""
         conn = self.m.account.db
         while True:
             batch = msg_store.events_after(conn, self.cursor, 500)
             if not batch:
                 return False
             for seq, ev in batch:
+                if history.past(deadline):
+                    return False
                 ev["cursor"] = seq
                 self.cursor = seq
                 if self._out(ev):
@@ -169,12 +182,13 @@ class Listener:
         heard_live_from = self._live_until = self.m.now_ns()
         reached = False
         caught_up = False  # the checkpoint moves only once the catch-up ran (covered, or its gap recorded)
+        self._deadline = deadline
         try:
-            reached = self._drain()  # --since: what was stored after that cursor first
-            if not reached:
+            reached = self._drain(deadline)  # --since: what was stored after that cursor first
+            if not reached and not history.past(deadline):
                 reached = self._catch_up_at_start(heard_live_from)
                 caught_up = True
-            if not reached:
+            if not reached and not history.past(deadline):
                 self._maybe_publish_bundle()
                 reached = self._loop(deadline)
         finally:
@@ -235,7 +249,7 @@ class Listener:
         emit, state = self._drainer()
         for a, b, why in windows:
             self.note(f"{why}: fetching those {(b - a) / 1e9:.1f} s from the store")
-            history.fill_window(self.m, self.receiver, self.t, a, b, reason=why, emit=emit)
+            history.fill_window(self.m, self.receiver, self.t, a, b, reason=why, emit=emit, deadline=self._deadline)
         return state["done"] or self._drain()
 
     def _maybe_publish_bundle(self) -> None:
@@ -251,7 +265,8 @@ class Listener:
     def _catch_up_at_start(self, heard_live_from: int) -> bool:
         """Recorded gaps, then checkpoint → now from the store (see :mod:`history`); True when ``count`` is reached."""
         emit, state = self._drainer()
-        history.catch_up(self.m, self.receiver, self.t, heard_live_from_ns=heard_live_from, enabled=self.opts.catch_up, emit=emit)
+        history.catch_up(self.m, self.receiver, self.t, heard_live_from_ns=heard_live_from, enabled=self.opts.catch_up, emit=emit,
+                         deadline=self._deadline)  # fmt: skip
         return state["done"] or self._drain()
 
     def _catch_up(self, since_ns: int | None) -> bool:
@@ -260,8 +275,12 @@ class Listener:
             return False
         emit, state = self._drainer()
         try:
-            history.fetch(self.m, self.receiver, self.t, content_topics=self.receiver.topics.content_topics,
-                          since_ns=since_ns - history.CATCH_UP_MARGIN_NS, until_ns=None, emit=emit, send_acks=False)  # fmt: skip
+            stats = history.fetch(self.m, self.receiver, self.t, content_topics=self.receiver.topics.content_topics,
+                                  since_ns=since_ns - history.CATCH_UP_MARGIN_NS, until_ns=None, emit=emit, send_acks=False,
+                                  deadline=self._deadline)  # fmt: skip
+            if stats.unfetched_from is not None:  # the deadline came first: what was not fetched is a gap
+                history.record_gap(self.m, max(since_ns - history.CATCH_UP_MARGIN_NS, stats.unfetched_from), self.m.now_ns(),
+                                   *history.CUT_SHORT, emit)  # fmt: skip
         except StatusCliError as e:
             self.note(f"no catch-up from the store: {e.message}")
         return state["done"] or self._drain()

@@ -55,7 +55,9 @@ stderr and their span fetched from the store.
 
 \b
 Stopping: --count reached, --timeout with no --count, or SIGTERM exit 0; Ctrl-C (SIGINT) stops
-just as cleanly and exits 130.
+just as cleanly and exits 130. --timeout bounds the whole run: a long --since replay or catch-up
+stops at it too (between store pages, nothing half stored); the range the catch-up did not fetch is
+printed as a 'gap' (reason code "timeout") and fetched by the next listen or mailserver fetch.
 """
 
 
@@ -66,7 +68,9 @@ just as cleanly and exits 130.
 @click.option("--count", type=click.IntRange(1), default=None, metavar="N",
               help="Stop after N messages (message, contact_request, contact_request_accepted, contact_request_declined, "
                    "contact_removed, transaction_request, transaction_sent, device, contact_synced events).")
-@click.option("--timeout", type=click.FloatRange(0), default=None, metavar="S", help="Stop after S seconds.")
+@click.option("--timeout", type=click.FloatRange(0), default=None, metavar="S",
+              help="Stop after S seconds, counted from the start: the --since replay and the catch-up from the store stop "
+                   "then too (what was not fetched is kept as a gap for the next listen).")  # fmt: skip
 @click.option("--since", type=click.IntRange(0), default=None, metavar="CURSOR",
               help="Replay stored events after CURSOR first (0: all of them).")  # fmt: skip
 @click.option("--filter-ping", type=click.FloatRange(0.5), default=15.0, show_default=True, metavar="S",
