@@ -72,6 +72,24 @@ async def wait_until(pred, timeout: float = 10.0, interval: float = 0.02):
             await trio.sleep(interval)
 
 
+async def drain(sub, quiet: float = 0.3) -> list:
+    """Everything a subscription holds: receive until nothing came for ``quiet`` seconds."""
+    got = []
+    while True:
+        with trio.move_on_after(quiet):
+            got.append(await sub.receive())
+            continue
+        return got
+
+
+def read_all(transport, wait: float = 1.0) -> list:
+    """(In a worker thread) everything a transport hands over until one ``receive`` brings nothing."""
+    got = []
+    while batch := transport.receive(wait):
+        got += batch
+    return got
+
+
 @pytest.fixture(autouse=True)
 def _net_marker(request):
     if request.node.get_closest_marker("net") is None:

@@ -20,7 +20,7 @@ from statuscli.core.waku.message import encode
 from statuscli.net import control_server
 from statuscli.net.control_server import ControlServer
 from statuscli.net.control_transport import ControlSocketTransport
-from tests.net.conftest import TOPIC, make_node, trio_test, waku_message
+from tests.net.conftest import TOPIC, make_node, read_all, trio_test, waku_message
 
 pytestmark = pytest.mark.net
 
@@ -43,14 +43,7 @@ async def test_a_slow_subscriber_is_told_the_span_it_lost_and_the_store_has_it(t
             sent[m.timestamp] = encode(m)
             await node.publish(TOPIC, m)
         await trio.sleep(0.5)
-
-        def read_all():
-            got = []
-            while batch := t.receive(1.0):
-                got += batch
-            return got
-
-        got = await trio.to_thread.run_sync(read_all)
+        got = await trio.to_thread.run_sync(read_all, t)
         spans = t.interruptions()
         lost = N - len(got)
         assert 0 < len(got) < N and node.counters.get("dropped.subscription.buffer-full") == lost

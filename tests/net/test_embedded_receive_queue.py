@@ -17,7 +17,7 @@ import trio
 from statuscli.core.waku.message import encode
 from statuscli.net.embedded import EmbeddedTransport
 from statuscli.net.limits import MIN_RECEIVE_QUEUE_BYTES
-from tests.net.conftest import CT, TOPIC, make_node, trio_test, waku_message
+from tests.net.conftest import CT, TOPIC, make_node, read_all, trio_test, waku_message
 
 pytestmark = pytest.mark.net
 
@@ -41,14 +41,7 @@ async def test_a_full_receive_queue_drops_counts_and_reports_the_span_the_store_
                 while len(t._queue) + t.dropped() < N:
                     await trio.sleep(0.1)
             assert t._queue.bytes <= MIN_RECEIVE_QUEUE_BYTES
-
-            def read_all():
-                got = []
-                while batch := t.receive(0.5):
-                    got += batch
-                return got
-
-            got = await trio.to_thread.run_sync(read_all)
+            got = await trio.to_thread.run_sync(read_all, t, 0.5)
             lost = N - len(got)
             assert 0 < len(got) < N and t.dropped() == lost
             assert (await trio.to_thread.run_sync(t.info))["counters"]["dropped.receive-queue.full"] == lost

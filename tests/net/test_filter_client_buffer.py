@@ -22,7 +22,7 @@ from statuscli.net.control_transport import ControlSocketTransport
 from statuscli.net.embedded import EmbeddedTransport
 from statuscli.net.limits import NodeLimits
 from statuscli.net.node_config import NodeConfig
-from tests.net.conftest import CT, TOPIC, make_node, trio_test, wait_until, waku_message
+from tests.net.conftest import CT, TOPIC, drain, make_node, read_all, trio_test, wait_until, waku_message
 
 pytestmark = pytest.mark.net
 
@@ -48,12 +48,7 @@ async def test_a_full_filter_subscription_drops_in_bytes_counts_and_keeps_the_sp
         sent = await _publish(service, time.time_ns())  # nobody reads meanwhile: what waits only grows
         await wait_until(lambda: light.counters.get("filter-client.received") == N, timeout=30, interval=0.05)
         assert BOUND - 5000 < sub.bytes <= BOUND
-        got = []
-        while True:
-            with trio.move_on_after(0.3):
-                got.append(await sub.receive())
-                continue
-            break
+        got = await drain(sub)
         assert sub.bytes == 0
         lost = N - len(got)
         assert 0 < len(got) < 20 and light.counters.get("dropped.filter-client.buffer-full") == lost
@@ -83,14 +78,7 @@ async def test_a_light_node_tells_its_slow_control_socket_reader_the_span_and_th
                 await wait_until(lambda: service.filter.subscription_count() > 0)
                 sent = await _publish(service, time.time_ns())  # the reader is busy meanwhile (a catch-up)
                 await wait_until(lambda: light.counters.get("filter-client.received") == N, timeout=30, interval=0.05)
-
-                def read_all():
-                    got = []
-                    while batch := t.receive(1.0):
-                        got += batch
-                    return got
-
-                got = await trio.to_thread.run_sync(read_all)
+                got = await trio.to_thread.run_sync(read_all, t)
                 spans = t.interruptions()  # what listen's heal path takes
                 lost = N - len(got)
                 assert 0 < len(got) < N and light.counters.get("dropped.filter-client.buffer-full") == lost

@@ -81,3 +81,20 @@ def test_checks_at_once_are_capped_and_a_silent_node_is_evicted_after_every_atte
     assert pinged == [a.node_id] * 3 and c["table.liveness-retries"] == 2
     assert c["table.liveness-busy"] == 1 and c["table.liveness-capped"] == 1 and c["table.liveness-checks"] == 1
     assert c["table.evicted"] == 1 and a.node_id not in table and b.node_id in table and checks.running == 0
+
+
+def test_a_stopping_service_starts_no_check_and_raises_nothing():
+    """An answer that lands while the service stops (its nursery closed) used to raise 'Nursery is
+    closed to new arrivals' out of the lookup that received it (seen at the end of a 200-service run)."""
+    table, pinged, checks = silent_checks(LivenessPolicy(attempts=3, timeout=1.0, backoff=0.5))
+    (old,) = far_records(1)
+
+    async def main():
+        table.add(old, trio.current_time())
+        async with trio.open_nursery() as nursery:
+            pass
+        checks.start(nursery, old)  # closed
+
+    run(main)
+    assert pinged == [] and checks.running == 0 and checks.counters["table.liveness-stopping"] == 1
+    assert not checks.counters["table.liveness-checks"]

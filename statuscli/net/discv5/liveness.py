@@ -78,9 +78,13 @@ class LivenessChecks:
         if len(self._running) >= self.policy.max_running:
             self.counters["table.liveness-capped"] += 1
             return
+        try:
+            nursery.start_soon(self._check, enr)
+        except RuntimeError:  # the service is stopping (its nursery takes no new task): nothing to check for
+            self.counters["table.liveness-stopping"] += 1
+            return
         self._running.add(node_id)
         self.counters["table.liveness-checks"] += 1
-        nursery.start_soon(self._check, enr)
 
     async def _check(self, enr: Enr) -> None:
         node_id = enr.node_id
