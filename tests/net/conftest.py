@@ -82,6 +82,21 @@ async def drain(sub, quiet: float = 0.3) -> list:
         return got
 
 
+def fetch_span(transport, a: int, b: int) -> list[bytes]:
+    """(In a worker thread) what ``listen`` does with a dropped span: page the store for it."""
+    out, cursor = [], None
+    while True:
+        items, cursor = transport.store_query([CT], pubsub_topic=TOPIC, time_start=a, time_end=b, cursor=cursor, limit=100)
+        out += [r.data for r in items]
+        if cursor is None:
+            return out
+
+
+def big_and_small(base_ns: int) -> tuple[list, object]:
+    """Three 4 000-byte messages and a small one, 1 µs apart from ``base_ns`` (a tiny bound drops the big ones)."""
+    return [waku_message(i, payload=b"x" * 4000, ts=base_ns + i * 1000) for i in range(3)], waku_message(9, ts=base_ns + 9000)
+
+
 def read_all(transport, wait: float = 1.0) -> list:
     """(In a worker thread) everything a transport hands over until one ``receive`` brings nothing."""
     got = []

@@ -17,7 +17,7 @@ import trio
 from statuscli.core.waku.message import encode
 from statuscli.net.embedded import EmbeddedTransport
 from statuscli.net.limits import MIN_RECEIVE_QUEUE_BYTES
-from tests.net.conftest import CT, TOPIC, make_node, read_all, trio_test, waku_message
+from tests.net.conftest import CT, TOPIC, fetch_span, make_node, read_all, trio_test, waku_message
 
 pytestmark = pytest.mark.net
 
@@ -51,15 +51,8 @@ async def test_a_full_receive_queue_drops_counts_and_reports_the_span_the_store_
             missing = [ts for ts, data in sent.items() if data not in got_data]
             assert len(missing) == lost and all(spans[0][0] <= ts <= spans[0][1] for ts in missing)
 
-            def fetch(a, b):  # what the listener then does with the span: page through the store
-                out, cursor = [], None
-                while True:
-                    items, cursor = t.store_query([CT], pubsub_topic=TOPIC, time_start=a, time_end=b, cursor=cursor, limit=100)
-                    out += [r.data for r in items]
-                    if cursor is None:
-                        return out
 
-            archived = await trio.to_thread.run_sync(fetch, spans[0][0], spans[0][1])
+            archived = await trio.to_thread.run_sync(fetch_span, t, spans[0][0], spans[0][1])
             assert set(archived) == {sent[ts] for ts in missing}
         finally:
             await trio.to_thread.run_sync(t.close)

@@ -22,7 +22,7 @@ from statuscli.net.control_transport import ControlSocketTransport
 from statuscli.net.embedded import EmbeddedTransport
 from statuscli.net.limits import NodeLimits
 from statuscli.net.node_config import NodeConfig
-from tests.net.conftest import CT, TOPIC, drain, make_node, read_all, trio_test, wait_until, waku_message
+from tests.net.conftest import CT, TOPIC, big_and_small, drain, fetch_span, make_node, read_all, trio_test, wait_until, waku_message
 
 pytestmark = pytest.mark.net
 
@@ -89,21 +89,11 @@ async def test_a_light_node_tells_its_slow_control_socket_reader_the_span_and_th
 
                 archived = []
                 for a, b, _ in spans:
-                    archived += await trio.to_thread.run_sync(_fetch, t, a, b)
+                    archived += await trio.to_thread.run_sync(fetch_span, t, a, b)
                 assert set(archived) >= {sent[ts] for ts in missing}
             finally:
                 t.close()
             nursery.cancel_scope.cancel()
-
-
-def _fetch(t, a: int, b: int) -> list[bytes]:
-    """What ``listen`` does with a span: page through the store."""
-    out, cursor = [], None
-    while True:
-        items, cursor = t.store_query([CT], pubsub_topic=TOPIC, time_start=a, time_end=b, cursor=cursor, limit=100)
-        out += [r.data for r in items]
-        if cursor is None:
-            return out
 
 
 @trio_test(60)
@@ -116,9 +106,7 @@ async def test_our_embedded_light_client_hands_its_filter_subscriptions_spans_to
         t = await trio.to_thread.run_sync(lambda: EmbeddedTransport(cfg, service_peer=service.multiaddrs[0]))
         try:
             await trio.to_thread.run_sync(t.subscribe, [CT])
-            base = time.time_ns()
-            big = [waku_message(i, payload=b"x" * 4000, ts=base + i * 1000) for i in range(3)]
-            small = waku_message(9, ts=base + 9000)
+            big, small = big_and_small(time.time_ns())
             for m in (*big, small):
                 await service.publish(TOPIC, m)
             got = await trio.to_thread.run_sync(lambda: t.receive(5.0))
@@ -127,7 +115,7 @@ async def test_our_embedded_light_client_hands_its_filter_subscriptions_spans_to
             spans = await trio.to_thread.run_sync(t.interruptions)
             assert [(a, b) for a, b, _ in spans] == [(big[0].timestamp, big[2].timestamp)]
             assert "3 live message(s) dropped: our subscription buffer was full" in spans[0][2]
-            archived = await trio.to_thread.run_sync(_fetch, t, spans[0][0], spans[0][1])
+            archived = await trio.to_thread.run_sync(fetch_span, t, spans[0][0], spans[0][1])
             assert sorted(archived) == sorted(encode(m) for m in big)
             assert t.dropped() == 0  # the receive queue dropped nothing: one mechanism, one report
         finally:

@@ -18,7 +18,7 @@ from statuscli.core.waku.message import encode
 from statuscli.net.embedded import EmbeddedTransport
 from statuscli.net.limits import NodeLimits
 from statuscli.net.node_config import NodeConfig
-from tests.net.conftest import CT, LOCAL, TOPIC, drain, make_node, trio_test, waku_message
+from tests.net.conftest import CT, LOCAL, TOPIC, big_and_small, drain, make_node, trio_test, waku_message
 
 pytestmark = pytest.mark.net
 
@@ -61,9 +61,7 @@ async def test_our_relay_transport_reports_what_a_replaced_subscription_dropped(
         t = await trio.to_thread.run_sync(lambda: EmbeddedTransport(cfg))
         try:
             await trio.to_thread.run_sync(t.subscribe, [CT])
-            base = time.time_ns()
-            big = [waku_message(i, payload=b"x" * 4000, ts=base + i * 1000) for i in range(3)]
-            small = waku_message(9, ts=base + 9000)
+            big, small = big_and_small(time.time_ns())
             for m in (*big, small):
                 await trio.to_thread.run_sync(t.publish, SimpleNamespace(pubsub_topic=TOPIC, data=encode(m)))
             got = await trio.to_thread.run_sync(lambda: t.receive(5.0))

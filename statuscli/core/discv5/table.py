@@ -57,14 +57,15 @@ class RoutingTable:
     def __contains__(self, node_id: bytes) -> bool:
         return node_id in self._index
 
-    def get(self, node_id: bytes) -> Enr | None:
+    def _entry(self, node_id: bytes) -> Entry | None:
         d = self._index.get(node_id)
         if d is None:
             return None
-        for e in self.buckets[d]:
-            if e.node_id == node_id:
-                return e.enr
-        return None
+        return next((e for e in self.buckets[d] if e.node_id == node_id), None)
+
+    def get(self, node_id: bytes) -> Enr | None:
+        e = self._entry(node_id)
+        return e.enr if e is not None else None
 
     def add(self, enr: Enr, now: float) -> Entry | None:
         """Insert or refresh ``enr``; returns the entry whose liveness to check when full."""
@@ -91,13 +92,8 @@ class RoutingTable:
 
     def last_seen(self, node_id: bytes) -> float | None:
         """When ``node_id`` was last heard from (None: not in a bucket)."""
-        d = self._index.get(node_id)
-        if d is None:
-            return None
-        for e in self.buckets[d]:
-            if e.node_id == node_id:
-                return e.last_seen
-        return None
+        e = self._entry(node_id)
+        return e.last_seen if e is not None else None
 
     def seen(self, node_id: bytes, now: float) -> None:
         d = self._index.get(node_id)
