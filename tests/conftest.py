@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+# A suite started in the background by a non-interactive shell (`.ci/run &`) inherits SIGINT
+# ignored, and so would every process it starts: Python keeps an inherited SIG_IGN, as a background
+# job should. The tests send Ctrl-C as a terminal does; with a handler here, exec gives each child
+# the default disposition again.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # Property tests: no per-example deadline (a loaded 2-core CI box makes timings meaningless) and,
 # under CI, a fixed example sequence so a red build is reproducible rather than a coin toss.

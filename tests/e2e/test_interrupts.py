@@ -39,13 +39,6 @@ def test_ctrl_c_stops_a_foreground_node_with_130(tmp_path):
         stop_process(proc)
 
 
-def _as_from_a_terminal() -> None:
-    """In the child before exec: SIGINT as a terminal's foreground job has it. A test run started in the
-    background by a non-interactive shell (``cmd &``) inherits SIGINT ignored, and Python then keeps
-    ignoring it — as it should for such a job; that is not what this test is about."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def test_ctrl_c_stops_mailserver_fetch_waiting_on_a_silent_peer_with_130(people, node):
     (alice,) = people("alice")
     with socket.socket() as silent:  # accepts the connection and never says a word
@@ -54,7 +47,7 @@ def test_ctrl_c_stops_mailserver_fetch_waiting_on_a_silent_peer_with_130(people,
         silent.settimeout(60)
         addr = f"/ip4/127.0.0.1/tcp/{silent.getsockname()[1]}/p2p/{node['peer_id']}"
         p = subprocess.Popen([PY, "-m", "statuscli", "mailserver", "fetch", "--node", addr], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, env=alice.env, preexec_fn=_as_from_a_terminal)  # fmt: skip
+                             stderr=subprocess.PIPE, env=alice.env)  # fmt: skip
         try:
             conn, _ = silent.accept()  # fetch is now waiting on us: interrupt it
             with conn:
