@@ -37,6 +37,16 @@ export function finish (result, code = 0) {
   process.stdout.write(line, () => process.exit(code))
 }
 
+// Stop the node (at most 2 s; a failure to stop is reported, not fatal), then print the result and exit.
+export async function stopAndFinish (node, result) {
+  try {
+    await Promise.race([node.stop(), sleep(2000)])
+  } catch (err) {
+    result.stop_error = errorText(err)
+  }
+  finish(result)
+}
+
 export function startWatchdog (seconds, partial = () => ({})) {
   const timer = setTimeout(() => {
     let extra = {}

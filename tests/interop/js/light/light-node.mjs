@@ -20,7 +20,7 @@ import { mplex } from '@libp2p/mplex'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import {
-  errorText, failOnCrash, finish, parseOptions, progress, sleep, startWatchdog, toHex, waitFor
+  errorText, failOnCrash, finish, parseOptions, progress, sleep, startWatchdog, stopAndFinish, toHex, waitFor
 } from '../common.mjs'
 
 const opts = parseOptions({
@@ -244,9 +244,4 @@ if (steps.has('store')) {
 
 result.connections_at_end = node.libp2p.getConnections(targetId).length
 result.ok = true
-try {
-  await Promise.race([node.stop(), sleep(2000)])
-} catch (err) {
-  result.stop_error = errorText(err)
-}
-finish(result)
+await stopAndFinish(node, result)

@@ -16,7 +16,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { mplex } from '@libp2p/mplex'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { errorText, failOnCrash, finish, parseOptions, progress, sleep, startWatchdog, toHex, waitFor } from '../common.mjs'
+import { failOnCrash, finish, parseOptions, progress, startWatchdog, stopAndFinish, toHex, waitFor } from '../common.mjs'
 
 const opts = parseOptions({
   bootstrap: { type: 'string' },
@@ -74,9 +74,4 @@ result.expected = {
 }
 result.bootstrap_connected = node.libp2p.getConnections(peerIdFromString(bootstrapId)).length > 0
 result.ok = true
-try {
-  await Promise.race([node.stop(), sleep(2000)])
-} catch (err) {
-  result.stop_error = errorText(err)
-}
-finish(result)
+await stopAndFinish(node, result)

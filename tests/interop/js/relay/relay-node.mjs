@@ -21,7 +21,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { mplex } from '@libp2p/mplex'
 import { multiaddr } from '@multiformats/multiaddr'
 import {
-  errorText, failOnCrash, finish, nextStdinLine, parseOptions, progress, sleep, startWatchdog, toHex, waitFor
+  errorText, failOnCrash, nextStdinLine, parseOptions, progress, sleep, startWatchdog, stopAndFinish, toHex, waitFor
 } from '../common.mjs'
 
 const opts = parseOptions({
@@ -121,9 +121,4 @@ await sleep(500)
 result.mesh = mesh()
 result.peers = node.libp2p.getPeers().map(String)
 result.ok = result.meshed && fromOthers() >= expect
-try {
-  await Promise.race([node.stop(), sleep(2000)])
-} catch (err) {
-  result.stop_error = errorText(err)
-}
-finish(result)
+await stopAndFinish(node, result)
