@@ -22,6 +22,7 @@ import threading
 
 from statuscli.core.errors import NetworkError, PeerUnreachable, ProtocolRefused, StatusCliError, TimeoutExpired
 from statuscli.core.topics.sharding import STATUS_DEFAULT_PUBSUB_TOPIC
+from statuscli.net.lost_span import LostSpan
 from statuscli.net.receive_queue import ReceiveQueue
 from statuscli.net.transport import STORE_TOPICS_PER_QUERY, Received
 
@@ -42,7 +43,7 @@ class EmbeddedTransport:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._subs: list = []
-        self._replaced_lost: tuple[int, int, int] | None = None  # dropped by a subscription since replaced
+        self._replaced_lost = LostSpan()  # dropped by subscriptions since replaced, merged into one span
         self.node = None
         self._thread = threading.Thread(target=self._run, name="statuscli-node", daemon=True)
         self._thread.start()
@@ -180,17 +181,8 @@ class EmbeddedTransport:
         self._subs.append(sub)
         self._sync(self._nursery.start_soon, self._forward, sub)
         for sub in old:
-            self._keep_lost(self._sync(sub.take_lost))  # what it dropped is still to be fetched
+            self._replaced_lost.extend(self._sync(sub.take_lost))  # what it dropped is still to be fetched
             self._close_sub(sub)
-
-    def _keep_lost(self, lost: tuple[int, int, int] | None) -> None:
-        """A replaced subscription's dropped span, merged into one (bounded) until ``interruptions()``."""
-        if lost is None:
-            return
-        if self._replaced_lost is not None:
-            n, a, b = self._replaced_lost
-            lost = (n + lost[0], min(a, lost[1]), max(b, lost[2]))
-        self._replaced_lost = lost
 
     # --- healing filter subscriptions (light client) ----------------------------------------------
     def set_filter_ping(self, seconds: float) -> None:
@@ -208,10 +200,8 @@ class EmbeddedTransport:
         if lost is not None:
             n, a, b = lost
             out.append((a, b, f"{n} live message(s) dropped: our receive queue was full ({self._queue.max_bytes / 1048576:g} MiB)"))
-        lost = [x for x in (self._sync(sub.take_lost) for sub in list(self._subs)) if x is not None]
-        if self._replaced_lost is not None:
-            lost.append(self._replaced_lost)
-            self._replaced_lost = None
+        spans = [self._sync(sub.take_lost) for sub in list(self._subs)] + [self._replaced_lost.take()]
+        lost = [x for x in spans if x is not None]
         out += [(a, b, f"{n} live message(s) dropped: our subscription buffer was full") for n, a, b in lost]
         if self.config.mode != "light":
             return out

@@ -46,8 +46,8 @@ from statuscli.core.errors import StatusCliError
 from statuscli.core.protobuf_codec import parse_into
 from statuscli.core.waku.message import decode, message_hash
 from statuscli.net import codecs
-from statuscli.net.limits import DEFAULT_FILTER_SUBSCRIPTION_BYTES, waiting_bytes
-from statuscli.net.lost_span import LostSpan
+from statuscli.net.bounded_messages import BoundedMessages
+from statuscli.net.limits import DEFAULT_FILTER_SUBSCRIPTION_BYTES
 from statuscli.net.relay import RelayMessage
 from statuscli.net.streams import MAX_FRAME, ServiceRefused, read_frame, request, reset_quietly, send_only
 from statuscli.pb import waku_filter_pb2 as pb
@@ -63,19 +63,16 @@ DEFAULT_PING_INTERVAL = 15.0
 MAX_INTERRUPTIONS = 1000
 
 
-class FilterSubscription:
+class FilterSubscription(BoundedMessages):
     """Messages pushed by one service for one pubsub topic and a set of content topics."""
 
     def __init__(self, client: FilterClient, peer_id, pubsub_topic: str, content_topics: list[str]) -> None:
+        super().__init__(SUBSCRIPTION_BUFFER, client.subscription_bytes)
         self.client = client
         self.peer_id = peer_id
         self.pubsub_topic = pubsub_topic
         self.content_topics = set(content_topics)
-        self.max_bytes = client.subscription_bytes
-        self.bytes = 0  # waiting now
-        self._send, self._recv = trio.open_memory_channel(SUBSCRIPTION_BUFFER)
         self._seen: OrderedDict[bytes, None] = OrderedDict()
-        self._lost = LostSpan()
 
     def matches(self, peer_id, pubsub_topic: str, content_topic: str) -> bool:
         return peer_id == self.peer_id and pubsub_topic == self.pubsub_topic and content_topic in self.content_topics
@@ -83,40 +80,15 @@ class FilterSubscription:
     def _offer(self, item: RelayMessage) -> None:
         if item.hash in self._seen:
             return
-        size = waiting_bytes(item.data, item.pubsub_topic, item.hash)
-        try:
-            if self.bytes + size > self.max_bytes:
-                raise trio.WouldBlock
-            self._send.send_nowait(item)
-        except trio.WouldBlock:
+        queued = self._put(item)
+        if queued is False:
             self.client.counters.drop("filter-client.buffer-full", "filter push for %s: subscriber buffer full (%d bytes waiting)",
                                       self.pubsub_topic, self.bytes)  # fmt: skip
-            self._lost.add(item.message.timestamp)
+        if not queued:
             return
-        except trio.ClosedResourceError:
-            return
-        self.bytes += size
         self._seen[item.hash] = None
         if len(self._seen) > _DEDUP:
             self._seen.popitem(last=False)
-
-    def take_lost(self) -> tuple[int, int, int] | None:
-        """(count, first, last timestamp in ns) of the pushes dropped since the last call, or None."""
-        return self._lost.take()
-
-    def __aiter__(self):
-        return self
-
-    async def __anext__(self) -> RelayMessage:
-        try:
-            return await self.receive()
-        except trio.EndOfChannel:
-            raise StopAsyncIteration from None
-
-    async def receive(self) -> RelayMessage:
-        item = await self._recv.receive()
-        self.bytes -= waiting_bytes(item.data, item.pubsub_topic, item.hash)
-        return item
 
     async def ping(self) -> None:
         await self.client.request(self.peer_id, T.SUBSCRIBER_PING)
@@ -132,7 +104,7 @@ class FilterSubscription:
     def close(self) -> None:
         if self in self.client.subscriptions:
             self.client.subscriptions.remove(self)
-        self._send.close()
+        self._close_channel()
 
 
 class FilterClient:

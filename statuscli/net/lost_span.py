@@ -1,8 +1,8 @@
 """What a full buffer dropped, kept until someone asks: how many messages and the span of their
-timestamps, so the reader can fetch that span from a store. Shared by the node's subscription
-buffers (:class:`~statuscli.net.node_config.Subscription`), the light client's filter
-subscriptions (:class:`~statuscli.net.filter_client.FilterSubscription`) and its receive queue
-(:class:`~statuscli.net.receive_queue.ReceiveQueue`)."""
+timestamps, so the reader can fetch that span from a store. Shared by the bounded message channels
+(:class:`~statuscli.net.bounded_messages.BoundedMessages`: the node's subscriptions, the light
+client's filter subscriptions), the receive queue (:class:`~statuscli.net.receive_queue.ReceiveQueue`)
+and what our embedded transport keeps of subscriptions it replaced."""
 
 from __future__ import annotations
 
@@ -20,6 +20,13 @@ class LostSpan:
         ts = timestamp_ns or time.time_ns()
         n, first, last = self._span or (0, ts, ts)
         self._span = (n + 1, min(first, ts), max(last, ts))
+
+    def extend(self, span: tuple[int, int, int] | None) -> None:
+        """Another buffer's ``take()`` (count, first, last) merged into this one."""
+        if span is None:
+            return
+        n, first, last = self._span or (0, span[1], span[2])
+        self._span = (n + span[0], min(first, span[1]), max(last, span[2]))
 
     def take(self) -> tuple[int, int, int] | None:
         """(count, first, last timestamp in ns) of the messages dropped since the last call, or None."""

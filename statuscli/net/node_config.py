@@ -17,14 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import trio
-
 from statuscli import __version__
 from statuscli.core.errors import InvalidInput
 from statuscli.core.topics.sharding import STATUS_CLUSTER
-from statuscli.net.limits import NodeLimits, waiting_bytes
+from statuscli.net.bounded_messages import BoundedMessages
+from statuscli.net.limits import NodeLimits
 from statuscli.net.listen_addrs import LOOPBACK_LISTEN
-from statuscli.net.lost_span import LostSpan
 
 MODES = ("full", "relay", "bootstrap", "light")
 DEFAULT_LISTEN = LOOPBACK_LISTEN  # reachable from other machines only when asked (PUBLIC_LISTEN)
@@ -123,11 +121,11 @@ class NodeConfig:
         return self.mode in ("full", "relay", "bootstrap")
 
 
-class Subscription:
+class Subscription(BoundedMessages):
     """Relay messages for one pubsub topic (or all) and some content topics (or all).
 
     ``async for m in sub`` yields ``RelayMessage``. It holds at most ``buffer`` messages and
-    ``max_bytes`` of them (each costs :func:`~statuscli.net.limits.waiting_bytes`); the newest
+    ``max_bytes`` of them (:class:`~statuscli.net.bounded_messages.BoundedMessages`); the newest
     message that would pass either bound is dropped, counted (``dropped.subscription.buffer-full``)
     and remembered — how many and the span of their timestamps — until :meth:`take_lost` hands it
     to whoever forwards the subscription (the control socket tells its subscriber, who can fetch
@@ -135,13 +133,10 @@ class Subscription:
     """
 
     def __init__(self, node, pubsub_topic: str | None, content_topics, buffer: int, max_bytes: int) -> None:
+        super().__init__(buffer, max_bytes)
         self.node = node
         self.pubsub_topic = pubsub_topic
         self.content_topics = set(content_topics or ())
-        self.max_bytes = max_bytes
-        self.bytes = 0  # waiting now
-        self._send, self._recv = trio.open_memory_channel(buffer)
-        self._lost = LostSpan()
 
     def matches(self, msg) -> bool:
         if self.pubsub_topic is not None and msg.pubsub_topic != self.pubsub_topic:
@@ -149,41 +144,13 @@ class Subscription:
         return not self.content_topics or msg.message.content_topic in self.content_topics
 
     def offer(self, msg) -> None:
-        size = waiting_bytes(msg.data, msg.pubsub_topic, msg.hash)
-        try:
-            if self.bytes + size > self.max_bytes:
-                raise trio.WouldBlock
-            self._send.send_nowait(msg)
-        except trio.WouldBlock:
+        if self._put(msg) is False:
             self.node.counters.drop("subscription.buffer-full", "local subscription buffer full (%s, %d bytes waiting)",
                                     self.pubsub_topic or "all topics", self.bytes)  # fmt: skip
-            self._lost.add(msg.message.timestamp)
-            return
-        except trio.ClosedResourceError:
-            return
-        self.bytes += size
-
-    def take_lost(self) -> tuple[int, int, int] | None:
-        """(count, first, last timestamp in ns) of the messages dropped since the last call, or None."""
-        return self._lost.take()
-
-    def __aiter__(self):
-        return self
-
-    async def __anext__(self):
-        try:
-            return await self.receive()
-        except trio.EndOfChannel:
-            raise StopAsyncIteration from None
-
-    async def receive(self):
-        msg = await self._recv.receive()
-        self.bytes -= waiting_bytes(msg.data, msg.pubsub_topic, msg.hash)
-        return msg
 
     def close(self) -> None:
         self.node._subscriptions.discard(self)
-        self._send.close()
+        self._close_channel()
 
     def __enter__(self):
         return self
