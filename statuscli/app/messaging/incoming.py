@@ -132,12 +132,7 @@ class Receiver:
             with transaction(conn):
                 out = [self.handle_safely(data, topic) for data, topic in items]
                 if page.undelivered:  # output before commit: the page's events, in order, in one write
-                    try:
-                        self.deliver([e for h in page.undelivered for e in h.events])
-                    except Exception as e:  # noqa: BLE001 — any failure to write means: do not commit
-                        raise _Undelivered(e) from e
-                    for h in page.undelivered:
-                        h.delivered = True
+                    self._write(page.undelivered)
         except _Undelivered as e:
             raise e.error from None
         except Exception as e:  # noqa: BLE001 — the page failed as a whole (not one envelope): one by one
@@ -294,11 +289,16 @@ class Receiver:
         if self._page is not None:  # a page: delivered together, just before the page's commit
             self._page.undelivered.append(out)
             return
+        self._write([out])
+
+    def _write(self, outs: list[Handled]) -> None:
+        """Their events, in order, in one ``deliver`` call; a failure to write means: do not commit."""
         try:
-            self.deliver(out.events)
+            self.deliver([e for out in outs for e in out.events])
         except Exception as e:  # noqa: BLE001 — any failure to write means: do not commit
             raise _Undelivered(e) from e
-        out.delivered = True
+        for out in outs:
+            out.delivered = True
 
     def advertise(self, peer: bytes) -> list[Envelope]:
         """Our bundle for a peer who wrote to a session we do not have (recorded in the envelope's transaction)."""
