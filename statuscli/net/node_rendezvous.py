@@ -82,12 +82,16 @@ class NodeRendezvous:
     async def unregister_all(self) -> None:
         """Stopping: take our registrations back (UNREGISTER has no answer), so that no point hands
         out a node that is gone until its TTL runs out; best effort, bounded by the caller."""
-        for point in self.points:
+        for point in (p for p in self.points if p.registered):
+            try:
+                peer = await self.node.host.connect(point.addr, timeout=UNREGISTER_WITHIN)  # connected: no dial
+            except Exception as e:  # noqa: BLE001 — a point gone or a host closing: its TTL clears it
+                log.debug("unregister from %s: %s", point.addr, e)
+                continue
             for ns in list(point.registered):
                 try:
-                    peer = await self.node.host.connect(point.addr, timeout=UNREGISTER_WITHIN)  # connected: no dial
                     await rdv.unregister(self.node.host.host, peer, ns, timeout=UNREGISTER_WITHIN)
-                except Exception as e:  # noqa: BLE001 — a point gone or a host closing: its TTL clears it
+                except Exception as e:  # noqa: BLE001 — as above
                     log.debug("unregister %s from %s: %s", ns, point.addr, e)
                     continue
                 del point.registered[ns]
